@@ -1,0 +1,131 @@
+#include "proxy/cli.hpp"
+
+#include "protocol/frame.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <iterator>
+#include <string>
+
+namespace tandem::proxy {
+namespace {
+
+// Only subcommands that work are listed (issue 2: "only subcommands that work are listed").
+constexpr std::string_view usage_text =
+    "usage: tandem <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  version       print the version and the protocol versions spoken\n"
+    "  frames FILE   decode CQL frames (v3/v4 raw bytes, or hex with --hex) and print their headers\n"
+    "  help          print this text\n";
+
+int print_version() {
+  std::cout << "tandem " << TANDEM_VERSION << " (CQL native protocol v3, v4, v5)\n";
+  return 0;
+}
+
+std::string read_all(std::istream& in) {
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+protocol::bytes hex_to_bytes(std::string_view text, bool& ok) {
+  protocol::bytes out;
+  int pending = -1;
+  ok = true;
+  for (char c : text) {
+    int v = -1;
+    if (c >= '0' && c <= '9') v = c - '0';
+    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    else { ok = false; return {}; }
+    if (pending < 0) {
+      pending = v;
+    } else {
+      out.push_back(static_cast<std::byte>(pending * 16 + v));
+      pending = -1;
+    }
+  }
+  ok = ok && pending < 0;
+  return out;
+}
+
+int dump_frames(std::span<const std::string_view> args) {
+  bool hex = false;
+  std::string path;
+  for (auto a : args) {
+    if (a == "--hex") {
+      hex = true;
+    } else {
+      path = std::string(a);
+    }
+  }
+  std::string raw;
+  if (path.empty() || path == "-") {
+    raw = read_all(std::cin);
+  } else {
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) {
+      std::cerr << "tandem frames: cannot open " << path << "\n";
+      return 2;
+    }
+    char buf[65536];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) raw.append(buf, n);
+    std::fclose(f);
+  }
+  protocol::bytes data;
+  if (hex) {
+    bool ok;
+    data = hex_to_bytes(raw, ok);
+    if (!ok) {
+      std::cerr << "tandem frames: input is not hex\n";
+      return 2;
+    }
+  } else {
+    data.resize(raw.size());
+    std::memcpy(data.data(), raw.data(), raw.size());
+  }
+  protocol::bytes_view rest(data);
+  std::size_t offset = 0;
+  while (!rest.empty()) {
+    auto step = protocol::decode_frame(rest);
+    if (!step) {
+      std::cerr << "tandem frames: at byte " << offset << ": " << step.error().message() << "\n";
+      return 1;
+    }
+    if (!step->frame) {
+      std::cerr << "tandem frames: at byte " << offset << ": incomplete frame (" << rest.size()
+                << " bytes left)\n";
+      return 1;
+    }
+    const auto& h = step->frame->header;
+    std::cout << "offset=" << offset << " v" << static_cast<int>(h.version)
+              << (h.is_response ? " response " : " request ") << protocol::opcode_name(h.op)
+              << " stream=" << h.stream << " flags=0x" << std::hex << static_cast<int>(h.flags)
+              << std::dec << " length=" << h.body_length << "\n";
+    offset += step->consumed;
+    rest = rest.subspan(step->consumed);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(std::span<const std::string_view> args) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cout << usage_text;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "version" || args[0] == "--version") {
+    return print_version();
+  }
+  if (args[0] == "frames") {
+    return dump_frames(args.subspan(1));
+  }
+  std::cerr << "tandem: unknown command '" << args[0] << "'\n" << usage_text;
+  return 2;
+}
+
+}  // namespace tandem::proxy
