@@ -24,6 +24,7 @@ class category final : public boost::system::error_category {
       case errc::decompression_failed: return "decompression failed";
       case errc::compression_failed: return "compression failed";
       case errc::not_a_request_with_parameters: return "message has no query parameters to edit";
+      case errc::cql_unterminated: return "unterminated string, quoted name or comment in CQL text";
     }
     return "unknown protocol error";
   }

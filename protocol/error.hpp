@@ -24,6 +24,7 @@ enum class errc {
   decompression_failed,
   compression_failed,
   not_a_request_with_parameters,  // an edit asked of a message that has no such field
+  cql_unterminated,               // CQL text with an unterminated string, quoted name or comment
 };
 
 const boost::system::error_category& protocol_category() noexcept;

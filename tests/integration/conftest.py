@@ -1,0 +1,134 @@
+"""Shared settings for the integration tests against the local clusters of tools/clusters.
+
+Connection settings come from the variables `eval "$(tools/clusters env)"` exports; without them the
+plain defaults apply (source 127.0.0.2:9042, target 127.0.0.3:9042, no auth, no TLS). A cluster that
+does not answer makes the tests fail, never skip: start the clusters with `tools/clusters up`.
+"""
+
+import os
+import shutil
+import ssl
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULTS = {
+    "source": ("127.0.0.2", "tandem-source"),
+    "target": ("127.0.0.3", "tandem-target"),
+}
+
+
+@dataclass(frozen=True)
+class NodeSettings:
+    name: str
+    host: str
+    port: int
+    cluster_name: str
+    user: Optional[str]
+    password: Optional[str]
+    tls_ca: Optional[str]
+
+    @property
+    def auth(self) -> bool:
+        return bool(self.user)
+
+
+def _env(name: str, default: Optional[str] = None) -> Optional[str]:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def tls_ca_path() -> Optional[str]:
+    if _env("TANDEM_TLS", "0") != "1":
+        return None
+    ca = _env("TANDEM_TLS_CA")
+    if not ca or not Path(ca).is_file():
+        raise RuntimeError(f"TANDEM_TLS=1 but TANDEM_TLS_CA ({ca!r}) is not a file")
+    return ca
+
+
+def node_settings(name: str) -> NodeSettings:
+    prefix = f"TANDEM_{name.upper()}_"
+    host, cluster_name = DEFAULTS[name]
+    return NodeSettings(
+        name=name,
+        host=_env(prefix + "HOST", host),
+        port=int(_env(prefix + "PORT", "9042")),
+        cluster_name=_env(prefix + "CLUSTER_NAME", cluster_name),
+        user=_env(prefix + "USER"),
+        password=_env(prefix + "PASSWORD"),
+        tls_ca=tls_ca_path(),
+    )
+
+
+def ssl_context_for(node: NodeSettings) -> Optional[ssl.SSLContext]:
+    if not node.tls_ca:
+        return None
+    ctx = ssl.create_default_context(cafile=node.tls_ca)
+    ctx.check_hostname = True  # the server certificate names 127.0.0.1-3 as IP addresses
+    return ctx
+
+
+def connect(node: NodeSettings, protocol_version: int):
+    """Returns (cluster, session) connected to exactly this node; raises if it does not answer."""
+    from cassandra.auth import PlainTextAuthProvider
+    from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+    from cassandra.policies import WhiteListRoundRobinPolicy
+
+    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([node.host]), request_timeout=15)
+    auth = PlainTextAuthProvider(node.user, node.password) if node.auth else None
+    cluster = Cluster(
+        contact_points=[node.host],
+        port=node.port,
+        protocol_version=protocol_version,
+        auth_provider=auth,
+        ssl_context=ssl_context_for(node),
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        connect_timeout=10,
+        control_connection_timeout=10,
+    )
+    try:
+        return cluster, cluster.connect()
+    except Exception:
+        cluster.shutdown()
+        raise
+
+
+def cqlsh_path() -> str:
+    candidate = Path(sys.executable).parent / "cqlsh"
+    if candidate.is_file():
+        return str(candidate)
+    found = shutil.which("cqlsh")
+    if not found:
+        raise RuntimeError("cqlsh not found: run the tests with the virtualenv from tools/venv")
+    return found
+
+
+@pytest.fixture(params=["source", "target"])
+def node(request) -> NodeSettings:
+    return node_settings(request.param)
+
+
+@pytest.fixture
+def connect_to():
+    """connect_to(node, protocol_version) -> (cluster, session); clusters are shut down after the test."""
+    opened = []
+
+    def _connect(node: NodeSettings, protocol_version: int):
+        cluster, session = connect(node, protocol_version)
+        opened.append(cluster)
+        return cluster, session
+
+    yield _connect
+    for cluster in opened:
+        cluster.shutdown()
+
+
+@pytest.fixture
+def cqlsh() -> str:
+    return cqlsh_path()
