@@ -14,6 +14,26 @@ namespace {
 // The longest [short bytes] or [string]: its length is an unsigned [short].
 constexpr std::size_t max_short_bytes = std::numeric_limits<std::uint16_t>::max();
 
+// Skips the fields QUERY/EXECUTE parameters and BATCH share at their end, in their common
+// order (spec v5 §4.1.4, §4.1.7): serial consistency, timestamp, keyspace, now_in_seconds.
+// Returns where the timestamp is or would go.
+result<std::size_t> scan_parameter_tail(wire_reader& r, std::uint32_t flag_bits) {
+  if ((flag_bits & query_flags::serial_consistency) != 0) {
+    TANDEM_TRY_VOID(r.read_consistency());
+  }
+  const std::size_t timestamp = r.position();
+  if ((flag_bits & query_flags::default_timestamp) != 0) {
+    TANDEM_TRY_VOID(r.read_long());
+  }
+  if ((flag_bits & query_flags::keyspace) != 0) {
+    TANDEM_TRY_VOID(r.read_string());
+  }
+  if ((flag_bits & query_flags::now_in_seconds) != 0) {
+    TANDEM_TRY_VOID(r.read_int());
+  }
+  return timestamp;
+}
+
 // Skips <query_parameters> (spec v5 §4.1.4) at the reader's position, recording offsets. Reads
 // and checks the fields in the same order as decode_query_parameters, so both fail alike.
 result<parameter_locations> scan_query_parameters(wire_reader& r, protocol_version v) {
@@ -47,19 +67,7 @@ result<parameter_locations> scan_query_parameters(wire_reader& r, protocol_versi
       return errc::bad_value;
     }
   }
-  if ((loc.flag_bits & query_flags::serial_consistency) != 0) {
-    TANDEM_TRY_VOID(r.read_consistency());
-  }
-  loc.timestamp = r.position();
-  if ((loc.flag_bits & query_flags::default_timestamp) != 0) {
-    TANDEM_TRY_VOID(r.read_long());
-  }
-  if ((loc.flag_bits & query_flags::keyspace) != 0) {
-    TANDEM_TRY_VOID(r.read_string());
-  }
-  if ((loc.flag_bits & query_flags::now_in_seconds) != 0) {
-    TANDEM_TRY_VOID(r.read_int());
-  }
+  TANDEM_TRY(loc.timestamp, scan_parameter_tail(r, loc.flag_bits));
   loc.end = r.position();
   return loc;
 }
@@ -111,19 +119,7 @@ result<batch_layout> scan_batch(protocol_version v, bytes_view body) {
     return errc::bad_value;
   }
   loc.values_end = r.position();
-  if ((loc.flag_bits & query_flags::serial_consistency) != 0) {
-    TANDEM_TRY_VOID(r.read_consistency());
-  }
-  loc.timestamp = r.position();
-  if ((loc.flag_bits & query_flags::default_timestamp) != 0) {
-    TANDEM_TRY_VOID(r.read_long());
-  }
-  if ((loc.flag_bits & query_flags::keyspace) != 0) {
-    TANDEM_TRY_VOID(r.read_string());
-  }
-  if ((loc.flag_bits & query_flags::now_in_seconds) != 0) {
-    TANDEM_TRY_VOID(r.read_int());
-  }
+  TANDEM_TRY(loc.timestamp, scan_parameter_tail(r, loc.flag_bits));
   if (!r.empty()) {
     return errc::trailing_bytes;
   }
