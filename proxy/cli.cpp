@@ -1,6 +1,10 @@
 #include "proxy/cli.hpp"
 
 #include "protocol/frame.hpp"
+#include "proxy/config.hpp"
+#include "proxy/proxy_server.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <cstring>
@@ -16,6 +20,9 @@ constexpr std::string_view usage_text =
     "usage: tandem <command> [options]\n"
     "\n"
     "commands:\n"
+    "  proxy [--config FILE]\n"
+    "                run the dual-write proxy (defaults: conf/tandem.yaml's values; every key\n"
+    "                can be overridden by TANDEM_<SECTION>_<KEY>)\n"
     "  version       print the version and the protocol versions spoken\n"
     "  frames FILE   decode CQL frames (v3/v4 raw bytes, or hex with --hex) and print their headers\n"
     "  help          print this text\n";
@@ -111,6 +118,40 @@ int dump_frames(std::span<const std::string_view> args) {
   return 0;
 }
 
+spdlog::level::level_enum spdlog_level(log_level l) {
+  switch (l) {
+    case log_level::trace: return spdlog::level::trace;
+    case log_level::debug: return spdlog::level::debug;
+    case log_level::info: return spdlog::level::info;
+    case log_level::warn: return spdlog::level::warn;
+    case log_level::error: return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+int run_proxy_command(std::span<const std::string_view> args) {
+  std::string path;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      path = std::string(args[++i]);
+    } else {
+      std::cerr << "tandem proxy: unknown option '" << args[i] << "'\n" << usage_text;
+      return 2;
+    }
+  }
+  try {
+    auto cfg = load_config_from_process(path);
+    spdlog::set_level(spdlog_level(cfg.logging.level));
+    return run_proxy(std::make_shared<proxy_context>(std::move(cfg)));
+  } catch (const config_error& e) {
+    std::cerr << "tandem proxy: configuration error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "tandem proxy: " << e.what() << "\n";
+    return 1;
+  }
+}
+
 }  // namespace
 
 int run_cli(std::span<const std::string_view> args) {
@@ -120,6 +161,9 @@ int run_cli(std::span<const std::string_view> args) {
   }
   if (args[0] == "version" || args[0] == "--version") {
     return print_version();
+  }
+  if (args[0] == "proxy") {
+    return run_proxy_command(args.subspan(1));
   }
   if (args[0] == "frames") {
     return dump_frames(args.subspan(1));

@@ -1,0 +1,459 @@
+// The client session's requests after READY: routing (routing.hpp decides), the one write
+// timestamp on both clusters, literal values for now()/uuid(), prepared ids per cluster with
+// transparent re-preparation, and the answer chosen by the acknowledgement mode.
+#include "proxy/client_session.hpp"
+
+#include "protocol/messages/batch.hpp"
+#include "protocol/messages/error_message.hpp"
+#include "protocol/messages/prepare.hpp"
+#include "protocol/messages/result.hpp"
+#include "protocol/request_edit.hpp"
+#include "protocol/wire_reader.hpp"
+#include "protocol/wire_writer.hpp"
+#include "proxy/literal_values.hpp"
+#include "proxy/request_body.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <spdlog/spdlog.h>
+
+namespace tandem::proxy {
+
+using protocol::opcode;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto unprepared_code = static_cast<std::int32_t>(protocol::error_code::unprepared);
+
+std::int32_t error_code_of(const protocol::owned_frame& f) {
+  protocol::wire_reader r(f.body);
+  auto code = r.read_int();
+  return code ? *code : 0;
+}
+
+cluster_answer answer_of(const call_result& r) {
+  if (!r.ok()) {
+    return cluster_answer::timeout();
+  }
+  if (r.frame.header.op == opcode::error) {
+    return cluster_answer::error(error_code_of(r.frame));
+  }
+  return cluster_answer::success(r.frame.header.op);
+}
+
+// The id an UNPREPARED error names (spec v4 §9, code 0x2500: [short bytes] id).
+std::optional<protocol::bytes> unprepared_id(const call_result& r) {
+  if (!r.ok() || r.frame.header.op != opcode::error || error_code_of(r.frame) != unprepared_code) {
+    return std::nullopt;
+  }
+  protocol::wire_reader rd(r.frame.body);
+  (void)rd.read_int();
+  (void)rd.read_string();
+  auto id = rd.read_short_bytes();
+  if (!id) {
+    return std::nullopt;
+  }
+  return protocol::bytes(id->begin(), id->end());
+}
+
+}  // namespace
+
+std::shared_ptr<cluster_connection> client_session::connection(cluster c) const {
+  return c == cluster::source ? source_ : target_;
+}
+
+void client_session::note_secondary_failure(cluster c, const call_result& r,
+                                            const std::string& what) {
+  bump(c == cluster::target ? ctx_->stats.target_write_failures : ctx_->stats.source_failures);
+  const std::string detail =
+      r.ok() ? "error " + std::to_string(error_code_of(r.frame)) : r.detail;
+  spdlog::warn("client {}: {} write failed ({}): {}", peer_, cluster_name(c), detail,
+               what.substr(0, 200));
+}
+
+// `build` is taken by value: a coroutine must own what it uses across suspension points.
+asio::awaitable<call_result> client_session::call_on(cluster c, opcode op, std::uint8_t flags,
+                                                     body_builder build) {
+  auto conn = connection(c);
+  if (!conn || !conn->is_open()) {
+    co_return call_result{call_failure::disconnected,
+                          std::string(cluster_name(c)) + " connection is not open", {}};
+  }
+  auto body = build(c);
+  if (!body) {
+    co_return call_result{call_failure::protocol, "cannot rewrite the request: " + body.error().message(), {}};
+  }
+  auto r = co_await conn->call(op, std::move(*body), flags);
+  // UNPREPARED: the node forgot the statement (restart, cache eviction). Prepare it again
+  // from the text we kept and retry once, without the client noticing.
+  if (auto id = unprepared_id(r)) {
+    auto entry = ctx_->prepared.find(*id);
+    if (!entry) {
+      entry = ctx_->prepared.find_by_secondary(*id);
+    }
+    if (entry && co_await reprepare(c, entry)) {
+      bump(ctx_->stats.reprepared);
+      auto again = build(c);
+      if (again) {
+        r = co_await conn->call(op, std::move(*again), flags);
+      }
+    }
+  }
+  co_return r;
+}
+
+asio::awaitable<bool> client_session::reprepare(cluster c, prepared_id_map::entry_ptr entry) {
+  auto conn = connection(c);
+  if (!conn || !conn->is_open()) {
+    co_return false;
+  }
+  protocol::prepare_message p;
+  p.query = entry->prepared_query;
+  if (version_ == protocol::protocol_version::v5) {
+    p.keyspace = entry->keyspace;
+  }
+  protocol::bytes body = protocol::encode_prepare(p, version_);
+  auto r = co_await conn->call(opcode::prepare, std::move(body));
+  if (!r.ok() || r.frame.header.op != opcode::result) {
+    co_return false;
+  }
+  auto decoded = protocol::decode_result(r.frame.body, version_);
+  if (!decoded || !std::holds_alternative<protocol::prepared_result>(*decoded)) {
+    co_return false;
+  }
+  const auto& pr = std::get<protocol::prepared_result>(*decoded);
+  if (c != entry->primary_cluster) {
+    ctx_->prepared.update_secondary(entry->primary_id, pr.id, pr.result_metadata_id);
+  }
+  co_return true;
+}
+
+// Sends a request to both clusters and answers the client. Without `wait_for_secondary`
+// (source_authoritative writes) the client's answer does not wait for the secondary.
+asio::awaitable<void> client_session::mirror(const protocol::frame_header& request,
+                                             body_builder build, bool wait_for_secondary,
+                                             std::string what) {
+  const auto state = ctx_->routing();
+  const cluster primary_c = state.primary;
+  const cluster secondary_c = other_cluster(primary_c);
+  const auto mode = ctx_->write_ack();
+  const bool wait = wait_for_secondary || mode == ack_mode::strict;
+  auto self = shared_from_this();
+  if (!wait) {
+    asio::co_spawn(
+        socket_.get_executor(),
+        [self, secondary_c, request, build, what]() -> asio::awaitable<void> {
+          auto r = co_await self->call_on(secondary_c, request.op, request.flags, build);
+          auto a = answer_of(r);
+          if (is_failure(a, true)) {
+            self->note_secondary_failure(secondary_c, r, what);
+          }
+        },
+        asio::detached);
+    auto r = co_await call_on(primary_c, request.op, request.flags, build);
+    r.ok() ? reply(request, r.frame) : reply_call_failure(request, r);
+    co_return;
+  }
+  auto on_primary = call_on(primary_c, request.op, request.flags, build);
+  auto on_secondary = call_on(secondary_c, request.op, request.flags, build);
+  auto [p, s] = co_await (std::move(on_primary) && std::move(on_secondary));
+  const auto d = merge(answer_of(p), answer_of(s), mode, primary_c);
+  if (d.count_target_failure) {
+    note_secondary_failure(d.failed_cluster, d.failed_cluster == primary_c ? p : s, what);
+  }
+  const call_result& chosen = d.answer_from == merged_choice::primary ? p : s;
+  chosen.ok() ? reply(request, chosen.frame) : reply_call_failure(request, chosen);
+}
+
+asio::awaitable<void> client_session::forward_to_primary(protocol::owned_frame f) {
+  const cluster c = ctx_->routing().primary;
+  auto body = std::make_shared<protocol::bytes>(std::move(f.body));
+  // Named, not a temporary in the co_await expression: GCC 12 mishandles the lifetime of
+  // temporaries there (destroys them twice).
+  body_builder same = [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
+  auto r = co_await call_on(c, f.header.op, f.header.flags, same);
+  r.ok() ? reply(f.header, r.frame) : reply_call_failure(f.header, r);
+}
+
+asio::awaitable<void> client_session::handle_register(protocol::owned_frame f) {
+  // Events come from the primary only (DESIGN.md); forwarded with stream -1.
+  auto conn = connection(ctx_->routing().primary);
+  if (conn) {
+    std::weak_ptr<client_session> weak = shared_from_this();
+    conn->on_event([weak](protocol::owned_frame event) {
+      if (auto self = weak.lock()) {
+        protocol::frame_header h{self->version_, false, 0, -1, opcode::event, 0};
+        self->reply(h, event);
+      }
+    });
+  }
+  co_await forward_to_primary(std::move(f));
+}
+
+// Timestamp and literals for one mirrored write; bumps the counters and records T0.
+std::int64_t client_session::write_timestamp(bool pin) {
+  if (!pin) {
+    return write_clock::system_now_us();
+  }
+  const std::int64_t ts = ctx_->clock.next();
+  bump(ctx_->stats.injected_timestamps);
+  std::int64_t none = 0;
+  ctx_->t0.compare_exchange_strong(none, ts);
+  return ts;
+}
+
+asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
+  auto offset = message_offset(f.header, f.body);
+  auto text = offset ? statement_text(protocol::bytes_view(f.body).subspan(*offset))
+                     : protocol::result<std::string_view>(offset.error());
+  if (!text) {
+    bump(ctx_->stats.client_protocol_errors);
+    reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
+                "Invalid QUERY message: " + text.error().message());
+    co_return;
+  }
+  auto info = protocol::cql::classify(*text);
+  const request_class cls = info ? classify_statement(*info, keyspace_) : request_class::other;
+  const auto dest = route(cls, ctx_->routing());
+  if (dest != destination::both) {
+    bump(cls == request_class::read ? ctx_->stats.requests_read : ctx_->stats.requests_other);
+    co_await forward_to_primary(std::move(f));
+    co_return;
+  }
+  const protocol::bytes_view prefix = protocol::bytes_view(f.body).first(*offset);
+  protocol::bytes message(f.body.begin() + static_cast<std::ptrdiff_t>(*offset), f.body.end());
+  const auto client_ts = protocol::read_default_timestamp(opcode::query, version_, message);
+  const bool pin = should_pin_timestamp(cls, client_ts && client_ts->has_value(),
+                                        info && info->uses_timestamp);
+  const std::int64_t ts = write_timestamp(pin);
+  if (info && !info->calls.empty() && is_data_write(cls)) {
+    // One literal per call, the same on both clusters (issue 3: now(), uuid() ...).
+    std::vector<std::string> literals;
+    for (const auto& call : info->calls) {
+      literals.push_back(literal_for(call.function, literal_inputs{ts, ctx_->random_bits()}));
+    }
+    std::vector<std::string_view> views(literals.begin(), literals.end());
+    const std::string rewritten = protocol::cql::replace_calls(*text, info->calls, views);
+    message = with_statement_text(message, *text, rewritten);
+    bump(ctx_->stats.replaced_functions, info->calls.size());
+  }
+  if (pin) {
+    auto stamped = protocol::with_default_timestamp(opcode::query, version_, message, ts);
+    if (stamped) {
+      message = std::move(*stamped);
+    }
+  }
+  bump(is_data_write(cls) ? ctx_->stats.requests_write : ctx_->stats.requests_ddl);
+  auto body = std::make_shared<protocol::bytes>(join(prefix, message));
+  const bool wait_for_both = !is_data_write(cls);  // schema and USE must hold on both first
+  body_builder same = [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
+  std::string what(*text);
+  co_await mirror(f.header, same, wait_for_both, what);
+  if (cls == request_class::use && info) {
+    keyspace_ = info->keyspace;
+  }
+}
+
+asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
+  bump(ctx_->stats.requests_prepare);
+  auto offset = message_offset(f.header, f.body);
+  auto text = offset ? statement_text(protocol::bytes_view(f.body).subspan(*offset))
+                     : protocol::result<std::string_view>(offset.error());
+  if (!text) {
+    reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
+                "Invalid PREPARE message: " + text.error().message());
+    co_return;
+  }
+  auto info = protocol::cql::classify(*text);
+  const request_class cls = info ? classify_statement(*info, keyspace_) : request_class::other;
+  const cluster primary_c = ctx_->routing().primary;
+  auto body = std::make_shared<protocol::bytes>(std::move(f.body));
+  body_builder same = [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
+  auto on_primary = call_on(primary_c, opcode::prepare, f.header.flags, same);
+  auto on_secondary = call_on(other_cluster(primary_c), opcode::prepare, f.header.flags, same);
+  auto [p, s] = co_await (std::move(on_primary) && std::move(on_secondary));
+  if (!p.ok()) {
+    reply_call_failure(f.header, p);
+    co_return;
+  }
+  if (p.frame.header.op == opcode::result) {
+    auto pr = protocol::decode_result(p.frame.body, version_);
+    if (pr && std::holds_alternative<protocol::prepared_result>(*pr)) {
+      prepared_entry e;
+      const auto& primary_result = std::get<protocol::prepared_result>(*pr);
+      e.primary_id = primary_result.id;
+      e.primary_result_metadata_id = primary_result.result_metadata_id;
+      e.primary_cluster = primary_c;
+      e.query = std::string(*text);
+      e.prepared_query = e.query;
+      if (!keyspace_.empty()) {
+        e.keyspace = keyspace_;
+      }
+      e.cls = cls;
+      if (s.ok() && s.frame.header.op == opcode::result) {
+        auto sr = protocol::decode_result(s.frame.body, version_);
+        if (sr && std::holds_alternative<protocol::prepared_result>(*sr)) {
+          e.secondary_id = std::get<protocol::prepared_result>(*sr).id;
+          e.secondary_result_metadata_id = std::get<protocol::prepared_result>(*sr).result_metadata_id;
+        }
+      }
+      ctx_->prepared.put(std::move(e));
+    }
+  }
+  reply(f.header, p.frame);
+}
+
+// The body of an EXECUTE for cluster c: its own prepared id (and v5 result metadata id).
+protocol::result<protocol::bytes> client_session::execute_body_for(
+    cluster c, const prepared_entry& e, protocol::bytes_view prefix,
+    protocol::bytes_view message) const {
+  const auto& id = e.id_for(c);
+  if (id.empty()) {
+    return protocol::errc::bad_value;
+  }
+  auto client_id = execute_id(message);
+  if (client_id && std::equal(client_id->begin(), client_id->end(), id.begin(), id.end()) &&
+      c == e.primary_cluster) {
+    return join(prefix, message);
+  }
+  std::optional<protocol::bytes_view> rmid;
+  if (version_ == protocol::protocol_version::v5) {
+    rmid = protocol::bytes_view(e.result_metadata_id_for(c));
+  }
+  TANDEM_TRY(auto edited, protocol::with_prepared_id(version_, message, id, rmid));
+  return join(prefix, edited);
+}
+
+asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
+  auto offset = message_offset(f.header, f.body);
+  auto id = offset ? execute_id(protocol::bytes_view(f.body).subspan(*offset))
+                   : protocol::result<protocol::bytes_view>(offset.error());
+  if (!id) {
+    bump(ctx_->stats.client_protocol_errors);
+    reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
+                "Invalid EXECUTE message: " + id.error().message());
+    co_return;
+  }
+  auto entry = ctx_->prepared.find(*id);
+  if (!entry) {
+    // Unknown to the proxy (evicted, or prepared before a restart): the driver re-prepares.
+    bump(ctx_->stats.prepared_cache_misses);
+    protocol::wire_writer w;
+    w.write_int(unprepared_code);
+    w.write_string("Prepared statement unknown to the tandem proxy; prepare it again");
+    w.write_short_bytes(*id);
+    reply(f.header, protocol::owned_frame{{version_, true, 0, f.header.stream, opcode::error, 0},
+                                          w.take()});
+    co_return;
+  }
+  const protocol::bytes prefix(f.body.begin(), f.body.begin() + static_cast<std::ptrdiff_t>(*offset));
+  protocol::bytes message(f.body.begin() + static_cast<std::ptrdiff_t>(*offset), f.body.end());
+  const auto dest = route(entry->cls, ctx_->routing());
+  if (dest == destination::both) {
+    const auto client_ts = protocol::read_default_timestamp(opcode::execute, version_, message);
+    const bool pin = should_pin_timestamp(entry->cls, client_ts && client_ts->has_value(), false);
+    if (pin) {
+      auto stamped = protocol::with_default_timestamp(opcode::execute, version_, message,
+                                                      write_timestamp(true));
+      if (stamped) {
+        message = std::move(*stamped);
+      }
+    }
+    bump(is_data_write(entry->cls) ? ctx_->stats.requests_write : ctx_->stats.requests_ddl);
+  } else {
+    bump(ctx_->stats.requests_read);
+  }
+  auto self = shared_from_this();
+  auto shared_message = std::make_shared<protocol::bytes>(std::move(message));
+  auto shared_prefix = std::make_shared<protocol::bytes>(prefix);
+  const protocol::bytes client_id(id->begin(), id->end());
+  // Looked up again at each try: a re-prepare may have changed the secondary's id.
+  body_builder build = [self, shared_message, shared_prefix,
+                        client_id](cluster c) -> protocol::result<protocol::bytes> {
+    auto current = self->ctx_->prepared.find(client_id);
+    if (!current) {
+      return protocol::errc::bad_value;
+    }
+    return self->execute_body_for(c, *current, *shared_prefix, *shared_message);
+  };
+  if (entry->id_for(other_cluster(entry->primary_cluster)).empty() && dest == destination::both) {
+    co_await reprepare(other_cluster(entry->primary_cluster), entry);
+  }
+  if (dest == destination::both) {
+    const std::string what = entry->query;
+    co_await mirror(f.header, build, !is_data_write(entry->cls), what);
+    co_return;
+  }
+  auto r = co_await call_on(ctx_->routing().primary, opcode::execute, f.header.flags, build);
+  r.ok() ? reply(f.header, r.frame) : reply_call_failure(f.header, r);
+}
+
+asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
+  auto offset = message_offset(f.header, f.body);
+  auto batch = offset ? protocol::decode_batch(protocol::bytes_view(f.body).subspan(*offset), version_)
+                      : protocol::result<protocol::batch_message>(offset.error());
+  if (!batch) {
+    bump(ctx_->stats.client_protocol_errors);
+    reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
+                "Invalid BATCH message: " + batch.error().message());
+    co_return;
+  }
+  std::vector<request_class> classes;
+  bool text_timestamp = false;
+  std::string what = "BATCH";
+  for (const auto& child : batch->children) {
+    if (child.kind == protocol::batch_child_kind::query) {
+      auto info = protocol::cql::classify(child.query);
+      classes.push_back(info ? classify_statement(*info, keyspace_) : request_class::other);
+      text_timestamp = text_timestamp || (info && info->uses_timestamp);
+      what += " " + child.query.substr(0, 80) + ";";
+      continue;
+    }
+    auto entry = ctx_->prepared.find(child.id);
+    if (!entry) {
+      bump(ctx_->stats.prepared_cache_misses);
+      protocol::wire_writer w;
+      w.write_int(unprepared_code);
+      w.write_string("Prepared statement unknown to the tandem proxy; prepare it again");
+      w.write_short_bytes(child.id);
+      reply(f.header, protocol::owned_frame{{version_, true, 0, f.header.stream, opcode::error, 0},
+                                            w.take()});
+      co_return;
+    }
+    classes.push_back(entry->cls);
+    what += " " + entry->query.substr(0, 80) + ";";
+  }
+  const request_class cls = classify_batch(batch->type, classes);
+  const protocol::bytes prefix(f.body.begin(), f.body.begin() + static_cast<std::ptrdiff_t>(*offset));
+  protocol::bytes message(f.body.begin() + static_cast<std::ptrdiff_t>(*offset), f.body.end());
+  if (should_pin_timestamp(cls, batch->default_timestamp.has_value(), text_timestamp)) {
+    auto stamped = protocol::with_default_timestamp(opcode::batch, version_, message,
+                                                    write_timestamp(true));
+    if (stamped) {
+      message = std::move(*stamped);
+    }
+  }
+  bump(ctx_->stats.requests_write);
+  auto self = shared_from_this();
+  auto shared_message = std::make_shared<protocol::bytes>(std::move(message));
+  auto shared_prefix = std::make_shared<protocol::bytes>(prefix);
+  body_builder build = [self, shared_message,
+                        shared_prefix](cluster c) -> protocol::result<protocol::bytes> {
+    TANDEM_TRY(auto edited,
+               protocol::with_batch_prepared_ids(
+                   self->version_, *shared_message,
+                   [&](protocol::bytes_view old_id) -> std::optional<protocol::bytes> {
+                     auto e = self->ctx_->prepared.find(old_id);
+                     if (!e || e->id_for(c).empty()) {
+                       return std::nullopt;
+                     }
+                     return e->id_for(c);
+                   }));
+    return join(*shared_prefix, edited);
+  };
+  co_await mirror(f.header, build, false, what);  // `what` and `build` are named locals
+}
+
+}  // namespace tandem::proxy

@@ -1,0 +1,248 @@
+// The client session's I/O: reading frames, writing answers, dispatching requests.
+// The handshake lives in client_handshake.cpp, request handling in client_requests.cpp.
+#include "proxy/client_session.hpp"
+
+#include "protocol/messages/error_message.hpp"
+#include "protocol/wire_writer.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace tandem::proxy {
+
+using asio::as_tuple;
+using asio::use_awaitable;
+using protocol::opcode;
+
+client_session::client_session(asio::ip::tcp::socket socket, std::shared_ptr<proxy_context> ctx)
+    : socket_(std::move(socket)),
+      ctx_(std::move(ctx)),
+      codec_(protocol::frame_limits{ctx_->cfg.limits.max_frame_bytes}),
+      slot_freed_(socket_.get_executor()) {
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  peer_ = ec ? std::string("unknown") : ep.address().to_string() + ":" + std::to_string(ep.port());
+  bump(ctx_->stats.client_connections_opened);
+}
+
+client_session::~client_session() { bump(ctx_->stats.client_connections_closed); }
+
+void client_session::start() {
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
+                 asio::detached);
+}
+
+void client_session::close(const std::string& why) {
+  if (phase_ == phase::closing) {
+    return;
+  }
+  phase_ = phase::closing;
+  spdlog::debug("client {}: closing: {}", peer_, why);
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  slot_freed_.cancel();
+  if (source_) {
+    source_->close("client closed");
+  }
+  if (target_) {
+    target_->close("client closed");
+  }
+}
+
+// spec v4 §9 / v5 §8: a version the proxy or a cluster cannot speak gets a PROTOCOL_ERROR
+// that names the versions spoken, in a header of the highest stable version, as Cassandra
+// itself answers (seen on 5.0.9: "Invalid or unsupported protocol version (7); ..."), so the
+// driver retries with a lower version. The connection is closed after the answer.
+bool client_session::refuse_unsupported_version(protocol::bytes_view data) {
+  auto raw = protocol::peek_raw_version(data);
+  if (!raw || protocol::is_supported_version(*raw)) {
+    return false;
+  }
+  std::int16_t stream = 0;
+  if (*raw >= 3 && data.size() >= 4) {
+    stream = static_cast<std::int16_t>((std::to_integer<int>(data[2]) << 8) |
+                                       std::to_integer<int>(data[3]));
+  } else if (data.size() >= 3) {
+    stream = static_cast<std::int16_t>(std::to_integer<int>(data[2]));
+  }
+  version_ = *raw < 3 ? protocol::protocol_version::v3 : protocol::protocol_version::v5;
+  bump(ctx_->stats.client_protocol_errors);
+  protocol::frame_header h{version_, false, 0, stream, opcode::options, 0};
+  reply_error(h, static_cast<std::int32_t>(protocol::error_code::protocol_error),
+              "Invalid or unsupported protocol version (" + std::to_string(*raw) +
+                  "); supported versions are (3/v3, 4/v4, 5/v5)");
+  close_after_write_ = true;
+  return true;
+}
+
+asio::awaitable<void> client_session::read_loop() {
+  auto self = shared_from_this();
+  std::array<std::byte, 65536> buf;
+  const std::size_t max_in_flight = ctx_->cfg.limits.max_in_flight_per_connection;
+  while (phase_ != phase::closing) {
+    // Backpressure: stop reading from a client that has too many requests outstanding
+    // instead of queueing without bound.
+    while (in_flight_ >= max_in_flight && phase_ != phase::closing) {
+      slot_freed_.expires_at(asio::steady_timer::time_point::max());
+      co_await slot_freed_.async_wait(as_tuple(use_awaitable));
+    }
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()),
+                                                    as_tuple(use_awaitable));
+    if (ec) {
+      close(ec == asio::error::eof ? "client disconnected" : ec.message());
+      co_return;
+    }
+    const protocol::bytes_view data(buf.data(), n);
+    if (phase_ == phase::handshake && codec_.buffered_bytes() == 0 &&
+        refuse_unsupported_version(data)) {
+      co_return;
+    }
+    codec_.feed(data);
+    for (;;) {
+      auto next = codec_.next();
+      if (!next) {
+        bump(ctx_->stats.client_protocol_errors);
+        protocol::frame_header h{version_, false, 0, 0, opcode::options, 0};
+        reply_error(h, static_cast<std::int32_t>(protocol::error_code::protocol_error),
+                    std::string("Invalid frame: ") + next.error().message());
+        close_after_write_ = true;
+        co_return;
+      }
+      if (!*next || phase_ == phase::closing) {
+        break;
+      }
+      protocol::owned_frame f = std::move(**next);
+      if (f.header.is_response) {
+        bump(ctx_->stats.client_protocol_errors);
+        reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
+                    "Invalid frame: a response frame sent to the server");
+        close_after_write_ = true;
+        co_return;
+      }
+      if (phase_ == phase::ready) {
+        // Requests after the handshake run concurrently: the client pipelines.
+        ++in_flight_;
+        asio::co_spawn(socket_.get_executor(),
+                       [self, f = std::move(f)]() mutable -> asio::awaitable<void> {
+                         co_await self->handle(std::move(f));
+                         --self->in_flight_;
+                         self->slot_freed_.cancel();
+                       },
+                       asio::detached);
+      } else {
+        co_await handle(std::move(f));
+      }
+    }
+  }
+}
+
+asio::awaitable<void> client_session::handle(protocol::owned_frame f) {
+  const auto op = f.header.op;
+  if (phase_ != phase::ready) {
+    switch (op) {
+      case opcode::options: answer_options(f.header); co_return;
+      case opcode::startup:
+        if (phase_ == phase::handshake) {
+          co_await handle_startup(std::move(f));
+          co_return;
+        }
+        break;
+      case opcode::auth_response:
+        if (phase_ == phase::authenticating) {
+          co_await handle_auth_response(std::move(f));
+          co_return;
+        }
+        break;
+      default: break;
+    }
+    bump(ctx_->stats.client_protocol_errors);
+    reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
+                std::string("Unexpected message ") + protocol::opcode_name(op) +
+                    ", expecting STARTUP or OPTIONS (or AUTH_RESPONSE while authenticating)");
+    co_return;
+  }
+  switch (op) {
+    case opcode::options: answer_options(f.header); co_return;
+    case opcode::query: co_await handle_query(std::move(f)); co_return;
+    case opcode::prepare: co_await handle_prepare(std::move(f)); co_return;
+    case opcode::execute: co_await handle_execute(std::move(f)); co_return;
+    case opcode::batch: co_await handle_batch(std::move(f)); co_return;
+    case opcode::register_: co_await handle_register(std::move(f)); co_return;
+    default: break;
+  }
+  bump(ctx_->stats.client_protocol_errors);
+  reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
+              std::string("Unexpected message ") + protocol::opcode_name(op) +
+                  " after the connection is ready");
+}
+
+void client_session::reply(const protocol::frame_header& request,
+                           const protocol::owned_frame& answer) {
+  protocol::frame_header h{version_, true, answer.header.flags, request.stream, answer.header.op,
+                           0};
+  send_raw(codec_.encode(h, answer.body));
+}
+
+void client_session::reply_error(const protocol::frame_header& request, std::int32_t code,
+                                 const std::string& message) {
+  protocol::wire_writer w;
+  w.write_int(code);
+  w.write_string(message.size() > 65535 ? message.substr(0, 65535) : message);
+  protocol::frame_header h{version_, true, 0, request.stream, opcode::error, 0};
+  send_raw(codec_.encode(h, w.data()));
+}
+
+// A request a cluster did not answer gets an error the driver understands, never silence.
+void client_session::reply_call_failure(const protocol::frame_header& request,
+                                        const call_result& r) {
+  const auto code = r.failure == call_failure::overloaded ? protocol::error_code::overloaded
+                                                           : protocol::error_code::server_error;
+  reply_error(request, static_cast<std::int32_t>(code), "tandem proxy: " + r.detail);
+}
+
+void client_session::send_raw(protocol::bytes frame) {
+  if (phase_ == phase::closing) {
+    return;
+  }
+  write_queue_.push_back(std::move(frame));
+  if (!writing_) {
+    writing_ = true;
+    asio::co_spawn(socket_.get_executor(),
+                   [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+  }
+}
+
+asio::awaitable<void> client_session::write_loop() {
+  std::vector<protocol::bytes> batch;
+  std::vector<asio::const_buffer> buffers;
+  while (!write_queue_.empty() && phase_ != phase::closing) {
+    batch.clear();
+    buffers.clear();
+    while (!write_queue_.empty() && batch.size() < 64) {
+      batch.push_back(std::move(write_queue_.front()));
+      write_queue_.pop_front();
+    }
+    for (const auto& b : batch) {
+      buffers.emplace_back(b.data(), b.size());
+    }
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, as_tuple(use_awaitable));
+    if (ec) {
+      writing_ = false;
+      close("write to client failed: " + ec.message());
+      co_return;
+    }
+  }
+  writing_ = false;
+  if (close_after_write_ && write_queue_.empty()) {
+    close("closed after a protocol error");
+  }
+}
+
+}  // namespace tandem::proxy

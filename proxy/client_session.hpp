@@ -1,0 +1,92 @@
+// One client connection and the two cluster connections it owns (DESIGN.md "The proxy"). All
+// three live on one worker thread, so nothing here takes a lock; shared state (prepared ids,
+// the routing choice, counters) lives in proxy_context and synchronises itself.
+#pragma once
+
+#include "protocol/connection_codec.hpp"
+#include "protocol/cql/classifier.hpp"
+#include "proxy/cluster_connection.hpp"
+#include "proxy/proxy_context.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+
+namespace tandem::proxy {
+
+class client_session : public std::enable_shared_from_this<client_session> {
+ public:
+  client_session(asio::ip::tcp::socket socket, std::shared_ptr<proxy_context> ctx);
+  ~client_session();
+
+  // Serves the client until it disconnects or sends something the proxy cannot parse.
+  void start();
+  void close(const std::string& why);
+
+ private:
+  enum class phase { handshake, authenticating, ready, closing };
+
+  asio::awaitable<void> read_loop();
+  asio::awaitable<void> write_loop();
+  asio::awaitable<void> handle(protocol::owned_frame f);
+
+  // Handshake (spec v4 §4.1.1, §4.2.3; v5 §2.3.1).
+  asio::awaitable<void> handle_startup(protocol::owned_frame f);
+  asio::awaitable<void> handle_auth_response(protocol::owned_frame f);
+  asio::awaitable<std::string> open_target();
+  void answer_options(const protocol::frame_header& request);
+
+  // After READY.
+  asio::awaitable<void> handle_query(protocol::owned_frame f);
+  asio::awaitable<void> handle_prepare(protocol::owned_frame f);
+  asio::awaitable<void> handle_execute(protocol::owned_frame f);
+  asio::awaitable<void> handle_batch(protocol::owned_frame f);
+  asio::awaitable<void> handle_register(protocol::owned_frame f);
+  asio::awaitable<void> forward_to_primary(protocol::owned_frame f);
+  bool refuse_unsupported_version(protocol::bytes_view data);
+
+  // Builds the request body for one cluster (its prepared ids differ).
+  using body_builder = std::function<protocol::result<protocol::bytes>(cluster)>;
+
+  // Sends both copies; answers the client per the acknowledgement mode.
+  asio::awaitable<void> mirror(const protocol::frame_header& request, body_builder build,
+                               bool wait_for_secondary, std::string what);
+  asio::awaitable<call_result> call_on(cluster c, protocol::opcode op, std::uint8_t flags,
+                                       body_builder build);
+  asio::awaitable<bool> reprepare(cluster c, prepared_id_map::entry_ptr entry);
+  protocol::result<protocol::bytes> execute_body_for(cluster c, const prepared_entry& e,
+                                                     protocol::bytes_view prefix,
+                                                     protocol::bytes_view message) const;
+  std::int64_t write_timestamp(bool pin);
+  void note_secondary_failure(cluster c, const call_result& r, const std::string& what);
+  std::shared_ptr<cluster_connection> connection(cluster c) const;
+
+  void reply(const protocol::frame_header& request, const protocol::owned_frame& answer);
+  void reply_error(const protocol::frame_header& request, std::int32_t code,
+                   const std::string& message);
+  void reply_call_failure(const protocol::frame_header& request, const call_result& r);
+  void send_raw(protocol::bytes frame);
+
+  asio::ip::tcp::socket socket_;
+  std::shared_ptr<proxy_context> ctx_;
+  protocol::connection_codec codec_;
+  phase phase_ = phase::handshake;
+  protocol::protocol_version version_ = protocol::protocol_version::v4;
+  protocol::compression_algorithm client_compression_ = protocol::compression_algorithm::none;
+  std::shared_ptr<cluster_connection> source_;
+  std::shared_ptr<cluster_connection> target_;
+  std::deque<protocol::bytes> write_queue_;
+  bool writing_ = false;
+  bool close_after_write_ = false;
+  bool target_auth_pending_ = false;
+  std::size_t in_flight_ = 0;
+  asio::steady_timer slot_freed_;
+  std::string peer_;
+  std::string keyspace_;  // the USE keyspace, for classification and re-preparation
+};
+
+}  // namespace tandem::proxy

@@ -1,0 +1,220 @@
+#include "proxy/cluster_connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+
+namespace tandem::proxy {
+
+using asio::as_tuple;
+using asio::use_awaitable;
+
+// One request waiting for its answer. The waiting coroutine sleeps on `wake`; the reader
+// stores the answer and cancels the timer. A call that timed out keeps its stream id until
+// the late answer arrives, so that answer is never taken for another request's.
+struct cluster_connection::pending_call {
+  explicit pending_call(asio::any_io_executor ex) : wake(ex) {}
+  asio::steady_timer wake;
+  std::optional<call_result> answer;
+  bool abandoned = false;
+};
+
+namespace {
+// spec v4 §2.3: "there can only be 32768 different simultaneous streams".
+constexpr std::size_t max_streams = 32768;
+}  // namespace
+
+cluster_connection::cluster_connection(asio::any_io_executor ex, cluster_connection_settings s)
+    : executor_(ex), settings_(std::move(s)), socket_(ex), codec_(settings_.limits) {
+  const std::size_t capacity = std::min(max_streams, std::max<std::size_t>(1, settings_.max_in_flight));
+  calls_.resize(capacity);
+  free_streams_.reserve(capacity);
+  for (std::size_t i = capacity; i > 0; --i) {
+    free_streams_.push_back(static_cast<std::int16_t>(i - 1));
+  }
+}
+
+cluster_connection::~cluster_connection() = default;
+
+asio::awaitable<std::string> cluster_connection::connect() {
+  const auto& ep = settings_.endpoint;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(ep.host, ec);
+  asio::ip::tcp::endpoint target;
+  if (ec) {
+    asio::ip::tcp::resolver resolver(executor_);
+    auto [rec, results] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port),
+                                                           as_tuple(use_awaitable));
+    if (rec || results.empty()) {
+      co_return settings_.name + ": cannot resolve " + ep.host + ": " + rec.message();
+    }
+    target = results.begin()->endpoint();
+  } else {
+    target = asio::ip::tcp::endpoint(address, ep.port);
+  }
+  // Race the connect against the timeout: a node that drops SYNs must not hang the client.
+  asio::steady_timer deadline(executor_, settings_.connect_timeout);
+  // The handler may run after this coroutine has moved on: it owns what it touches.
+  auto timed_out = std::make_shared<bool>(false);
+  deadline.async_wait([self = shared_from_this(), timed_out](boost::system::error_code wait_ec) {
+    if (!wait_ec) {
+      *timed_out = true;
+      boost::system::error_code ignored;
+      self->socket_.cancel(ignored);
+    }
+  });
+  auto [cec] = co_await socket_.async_connect(target, as_tuple(use_awaitable));
+  deadline.cancel();
+  if (cec) {
+    co_return settings_.name + " node " + ep.host + ":" + std::to_string(ep.port) +
+        (*timed_out ? ": connect timed out" : ": " + cec.message());
+  }
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  open_ = true;
+  asio::co_spawn(executor_, [self = shared_from_this()] { return self->read_loop(); },
+                 asio::detached);
+  co_return std::string{};
+}
+
+std::optional<std::int16_t> cluster_connection::acquire_stream(std::shared_ptr<pending_call> call) {
+  if (free_streams_.empty()) {
+    return std::nullopt;
+  }
+  const std::int16_t id = free_streams_.back();
+  free_streams_.pop_back();
+  calls_[static_cast<std::size_t>(id)] = std::move(call);
+  ++calls_in_flight_;
+  return id;
+}
+
+asio::awaitable<call_result> cluster_connection::call(protocol::opcode op, protocol::bytes body,
+                                                      std::uint8_t flags) {
+  if (!open_) {
+    co_return call_result{call_failure::disconnected, settings_.name + " connection is closed", {}};
+  }
+  auto pending = std::make_shared<pending_call>(executor_);
+  auto stream = acquire_stream(pending);
+  if (!stream) {
+    co_return call_result{call_failure::overloaded,
+                          settings_.name + ": too many requests in flight on one connection", {}};
+  }
+  const protocol::frame_header h{settings_.version, false, flags, *stream, op, 0};
+  send(codec_.encode(h, body));
+  pending->wake.expires_after(settings_.request_timeout);
+  co_await pending->wake.async_wait(as_tuple(use_awaitable));
+  if (pending->answer) {
+    co_return std::move(*pending->answer);
+  }
+  pending->abandoned = true;
+  co_return call_result{call_failure::timed_out,
+                        settings_.name + " did not answer within " +
+                            std::to_string(settings_.request_timeout.count()) + " ms",
+                        {}};
+}
+
+void cluster_connection::send(protocol::bytes frame) {
+  write_queue_.push_back(std::move(frame));
+  if (!writing_) {
+    writing_ = true;
+    asio::co_spawn(executor_, [self = shared_from_this()] { return self->write_loop(); },
+                   asio::detached);
+  }
+}
+
+// Drains the queue, several frames per write: one syscall for a burst of pipelined requests.
+asio::awaitable<void> cluster_connection::write_loop() {
+  std::vector<protocol::bytes> batch;
+  std::vector<asio::const_buffer> buffers;
+  while (!write_queue_.empty() && open_) {
+    batch.clear();
+    buffers.clear();
+    while (!write_queue_.empty() && batch.size() < 64) {
+      batch.push_back(std::move(write_queue_.front()));
+      write_queue_.pop_front();
+    }
+    for (const auto& b : batch) {
+      buffers.emplace_back(b.data(), b.size());
+    }
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, as_tuple(use_awaitable));
+    if (ec) {
+      close(settings_.name + " write failed: " + ec.message());
+      break;
+    }
+  }
+  writing_ = false;
+}
+
+asio::awaitable<void> cluster_connection::read_loop() {
+  auto self = shared_from_this();
+  std::array<std::byte, 65536> buf;
+  while (open_) {
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()),
+                                                    as_tuple(use_awaitable));
+    if (ec) {
+      close(settings_.name + " connection lost: " + ec.message());
+      co_return;
+    }
+    codec_.feed(protocol::bytes_view(buf.data(), n));
+    for (;;) {
+      auto next = codec_.next();
+      if (!next) {
+        close(settings_.name + " sent a malformed frame: " + next.error().message());
+        co_return;
+      }
+      if (!*next) {
+        break;
+      }
+      protocol::owned_frame f = std::move(**next);
+      if (f.header.stream < 0) {
+        if (on_event_) {
+          on_event_(std::move(f));
+        }
+        continue;
+      }
+      const auto id = static_cast<std::size_t>(f.header.stream);
+      if (id >= calls_.size() || !calls_[id]) {
+        continue;  // an answer to nothing we asked: ignore rather than misroute
+      }
+      auto pending = std::move(calls_[id]);
+      free_streams_.push_back(f.header.stream);
+      --calls_in_flight_;
+      if (!pending->abandoned) {
+        pending->answer = call_result{call_failure::none, {}, std::move(f)};
+        pending->wake.cancel();
+      }
+    }
+  }
+}
+
+void cluster_connection::fail_all(const std::string& why) {
+  for (auto& pending : calls_) {
+    if (pending && !pending->abandoned) {
+      pending->answer = call_result{call_failure::disconnected, why, {}};
+      pending->wake.cancel();
+    }
+    pending.reset();
+  }
+  free_streams_.clear();
+  calls_in_flight_ = 0;
+}
+
+void cluster_connection::close(const std::string& why) {
+  if (!open_) {
+    return;
+  }
+  open_ = false;
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  fail_all(why);
+  if (on_closed_) {
+    on_closed_(why);
+  }
+}
+
+}  // namespace tandem::proxy

@@ -1,0 +1,100 @@
+// One connection from the proxy to one Cassandra node. Requests from any coroutine on the
+// connection's thread draw a stream id from the connection's own pool (the client's stream
+// ids are never sent to a cluster), wait for the matching answer with a timeout, and get an
+// error value (never silence) when the node is slow or gone. Events (stream -1, spec v4 §4.2.6)
+// go to a callback.
+#pragma once
+
+#include "protocol/connection_codec.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tandem::proxy {
+
+namespace asio = boost::asio;
+
+struct cluster_endpoint {
+  std::string host;
+  std::uint16_t port = 9042;
+};
+
+struct cluster_connection_settings {
+  cluster_endpoint endpoint;
+  std::string name;  // "source" or "target": for messages
+  protocol::protocol_version version = protocol::protocol_version::v4;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds request_timeout{10000};
+  protocol::frame_limits limits;
+  std::size_t max_in_flight = 1024;
+};
+
+// What went wrong with a request, for the client's error answer and the metrics.
+enum class call_failure { none, timed_out, disconnected, overloaded, protocol };
+
+struct call_result {
+  call_failure failure = call_failure::none;
+  std::string detail;
+  protocol::owned_frame frame;  // valid when failure == none
+
+  bool ok() const noexcept { return failure == call_failure::none; }
+};
+
+class cluster_connection : public std::enable_shared_from_this<cluster_connection> {
+ public:
+  cluster_connection(asio::any_io_executor ex, cluster_connection_settings s);
+  ~cluster_connection();
+
+  const cluster_connection_settings& settings() const noexcept { return settings_; }
+  bool is_open() const noexcept { return open_; }
+  std::size_t in_flight() const noexcept { return calls_in_flight_; }
+
+  // Opens the TCP connection and starts reading. Returns an empty string or what failed.
+  asio::awaitable<std::string> connect();
+
+  // Sends one request and waits for its answer. `flags` are the request's frame flags
+  // (tracing, custom payload); compression is applied by the connection.
+  asio::awaitable<call_result> call(protocol::opcode op, protocol::bytes body,
+                                    std::uint8_t flags = 0);
+
+  // After READY/AUTHENTICATE: switches to the agreed framing (v5 segments, compression).
+  void begin_framing(protocol::compression_algorithm c) { codec_.begin_framing(settings_.version, c); }
+
+  void on_event(std::function<void(protocol::owned_frame)> f) { on_event_ = std::move(f); }
+  void on_closed(std::function<void(const std::string&)> f) { on_closed_ = std::move(f); }
+
+  void close(const std::string& why);
+
+ private:
+  struct pending_call;
+
+  asio::awaitable<void> read_loop();
+  asio::awaitable<void> write_loop();
+  void send(protocol::bytes frame);
+  void fail_all(const std::string& why);
+  std::optional<std::int16_t> acquire_stream(std::shared_ptr<pending_call> call);
+
+  asio::any_io_executor executor_;
+  cluster_connection_settings settings_;
+  asio::ip::tcp::socket socket_;
+  protocol::connection_codec codec_;
+  bool open_ = false;
+  bool writing_ = false;
+  std::deque<protocol::bytes> write_queue_;
+  std::vector<std::shared_ptr<pending_call>> calls_;  // index = stream id
+  std::vector<std::int16_t> free_streams_;
+  std::size_t calls_in_flight_ = 0;
+  std::function<void(protocol::owned_frame)> on_event_;
+  std::function<void(const std::string&)> on_closed_;
+};
+
+}  // namespace tandem::proxy

@@ -1,0 +1,76 @@
+// What every client session shares: the configuration (immutable after start), the routing
+// choice (switchable at run time), prepared-statement ids, the write clock and the counters.
+#pragma once
+
+#include "proxy/cluster_connection.hpp"
+#include "proxy/config.hpp"
+#include "proxy/prepared_id_map.hpp"
+#include "proxy/proxy_stats.hpp"
+#include "proxy/routing.hpp"
+#include "proxy/write_clock.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <random>
+
+namespace tandem::proxy {
+
+struct proxy_context {
+  explicit proxy_context(config c)
+      : cfg(std::move(c)), prepared(cfg.limits.prepared_cache_size) {
+    primary.store(cfg.routing.primary == cluster_role::target ? cluster::target : cluster::source);
+  }
+
+  const config cfg;
+  proxy_stats stats;
+  std::atomic<cluster> primary{cluster::source};
+  prepared_id_map prepared;
+  write_clock clock;
+  std::atomic<std::size_t> next_source_node{0};
+  std::atomic<std::size_t> next_target_node{0};
+  // T0: the first mirrored write's timestamp (DESIGN.md); 0 until the first write.
+  std::atomic<std::int64_t> t0{0};
+
+  routing_state routing() const noexcept { return routing_state{primary.load(), true}; }
+  ack_mode write_ack() const noexcept {
+    return cfg.routing.write_ack == write_ack_mode::strict ? ack_mode::strict
+                                                           : ack_mode::source_authoritative;
+  }
+
+  // Round-robin over the contact points (node discovery refines this list).
+  cluster_endpoint next_node(cluster c) {
+    const cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
+    auto& counter = c == cluster::source ? next_source_node : next_target_node;
+    const std::size_t i = counter.fetch_add(1, std::memory_order_relaxed);
+    return cluster_endpoint{s.contact_points[i % s.contact_points.size()], s.port};
+  }
+
+  cluster_connection_settings connection_settings(cluster c, protocol::protocol_version v) {
+    const cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
+    cluster_connection_settings out;
+    out.endpoint = next_node(c);
+    out.name = cluster_name(c);
+    out.version = v;
+    out.connect_timeout = s.connect_timeout;
+    out.request_timeout = s.request_timeout;
+    out.limits.max_body = cfg.limits.max_frame_bytes;
+    out.max_in_flight = cfg.limits.max_in_flight_per_connection;
+    return out;
+  }
+
+  // Random bits for uuid() literals; a mutex because sessions on every thread draw from it.
+  std::array<std::uint8_t, 16> random_bits() {
+    std::lock_guard lock(rng_mutex_);
+    std::array<std::uint8_t, 16> out{};
+    for (auto& b : out) {
+      b = static_cast<std::uint8_t>(rng_());
+    }
+    return out;
+  }
+
+ private:
+  std::mutex rng_mutex_;
+  std::mt19937_64 rng_{std::random_device{}()};
+};
+
+}  // namespace tandem::proxy

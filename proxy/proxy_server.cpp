@@ -1,0 +1,128 @@
+#include "proxy/proxy_server.hpp"
+
+#include "proxy/client_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace tandem::proxy {
+namespace {
+
+using asio::as_tuple;
+using asio::use_awaitable;
+
+struct worker {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+  std::thread thread;
+};
+
+unsigned worker_count(const config& c) {
+  if (c.proxy.worker_threads != 0) {
+    return c.proxy.worker_threads;
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor,
+                                  std::vector<std::unique_ptr<worker>>& workers,
+                                  std::shared_ptr<proxy_context> ctx) {
+  std::size_t next = 0;
+  for (;;) {
+    auto& w = *workers[next++ % workers.size()];
+    auto [ec, socket] = co_await acceptor.async_accept(w.io, as_tuple(use_awaitable));
+    if (ec == asio::error::operation_aborted) {
+      co_return;
+    }
+    if (ec) {
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    const auto open = ctx->stats.client_connections_opened.load() -
+                      ctx->stats.client_connections_closed.load();
+    if (open >= ctx->cfg.limits.max_client_connections) {
+      spdlog::warn("refusing a client: {} connections open (limits.max_client_connections)", open);
+      continue;  // the socket closes as it goes out of scope
+    }
+    boost::system::error_code opt_ec;
+    socket.set_option(asio::ip::tcp::no_delay(true), opt_ec);
+    // The session must start on its worker's thread: everything it owns lives there.
+    asio::post(w.io, [s = std::move(socket), ctx]() mutable {
+      std::make_shared<client_session>(std::move(s), ctx)->start();
+    });
+  }
+}
+
+}  // namespace
+
+int run_proxy(std::shared_ptr<proxy_context> ctx) {
+  const auto& cfg = ctx->cfg;
+  asio::io_context main_io{1};
+  asio::ip::tcp::endpoint listen(cfg.proxy.listen_address, cfg.proxy.listen_port);
+  asio::ip::tcp::acceptor acceptor(main_io);
+  boost::system::error_code ec;
+  acceptor.open(listen.protocol(), ec);
+  if (!ec) {
+    acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    acceptor.bind(listen, ec);
+  }
+  if (!ec) {
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + listen.address().to_string() + ":" +
+                             std::to_string(listen.port()) + " (proxy.listen_address/listen_port): " +
+                             ec.message());
+  }
+
+  std::vector<std::unique_ptr<worker>> workers;
+  for (unsigned i = 0; i < worker_count(cfg); ++i) {
+    workers.push_back(std::make_unique<worker>());
+  }
+  for (auto& w : workers) {
+    w->thread = std::thread([&io = w->io] { io.run(); });
+  }
+  spdlog::info("tandem proxy listening on {}:{} with {} worker threads; source {}, target {}, "
+               "primary {}, write_ack {}",
+               listen.address().to_string(), listen.port(), workers.size(),
+               cfg.source.contact_points.front(), cfg.target.contact_points.front(),
+               cluster_name(ctx->routing().primary), to_string(cfg.routing.write_ack));
+
+  asio::co_spawn(main_io, accept_loop(acceptor, workers, ctx), asio::detached);
+
+  // SIGTERM: stop accepting, let in-flight requests finish for drain_timeout, then stop.
+  asio::signal_set signals(main_io, SIGINT, SIGTERM);
+  asio::steady_timer drain(main_io);
+  signals.async_wait([&](boost::system::error_code sec, int signo) {
+    if (sec) {
+      return;
+    }
+    spdlog::info("signal {}: no new clients; draining for up to {} ms", signo,
+                 cfg.limits.drain_timeout.count());
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    drain.expires_after(cfg.limits.drain_timeout);
+    drain.async_wait([&](boost::system::error_code) { main_io.stop(); });
+  });
+  main_io.run();
+  for (auto& w : workers) {
+    w->guard.reset();
+    w->io.stop();
+  }
+  for (auto& w : workers) {
+    w->thread.join();
+  }
+  spdlog::info("tandem proxy stopped");
+  return 0;
+}
+
+}  // namespace tandem::proxy

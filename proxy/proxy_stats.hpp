@@ -1,0 +1,38 @@
+// Counters the proxy keeps while it serves, shared by every worker thread (relaxed atomics:
+// they are statistics, not synchronisation). The admin port exports them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace tandem::proxy {
+
+// X-macro: each counter declared once, so the exporter and the struct cannot drift apart.
+#define TANDEM_PROXY_COUNTERS(X)                                                          \
+  X(client_connections_opened, "client connections accepted")                             \
+  X(client_connections_closed, "client connections closed")                               \
+  X(client_protocol_errors, "malformed or unsupported frames from clients")               \
+  X(requests_read, "reads sent to the primary only")                                      \
+  X(requests_write, "writes mirrored to both clusters")                                   \
+  X(requests_ddl, "schema changes sent to both clusters")                                 \
+  X(requests_prepare, "PREPARE requests")                                                 \
+  X(requests_other, "other requests")                                                     \
+  X(requests_topology, "system.local/peers queries answered by the proxy")               \
+  X(injected_timestamps, "writes given the proxy's timestamp")                            \
+  X(replaced_functions, "now()/uuid()-like calls replaced by literals")                  \
+  X(target_write_failures, "mirrored writes that failed or timed out on the target")      \
+  X(source_failures, "requests that failed or timed out on the source")                   \
+  X(reprepared, "statements re-prepared after UNPREPARED")                                \
+  X(prepared_cache_misses, "EXECUTE of an id the proxy does not know (client re-prepares)")
+
+struct proxy_stats {
+#define TANDEM_DECLARE_COUNTER(name, help) std::atomic<std::uint64_t> name{0};
+  TANDEM_PROXY_COUNTERS(TANDEM_DECLARE_COUNTER)
+#undef TANDEM_DECLARE_COUNTER
+};
+
+inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
+  c.fetch_add(n, std::memory_order_relaxed);
+}
+
+}  // namespace tandem::proxy

@@ -1,0 +1,31 @@
+// Small views of a request body the session needs on every request: where the message starts
+// after a custom payload, the statement text of a QUERY or PREPARE, the id of an EXECUTE.
+#pragma once
+
+#include "protocol/error.hpp"
+#include "protocol/frame.hpp"
+#include "protocol/types.hpp"
+
+#include <string_view>
+
+namespace tandem::proxy {
+
+// spec v4 §2.2 flag 0x04: a request's custom payload ([bytes map]) comes first in its body.
+// Returns the offset of the message proper.
+protocol::result<std::size_t> message_offset(const protocol::frame_header& h,
+                                             protocol::bytes_view body);
+
+// QUERY and PREPARE start with the statement as a [long string].
+protocol::result<std::string_view> statement_text(protocol::bytes_view message);
+
+// EXECUTE starts with the prepared id as [short bytes].
+protocol::result<protocol::bytes_view> execute_id(protocol::bytes_view message);
+
+// A QUERY message with its statement text replaced, the rest byte-identical.
+protocol::bytes with_statement_text(protocol::bytes_view message, std::string_view old_text,
+                                    std::string_view new_text);
+
+// prefix (custom payload) + message.
+protocol::bytes join(protocol::bytes_view prefix, protocol::bytes_view message);
+
+}  // namespace tandem::proxy

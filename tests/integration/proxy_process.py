@@ -1,0 +1,81 @@
+"""Starts and stops a real `tandem proxy` process for the integration tests.
+
+The binary is $TANDEM_BIN (tools/test points it at the sanitizer build) or build/tandem. The proxy
+listens on 127.0.0.1:$TANDEM_PROXY_TEST_PORT (default 9042) in front of the clusters that
+`tools/clusters` started. Readiness is a real CQL handshake through the proxy, never a sleep.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def proxy_binary() -> str:
+    path = os.environ.get("TANDEM_BIN") or str(REPO_ROOT / "build" / "tandem")
+    if not Path(path).is_file():
+        raise RuntimeError(f"{path} does not exist: run tools/build first")
+    return path
+
+
+def _options_roundtrip(host: str, port: int) -> bool:
+    """True when an OPTIONS request through the proxy gets a SUPPORTED answer."""
+    try:
+        with socket.create_connection((host, port), timeout=1) as s:
+            s.sendall(bytes.fromhex("040000000500000000"))
+            header = s.recv(9)
+            return len(header) == 9 and header[4] == 0x06
+    except OSError:
+        return False
+
+
+class ProxyProcess:
+    def __init__(self, yaml_text: str = "", env: dict = None, port: int = None):
+        self.host = "127.0.0.1"
+        self.port = port or int(os.environ.get("TANDEM_PROXY_TEST_PORT", "9042"))
+        self.dir = tempfile.mkdtemp(prefix="tandem-proxy-")
+        self.config = Path(self.dir) / "tandem.yaml"
+        self.config.write_text(
+            f"proxy:\n  listen_address: {self.host}\n  listen_port: {self.port}\n  worker_threads: 2\n"
+            + yaml_text)
+        self.log_path = Path(self.dir) / "proxy.log"
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        self.process = None
+
+    def start(self, timeout: float = 30.0):
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen([proxy_binary(), "proxy", "--config", str(self.config)],
+                                        stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"tandem proxy exited with {self.process.returncode}:\n{self.output()}")
+            if _options_roundtrip(self.host, self.port):
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"tandem proxy did not answer within {timeout}s:\n{self.output()}")
+
+    def output(self) -> str:
+        try:
+            return self.log_path.read_text()[-4000:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process and self.process.returncode not in (0, -signal.SIGTERM):
+            raise RuntimeError(f"tandem proxy exited with {self.process.returncode}:\n{self.output()}")
+        self.log.close()

@@ -1,0 +1,124 @@
+"""Issue 3, done-means 1 and 3: writes through the proxy land on both clusters with identical
+values and identical WRITETIME, for protocol v3/v4/v5 with and without compression; now() and
+uuid() in mirrored writes give one value on both clusters."""
+
+import uuid
+
+import pytest
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+from cassandra.policies import WhiteListRoundRobinPolicy
+from cassandra.query import BatchStatement, BatchType, SimpleStatement
+
+from conftest import connect, node_settings
+from proxy_process import ProxyProcess
+
+CASES = [(3, None), (4, None), (4, "lz4"), (4, "snappy"), (5, None), (5, "lz4")]
+
+
+@pytest.fixture(scope="module")
+def proxy():
+    p = ProxyProcess().start()
+    yield p
+    p.stop()
+
+
+@pytest.fixture(scope="module")
+def direct():
+    """Sessions straight to each cluster, to check what the proxy wrote."""
+    out = {}
+    for name in ("source", "target"):
+        out[name] = connect(node_settings(name), 4)
+    yield {name: session for name, (_, session) in out.items()}
+    for cluster, _ in out.values():
+        cluster.shutdown()
+
+
+def proxy_session(proxy, version, compression):
+    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([proxy.host]),
+                               request_timeout=20)
+    cluster = Cluster([proxy.host], port=proxy.port, protocol_version=version,
+                      compression=compression or False,
+                      execution_profiles={EXEC_PROFILE_DEFAULT: profile}, connect_timeout=10)
+    return cluster, cluster.connect()
+
+
+def rows_with_writetime(session, keyspace):
+    rows = session.execute(f"SELECT k, c, v, WRITETIME(v) AS wt FROM {keyspace}.kv")
+    return sorted((r.k, r.c, r.v, r.wt) for r in rows)
+
+
+@pytest.mark.parametrize("version,compression", CASES,
+                         ids=[f"v{v}-{c or 'plain'}" for v, c in CASES])
+def test_writes_reach_both_clusters_with_the_same_writetime(proxy, direct, version, compression):
+    keyspace = f"tandem_w_v{version}_{compression or 'plain'}"
+    cluster, session = proxy_session(proxy, version, compression)
+    try:
+        session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
+        session.execute(f"CREATE KEYSPACE {keyspace} WITH replication = "
+                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        session.execute(f"CREATE TABLE {keyspace}.kv (k int, c int, v text, PRIMARY KEY (k, c))")
+        insert = session.prepare(f"INSERT INTO {keyspace}.kv (k, c, v) VALUES (?, ?, ?)")
+        for use_client_timestamp in (True, False):
+            session.use_client_timestamp = use_client_timestamp
+            k = 1 if use_client_timestamp else 2
+            session.execute(f"INSERT INTO {keyspace}.kv (k, c, v) VALUES ({k}, 1, 'simple')")
+            session.execute(SimpleStatement(
+                f"INSERT INTO {keyspace}.kv (k, c, v) VALUES (%s, %s, %s)"), (k, 2, "bound"))
+            session.execute(insert, (k, 3, "prepared"))
+            for i, batch_type in enumerate((BatchType.LOGGED, BatchType.UNLOGGED)):
+                batch = BatchStatement(batch_type=batch_type)
+                batch.add(insert, (k, 10 + i, f"batch-prepared-{i}"))
+                batch.add(SimpleStatement(
+                    f"INSERT INTO {keyspace}.kv (k, c, v) VALUES ({k}, {20 + i}, 'batch-text-{i}')"))
+                session.execute(batch)
+            session.execute(f"UPDATE {keyspace}.kv SET v = 'updated' WHERE k = {k} AND c = 2")
+        session.execute(f"INSERT INTO {keyspace}.kv (k, c, v) VALUES (3, 1, 'explicit') "
+                        "USING TIMESTAMP 1234567")
+        through_proxy = sorted((r.k, r.c, r.v) for r in session.execute(f"SELECT k, c, v FROM {keyspace}.kv"))
+    finally:
+        cluster.shutdown()
+
+    source_rows = rows_with_writetime(direct["source"], keyspace)
+    target_rows = rows_with_writetime(direct["target"], keyspace)
+    assert len(source_rows) == 15
+    assert source_rows == target_rows
+    assert [r[:3] for r in source_rows] == through_proxy
+    assert (3, 1, "explicit", 1234567) in source_rows
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_now_and_uuid_in_text_writes_are_identical_on_both_clusters(proxy, direct, version):
+    keyspace = f"tandem_nd_v{version}"
+    cluster, session = proxy_session(proxy, version, None)
+    try:
+        session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
+        session.execute(f"CREATE KEYSPACE {keyspace} WITH replication = "
+                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        session.execute(f"CREATE TABLE {keyspace}.events (k int PRIMARY KEY, t timeuuid, u uuid, "
+                        "ts timestamp)")
+        session.execute(f"INSERT INTO {keyspace}.events (k, t, u, ts) "
+                        "VALUES (1, now(), uuid(), toTimestamp(now()))")
+    finally:
+        cluster.shutdown()
+    source = direct["source"].execute(f"SELECT t, u, ts FROM {keyspace}.events WHERE k = 1").one()
+    target = direct["target"].execute(f"SELECT t, u, ts FROM {keyspace}.events WHERE k = 1").one()
+    assert source is not None and target is not None
+    assert source == target
+    assert source.t.version == 1 and source.u.version == 4
+
+
+def test_conditional_insert_answers_from_the_source(proxy, direct):
+    cluster, session = proxy_session(proxy, 4, None)
+    try:
+        session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_lwt WITH replication = "
+                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        session.execute("CREATE TABLE IF NOT EXISTS tandem_lwt.kv (k int PRIMARY KEY, v text)")
+        session.execute("TRUNCATE tandem_lwt.kv")
+        first = session.execute("INSERT INTO tandem_lwt.kv (k, v) VALUES (1, 'a') IF NOT EXISTS").one()
+        second = session.execute("INSERT INTO tandem_lwt.kv (k, v) VALUES (1, 'b') IF NOT EXISTS").one()
+    finally:
+        cluster.shutdown()
+    assert first[0] is True
+    assert second[0] is False
+    for name in ("source", "target"):
+        assert direct[name].execute("SELECT v FROM tandem_lwt.kv WHERE k = 1").one().v == "a"
