@@ -5,7 +5,9 @@
 
 #include "protocol/messages/batch.hpp"
 #include "protocol/messages/error_message.hpp"
+#include "protocol/messages/execute.hpp"
 #include "protocol/messages/prepare.hpp"
+#include "protocol/messages/query.hpp"
 #include "protocol/messages/result.hpp"
 #include "protocol/request_edit.hpp"
 #include "protocol/wire_reader.hpp"
@@ -167,6 +169,27 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
   chosen.ok() ? reply(request, chosen.frame) : reply_call_failure(request, chosen);
 }
 
+// system.local / system.peers / system.peers_v2: the proxy answers with its own instances, so
+// drivers keep talking to the proxies (DESIGN.md "Topology").
+void client_session::answer_topology(const protocol::frame_header& request, std::string_view text,
+                                     const std::vector<protocol::value>& values) {
+  bump(ctx_->stats.requests_topology);
+  auto q = parse_system_select(text, keyspace_);
+  std::vector<std::optional<protocol::bytes>> bound;
+  for (const auto& v : values) {
+    bound.push_back(v.state == protocol::value::kind::set ? std::optional(v.data) : std::nullopt);
+  }
+  auto rows = q ? answer_select(ctx_->topology, *q, bound)
+                : query_result<protocol::rows_result>(q.error());
+  if (!rows) {
+    reply_error(request, static_cast<std::int32_t>(protocol::error_code::invalid), rows.error());
+    return;
+  }
+  protocol::result_message m = std::move(*rows);
+  reply(request, protocol::owned_frame{{version_, true, 0, request.stream, opcode::result, 0},
+                                       protocol::encode_result(m, version_)});
+}
+
 asio::awaitable<void> client_session::forward_to_primary(protocol::owned_frame f) {
   const cluster c = ctx_->routing().primary;
   auto body = std::make_shared<protocol::bytes>(std::move(f.body));
@@ -217,6 +240,11 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
   auto info = protocol::cql::classify(*text);
   const request_class cls = info ? classify_statement(*info, keyspace_) : request_class::other;
   const auto dest = route(cls, ctx_->routing());
+  if (dest == destination::proxy_answers) {
+    auto q = protocol::decode_query(protocol::bytes_view(f.body).subspan(*offset), version_);
+    answer_topology(f.header, *text, q ? q->params.values : std::vector<protocol::value>{});
+    co_return;
+  }
   if (dest != destination::both) {
     bump(cls == request_class::read ? ctx_->stats.requests_read : ctx_->stats.requests_other);
     co_await forward_to_primary(std::move(f));
@@ -268,6 +296,27 @@ asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
   }
   auto info = protocol::cql::classify(*text);
   const request_class cls = info ? classify_statement(*info, keyspace_) : request_class::other;
+  if (route_prepare(cls, ctx_->routing()) == destination::proxy_answers) {
+    // gocql prepares its control queries: the proxy prepares them itself.
+    auto q = parse_system_select(*text, keyspace_);
+    auto pr = q ? prepare_select(ctx_->topology, *q, *text, keyspace_, version_)
+                : query_result<protocol::prepared_result>(q.error());
+    if (!pr) {
+      reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::invalid), pr.error());
+      co_return;
+    }
+    prepared_entry e;
+    e.primary_id = pr->id;
+    e.primary_result_metadata_id = pr->result_metadata_id;
+    e.query = std::string(*text);
+    e.prepared_query = e.query;
+    e.cls = cls;
+    ctx_->prepared.put(std::move(e));
+    protocol::result_message m = std::move(*pr);
+    reply(f.header, protocol::owned_frame{{version_, true, 0, f.header.stream, opcode::result, 0},
+                                          protocol::encode_result(m, version_)});
+    co_return;
+  }
   const cluster primary_c = ctx_->routing().primary;
   auto body = std::make_shared<protocol::bytes>(std::move(f.body));
   body_builder same = [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
@@ -351,6 +400,11 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   const protocol::bytes prefix(f.body.begin(), f.body.begin() + static_cast<std::ptrdiff_t>(*offset));
   protocol::bytes message(f.body.begin() + static_cast<std::ptrdiff_t>(*offset), f.body.end());
   const auto dest = route(entry->cls, ctx_->routing());
+  if (dest == destination::proxy_answers) {
+    auto e = protocol::decode_execute(message, version_);
+    answer_topology(f.header, entry->query, e ? e->params.values : std::vector<protocol::value>{});
+    co_return;
+  }
   if (dest == destination::both) {
     const auto client_ts = protocol::read_default_timestamp(opcode::execute, version_, message);
     const bool pin = should_pin_timestamp(entry->cls, client_ts && client_ts->has_value(), false);

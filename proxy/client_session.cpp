@@ -129,10 +129,12 @@ asio::awaitable<void> client_session::read_loop() {
       if (phase_ == phase::ready) {
         // Requests after the handshake run concurrently: the client pipelines.
         ++in_flight_;
+        ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
         asio::co_spawn(socket_.get_executor(),
                        [self, f = std::move(f)]() mutable -> asio::awaitable<void> {
                          co_await self->handle(std::move(f));
                          --self->in_flight_;
+                         self->ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
                          self->slot_freed_.cancel();
                        },
                        asio::detached);

@@ -46,6 +46,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<void> handle_execute(protocol::owned_frame f);
   asio::awaitable<void> handle_batch(protocol::owned_frame f);
   asio::awaitable<void> handle_register(protocol::owned_frame f);
+  void answer_topology(const protocol::frame_header& request, std::string_view text,
+                       const std::vector<protocol::value>& values);
   asio::awaitable<void> forward_to_primary(protocol::owned_frame f);
   bool refuse_unsupported_version(protocol::bytes_view data);
 

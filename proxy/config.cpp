@@ -496,6 +496,9 @@ void walk_map(load_context& ctx, const YAML::Node& node, const std::string& pref
 }
 
 void apply_file(load_context& ctx) {
+  if (ctx.path.empty()) {
+    return;  // no file: the defaults, then the environment
+  }
   std::ifstream in(ctx.path);
   if (!readable_file(ctx.path)) {
     throw config_error("", "config: cannot read the configuration file " + ctx.path +

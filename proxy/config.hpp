@@ -166,7 +166,7 @@ struct config {
 // give): proxy on 127.0.0.1:9042, source 127.0.0.2, target 127.0.0.3.
 config default_config();
 
-// Loads `path` and applies `env` (variable name -> value; only TANDEM_* names matter), then
+// Loads `path` (an empty path: the defaults) and applies `env` (variable name -> value; only TANDEM_* names matter), then
 // validates. Pure apart from reading the files it names, so tests pass their own environment.
 // Throws config_error.
 config load_config(const std::string& path, const std::map<std::string, std::string>& env);

@@ -7,6 +7,7 @@
 #include "proxy/prepared_id_map.hpp"
 #include "proxy/proxy_stats.hpp"
 #include "proxy/routing.hpp"
+#include "proxy/topology.hpp"
 #include "proxy/write_clock.hpp"
 
 #include <atomic>
@@ -30,6 +31,10 @@ struct proxy_context {
   std::atomic<std::size_t> next_target_node{0};
   // T0: the first mirrored write's timestamp (DESIGN.md); 0 until the first write.
   std::atomic<std::int64_t> t0{0};
+  // Client requests being served, all sessions together: shutdown drains this to zero.
+  std::atomic<std::int64_t> requests_in_flight{0};
+  // What system.local/peers answers report; set once before the first client is accepted.
+  topology_settings topology;
 
   routing_state routing() const noexcept { return routing_state{primary.load(), true}; }
   ack_mode write_ack() const noexcept {

@@ -1,6 +1,7 @@
 #include "proxy/proxy_server.hpp"
 
 #include "proxy/client_session.hpp"
+#include "proxy/cluster_probe.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -66,6 +67,18 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor,
 
 int run_proxy(std::shared_ptr<proxy_context> ctx) {
   const auto& cfg = ctx->cfg;
+  const auto source = probe_cluster(cfg.source, "source");
+  if (source.ok) {
+    spdlog::info("source: Cassandra {} cluster '{}', data center {}", source.release_version,
+                 source.cluster_name, source.data_center);
+  } else {
+    spdlog::warn("source not reachable at start ({}); clients will get errors until it is",
+                 source.error);
+  }
+  ctx->topology = make_topology(cfg, source);
+  // Declared before main_io so they outlive it: main_io's destructor destroys the pending
+  // accept, which holds a socket of a worker's io_context.
+  std::vector<std::unique_ptr<worker>> workers;
   asio::io_context main_io{1};
   asio::ip::tcp::endpoint listen(cfg.proxy.listen_address, cfg.proxy.listen_port);
   asio::ip::tcp::acceptor acceptor(main_io);
@@ -84,7 +97,6 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
                              ec.message());
   }
 
-  std::vector<std::unique_ptr<worker>> workers;
   for (unsigned i = 0; i < worker_count(cfg); ++i) {
     workers.push_back(std::make_unique<worker>());
   }
@@ -99,19 +111,28 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
 
   asio::co_spawn(main_io, accept_loop(acceptor, workers, ctx), asio::detached);
 
-  // SIGTERM: stop accepting, let in-flight requests finish for drain_timeout, then stop.
+  // SIGTERM: stop accepting, let in-flight requests finish (at most drain_timeout), then stop.
   asio::signal_set signals(main_io, SIGINT, SIGTERM);
-  asio::steady_timer drain(main_io);
   signals.async_wait([&](boost::system::error_code sec, int signo) {
     if (sec) {
       return;
     }
-    spdlog::info("signal {}: no new clients; draining for up to {} ms", signo,
-                 cfg.limits.drain_timeout.count());
+    spdlog::info("signal {}: no new clients; draining {} requests for up to {} ms", signo,
+                 ctx->requests_in_flight.load(), cfg.limits.drain_timeout.count());
     boost::system::error_code ignored;
     acceptor.close(ignored);
-    drain.expires_after(cfg.limits.drain_timeout);
-    drain.async_wait([&](boost::system::error_code) { main_io.stop(); });
+    asio::co_spawn(
+        main_io,
+        [&]() -> asio::awaitable<void> {
+          const auto deadline = std::chrono::steady_clock::now() + cfg.limits.drain_timeout;
+          asio::steady_timer tick(main_io);
+          while (ctx->requests_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+            tick.expires_after(std::chrono::milliseconds(20));
+            co_await tick.async_wait(use_awaitable);
+          }
+          main_io.stop();
+        },
+        asio::detached);
   });
   main_io.run();
   for (auto& w : workers) {

@@ -34,6 +34,18 @@ def _options_roundtrip(host: str, port: int) -> bool:
         return False
 
 
+def proxy_environment(environ) -> dict:
+    """The test bed's variables (tools/clusters env: TANDEM_SOURCE_HOST, ...) are not proxy
+    configuration keys, and the proxy refuses unknown TANDEM_<SECTION>_* variables: they are
+    left out, and the target's credentials are passed under the proxy's own key names."""
+    env = {k: v for k, v in environ.items()
+           if not k.startswith(("TANDEM_SOURCE_", "TANDEM_TARGET_", "TANDEM_TLS"))}
+    if environ.get("TANDEM_TARGET_USER"):
+        env["TANDEM_TARGET_USERNAME"] = environ["TANDEM_TARGET_USER"]
+        env["TANDEM_TARGET_PASSWORD"] = environ.get("TANDEM_TARGET_PASSWORD", "")
+    return env
+
+
 class ProxyProcess:
     def __init__(self, yaml_text: str = "", env: dict = None, port: int = None):
         self.host = "127.0.0.1"
@@ -44,7 +56,7 @@ class ProxyProcess:
             f"proxy:\n  listen_address: {self.host}\n  listen_port: {self.port}\n  worker_threads: 2\n"
             + yaml_text)
         self.log_path = Path(self.dir) / "proxy.log"
-        self.env = dict(os.environ)
+        self.env = proxy_environment(os.environ)
         self.env.update(env or {})
         self.process = None
 

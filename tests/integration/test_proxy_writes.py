@@ -122,3 +122,65 @@ def test_conditional_insert_answers_from_the_source(proxy, direct):
     assert second[0] is False
     for name in ("source", "target"):
         assert direct[name].execute("SELECT v FROM tandem_lwt.kv WHERE k = 1").one().v == "a"
+
+
+def test_drivers_see_only_the_proxy_in_their_metadata(proxy):
+    cluster, session = proxy_session(proxy, 4, None)
+    try:
+        hosts = {(h.endpoint.address, h.endpoint.port) for h in cluster.metadata.all_hosts()}
+        local = session.execute("SELECT rpc_address, data_center FROM system.local").one()
+    finally:
+        cluster.shutdown()
+    assert hosts == {(proxy.host, proxy.port)}
+    assert str(local.rpc_address) == proxy.host
+    assert local.data_center == "datacenter1"
+
+
+def test_with_two_proxy_instances_a_driver_uses_both():
+    instances = "  instances: [\"127.0.0.1:9142\", \"127.0.0.1:9143\"]\n"
+    first = ProxyProcess(yaml_text=instances, port=9142).start()
+    second = ProxyProcess(yaml_text=instances, port=9143).start()
+    try:
+        cluster = Cluster(["127.0.0.1"], port=9142, protocol_version=5, connect_timeout=10)
+        session = cluster.connect()
+        try:
+            hosts = {(h.endpoint.address, h.endpoint.port) for h in cluster.metadata.all_hosts()}
+            used = set()
+            for _ in range(40):
+                rs = session.execute("SELECT release_version FROM system.local")
+                used.add(rs.response_future._current_host.endpoint.port)
+        finally:
+            cluster.shutdown()
+    finally:
+        failures = []
+        for p in (first, second):
+            try:
+                p.stop()
+            except RuntimeError as e:  # stop both, then report
+                failures.append(e)
+        if failures:
+            raise failures[0]
+    assert hosts == {("127.0.0.1", 9142), ("127.0.0.1", 9143)}
+    assert used == {9142, 9143}
+
+
+def test_cqlsh_writes_and_reads_through_the_proxy(proxy, direct):
+    import subprocess
+
+    from conftest import cqlsh_path
+
+    script = ("CREATE KEYSPACE IF NOT EXISTS tandem_cqlsh WITH replication = "
+              "{'class': 'SimpleStrategy', 'replication_factor': 1};"
+              "CREATE TABLE IF NOT EXISTS tandem_cqlsh.kv (k int PRIMARY KEY, v text);"
+              "INSERT INTO tandem_cqlsh.kv (k, v) VALUES (7, 'from cqlsh');"
+              "SELECT v FROM tandem_cqlsh.kv WHERE k = 7;")
+    out = subprocess.run([cqlsh_path(), proxy.host, str(proxy.port), "-e", script],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "from cqlsh" in out.stdout
+    for name in ("source", "target"):
+        row = direct[name].execute("SELECT v, WRITETIME(v) AS wt FROM tandem_cqlsh.kv WHERE k = 7").one()
+        assert row.v == "from cqlsh"
+    source_wt = direct["source"].execute("SELECT WRITETIME(v) AS wt FROM tandem_cqlsh.kv WHERE k = 7").one().wt
+    target_wt = direct["target"].execute("SELECT WRITETIME(v) AS wt FROM tandem_cqlsh.kv WHERE k = 7").one().wt
+    assert source_wt == target_wt

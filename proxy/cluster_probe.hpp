@@ -1,0 +1,31 @@
+// At start-up the proxy asks the source who it is (system.local): the data center, rack,
+// release and cluster name that the proxy's own topology answers then report, so drivers'
+// data-center-aware policies and version checks behave as they would against the source.
+#pragma once
+
+#include "proxy/config.hpp"
+#include "proxy/topology.hpp"
+
+#include <string>
+
+namespace tandem::proxy {
+
+struct probe_outcome {
+  bool ok = false;
+  std::string error;  // what failed, when !ok
+  std::string data_center;
+  std::string rack;
+  std::string release_version;
+  std::string cluster_name;
+  std::string partitioner;
+};
+
+// Connects to the first reachable contact point of `c` with protocol v4 and the configured
+// credentials, and reads system.local. Blocking; bounded by the connect and request timeouts.
+probe_outcome probe_cluster(const cluster_settings& c, const std::string& name);
+
+// The topology the proxy reports: the configured instances (this one found by its listen
+// address and port), with the source's identity where the probe succeeded.
+topology_settings make_topology(const config& cfg, const probe_outcome& source);
+
+}  // namespace tandem::proxy
