@@ -59,8 +59,7 @@ asio::awaitable<void> client_session::handle_startup(protocol::owned_frame f) {
   version_ = f.header.version;
   auto startup = protocol::decode_startup(f.body, version_);
   if (!startup) {
-    reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
-                "Invalid STARTUP message: " + startup.error().message());
+    protocol_violation(f.header, "Invalid STARTUP message: " + startup.error().message());
     co_return;
   }
   auto& options = startup->options;

@@ -232,9 +232,7 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
   auto text = offset ? statement_text(protocol::bytes_view(f.body).subspan(*offset))
                      : protocol::result<std::string_view>(offset.error());
   if (!text) {
-    bump(ctx_->stats.client_protocol_errors);
-    reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
-                "Invalid QUERY message: " + text.error().message());
+    protocol_violation(f.header, "Invalid QUERY message: " + text.error().message());
     co_return;
   }
   auto info = protocol::cql::classify(*text);
@@ -290,8 +288,7 @@ asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
   auto text = offset ? statement_text(protocol::bytes_view(f.body).subspan(*offset))
                      : protocol::result<std::string_view>(offset.error());
   if (!text) {
-    reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
-                "Invalid PREPARE message: " + text.error().message());
+    protocol_violation(f.header, "Invalid PREPARE message: " + text.error().message());
     co_return;
   }
   auto info = protocol::cql::classify(*text);
@@ -380,9 +377,7 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   auto id = offset ? execute_id(protocol::bytes_view(f.body).subspan(*offset))
                    : protocol::result<protocol::bytes_view>(offset.error());
   if (!id) {
-    bump(ctx_->stats.client_protocol_errors);
-    reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
-                "Invalid EXECUTE message: " + id.error().message());
+    protocol_violation(f.header, "Invalid EXECUTE message: " + id.error().message());
     co_return;
   }
   auto entry = ctx_->prepared.find(*id);
@@ -449,9 +444,7 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
   auto batch = offset ? protocol::decode_batch(protocol::bytes_view(f.body).subspan(*offset), version_)
                       : protocol::result<protocol::batch_message>(offset.error());
   if (!batch) {
-    bump(ctx_->stats.client_protocol_errors);
-    reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
-                "Invalid BATCH message: " + batch.error().message());
+    protocol_violation(f.header, "Invalid BATCH message: " + batch.error().message());
     co_return;
   }
   std::vector<request_class> classes;

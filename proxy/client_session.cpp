@@ -115,15 +115,12 @@ asio::awaitable<void> client_session::read_loop() {
         close_after_write_ = true;
         co_return;
       }
-      if (!*next || phase_ == phase::closing) {
+      if (!*next || phase_ == phase::closing || close_after_write_) {
         break;
       }
       protocol::owned_frame f = std::move(**next);
       if (f.header.is_response) {
-        bump(ctx_->stats.client_protocol_errors);
-        reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
-                    "Invalid frame: a response frame sent to the server");
-        close_after_write_ = true;
+        protocol_violation(f.header, "Invalid frame: a response frame sent to the server");
         co_return;
       }
       if (phase_ == phase::ready) {
@@ -164,9 +161,7 @@ asio::awaitable<void> client_session::handle(protocol::owned_frame f) {
         break;
       default: break;
     }
-    bump(ctx_->stats.client_protocol_errors);
-    reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
-                std::string("Unexpected message ") + protocol::opcode_name(op) +
+    protocol_violation(f.header, std::string("Unexpected message ") + protocol::opcode_name(op) +
                     ", expecting STARTUP or OPTIONS (or AUTH_RESPONSE while authenticating)");
     co_return;
   }
@@ -179,10 +174,18 @@ asio::awaitable<void> client_session::handle(protocol::owned_frame f) {
     case opcode::register_: co_await handle_register(std::move(f)); co_return;
     default: break;
   }
-  bump(ctx_->stats.client_protocol_errors);
-  reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::protocol_error),
-              std::string("Unexpected message ") + protocol::opcode_name(op) +
+  protocol_violation(f.header, std::string("Unexpected message ") + protocol::opcode_name(op) +
                   " after the connection is ready");
+}
+
+// Malformed input (spec v4 §9 Protocol_error): the client gets the error, then the connection
+// is closed, because the byte stream or the client's state can no longer be trusted. Other
+// clients are not affected.
+void client_session::protocol_violation(const protocol::frame_header& request,
+                                        const std::string& message) {
+  bump(ctx_->stats.client_protocol_errors);
+  close_after_write_ = true;
+  reply_error(request, static_cast<std::int32_t>(protocol::error_code::protocol_error), message);
 }
 
 void client_session::reply(const protocol::frame_header& request,

@@ -70,6 +70,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void reply(const protocol::frame_header& request, const protocol::owned_frame& answer);
   void reply_error(const protocol::frame_header& request, std::int32_t code,
                    const std::string& message);
+  void protocol_violation(const protocol::frame_header& request, const std::string& message);
   void reply_call_failure(const protocol::frame_header& request, const call_result& r);
   void send_raw(protocol::bytes frame);
 
