@@ -1,6 +1,7 @@
 // The client session's I/O: reading frames, writing answers, dispatching requests.
 // The handshake lives in client_handshake.cpp, request handling in client_requests.cpp.
 #include "proxy/client_session.hpp"
+#include "proxy/frame_writer.hpp"
 
 #include "protocol/messages/error_message.hpp"
 #include "protocol/wire_writer.hpp"
@@ -225,24 +226,13 @@ void client_session::send_raw(protocol::bytes frame) {
 }
 
 asio::awaitable<void> client_session::write_loop() {
-  std::vector<protocol::bytes> batch;
-  std::vector<asio::const_buffer> buffers;
-  while (!write_queue_.empty() && phase_ != phase::closing) {
-    batch.clear();
-    buffers.clear();
-    while (!write_queue_.empty() && batch.size() < 64) {
-      batch.push_back(std::move(write_queue_.front()));
-      write_queue_.pop_front();
-    }
-    for (const auto& b : batch) {
-      buffers.emplace_back(b.data(), b.size());
-    }
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, as_tuple(use_awaitable));
-    if (ec) {
-      writing_ = false;
-      close("write to client failed: " + ec.message());
-      co_return;
-    }
+  auto self = shared_from_this();
+  const auto ec = co_await write_queued_frames(socket_, write_queue_,
+                                               [this] { return phase_ != phase::closing; });
+  if (ec) {
+    writing_ = false;
+    close("write to client failed: " + ec.message());
+    co_return;
   }
   writing_ = false;
   if (close_after_write_ && write_queue_.empty()) {

@@ -1,4 +1,5 @@
 #include "proxy/cluster_connection.hpp"
+#include "proxy/frame_writer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -126,25 +127,11 @@ void cluster_connection::send(protocol::bytes frame) {
   }
 }
 
-// Drains the queue, several frames per write: one syscall for a burst of pipelined requests.
 asio::awaitable<void> cluster_connection::write_loop() {
-  std::vector<protocol::bytes> batch;
-  std::vector<asio::const_buffer> buffers;
-  while (!write_queue_.empty() && open_) {
-    batch.clear();
-    buffers.clear();
-    while (!write_queue_.empty() && batch.size() < 64) {
-      batch.push_back(std::move(write_queue_.front()));
-      write_queue_.pop_front();
-    }
-    for (const auto& b : batch) {
-      buffers.emplace_back(b.data(), b.size());
-    }
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, as_tuple(use_awaitable));
-    if (ec) {
-      close(settings_.name + " write failed: " + ec.message());
-      break;
-    }
+  auto self = shared_from_this();
+  const auto ec = co_await write_queued_frames(socket_, write_queue_, [this] { return open_; });
+  if (ec) {
+    close(settings_.name + " write failed: " + ec.message());
   }
   writing_ = false;
 }

@@ -1,0 +1,48 @@
+// Writing queued frames to a socket, several per write: one syscall (a gathered write) for a
+// burst of pipelined frames instead of one per frame. Shared by the client side and the
+// cluster side of the proxy.
+#pragma once
+
+#include "protocol/types.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <deque>
+#include <vector>
+
+namespace tandem::proxy {
+
+// Frames gathered into one write at most; bounds the iovec count of a gathered write.
+inline constexpr std::size_t max_frames_per_write = 64;
+
+// Writes the queued frames, taking up to max_frames_per_write at a time, until the queue is
+// empty, `keep_going()` turns false, or a write fails (its error is returned).
+template <class KeepGoing>
+boost::asio::awaitable<boost::system::error_code> write_queued_frames(
+    boost::asio::ip::tcp::socket& socket, std::deque<protocol::bytes>& queue, KeepGoing keep_going) {
+  std::vector<protocol::bytes> batch;
+  std::vector<boost::asio::const_buffer> buffers;
+  while (!queue.empty() && keep_going()) {
+    batch.clear();
+    buffers.clear();
+    while (!queue.empty() && batch.size() < max_frames_per_write) {
+      batch.push_back(std::move(queue.front()));
+      queue.pop_front();
+    }
+    for (const auto& b : batch) {
+      buffers.emplace_back(b.data(), b.size());
+    }
+    auto [ec, n] = co_await boost::asio::async_write(
+        socket, buffers, boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (ec) {
+      co_return ec;
+    }
+  }
+  co_return boost::system::error_code{};
+}
+
+}  // namespace tandem::proxy
