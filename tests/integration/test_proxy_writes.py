@@ -184,3 +184,51 @@ def test_cqlsh_writes_and_reads_through_the_proxy(proxy, direct):
     source_wt = direct["source"].execute("SELECT WRITETIME(v) AS wt FROM tandem_cqlsh.kv WHERE k = 7").one().wt
     target_wt = direct["target"].execute("SELECT WRITETIME(v) AS wt FROM tandem_cqlsh.kv WHERE k = 7").one().wt
     assert source_wt == target_wt
+
+
+def test_a_counter_increments_on_both_clusters(proxy, direct):
+    cluster, session = proxy_session(proxy, 4, None)
+    try:
+        session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_counter WITH replication = "
+                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        session.execute("CREATE TABLE IF NOT EXISTS tandem_counter.hits (k int PRIMARY KEY, n counter)")
+        before = {name: (direct[name].execute("SELECT n FROM tandem_counter.hits WHERE k = 1").one()
+                         or type("r", (), {"n": 0})).n for name in ("source", "target")}
+        add = session.prepare("UPDATE tandem_counter.hits SET n = n + ? WHERE k = 1")
+        session.execute("UPDATE tandem_counter.hits SET n = n + 2 WHERE k = 1")
+        session.execute(add, (3,))
+    finally:
+        cluster.shutdown()
+    for name in ("source", "target"):
+        after = direct[name].execute("SELECT n FROM tandem_counter.hits WHERE k = 1").one().n
+        assert after - before[name] == 5, name
+
+
+def test_use_then_unqualified_statements_and_schema_events(proxy, direct):
+    import time
+
+    watcher, _ = proxy_session(proxy, 4, None)  # learns of schema changes by events only
+    cluster, session = proxy_session(proxy, 5, None)
+    try:
+        session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_use WITH replication = "
+                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        session.execute("USE tandem_use")
+        table = "t_" + uuid.uuid4().hex[:12]  # new each run: the watcher cannot know it already
+        session.execute(f"CREATE TABLE {table} (k int PRIMARY KEY, v text)")
+        session.execute(f"INSERT INTO {table} (k, v) VALUES (1, 'unqualified')")
+        prepared = session.prepare(f"SELECT v FROM {table} WHERE k = ?")
+        assert session.execute(prepared, (1,)).one().v == "unqualified"
+        # The other driver learns of the new table from the SCHEMA_CHANGE event the proxy
+        # forwards from the primary on its control connection (REGISTER).
+        deadline = time.monotonic() + 20
+        seen = False
+        while time.monotonic() < deadline and not seen:
+            ks = watcher.metadata.keyspaces.get("tandem_use")
+            seen = ks is not None and table in ks.tables
+            time.sleep(0.1)
+        assert seen, "no schema event reached the second driver"
+    finally:
+        cluster.shutdown()
+        watcher.shutdown()
+    for name in ("source", "target"):
+        assert direct[name].execute(f"SELECT v FROM tandem_use.{table} WHERE k = 1").one().v == "unqualified"
