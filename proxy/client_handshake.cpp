@@ -102,6 +102,14 @@ asio::awaitable<void> client_session::handle_startup(protocol::owned_frame f) {
     co_return;
   }
   source_->begin_framing(protocol::compression_algorithm::none);
+  // The client's session (authentication, prepared ids, events) lives on the source
+  // connection: when it is lost the client is disconnected and its driver reconnects.
+  std::weak_ptr<client_session> weak = shared_from_this();
+  source_->on_closed([weak](const std::string& why) {
+    if (auto self = weak.lock()) {
+      self->close("source connection lost: " + why);
+    }
+  });
   target_auth_pending_ = false;
   if (auto err = co_await open_target(); !err.empty()) {
     spdlog::warn("client {}: target unavailable, mirrored writes will fail: {}", peer_, err);

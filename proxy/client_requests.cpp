@@ -69,16 +69,51 @@ std::shared_ptr<cluster_connection> client_session::connection(cluster c) const 
 void client_session::note_secondary_failure(cluster c, const call_result& r,
                                             const std::string& what) {
   bump(c == cluster::target ? ctx_->stats.target_write_failures : ctx_->stats.source_failures);
+  // A target outage fails every mirrored write: log at most a few a second, say how many not.
+  const auto suppressed = ctx_->failure_log.admit();
+  if (!suppressed) {
+    return;
+  }
   const std::string detail =
       r.ok() ? "error " + std::to_string(error_code_of(r.frame)) : r.detail;
-  spdlog::warn("client {}: {} write failed ({}): {}", peer_, cluster_name(c), detail,
+  spdlog::warn("client {}: {} write failed ({}){}: {}", peer_, cluster_name(c), detail,
+               *suppressed > 0 ? " [" + std::to_string(*suppressed) + " more not logged]" : "",
                what.substr(0, 200));
 }
 
-// `build` is taken by value: a coroutine must own what it uses across suspension points.
+// A lost target connection is opened again (at most every two seconds) without dropping the
+// client: the client's session state (its USE keyspace) is restored on the new connection.
+asio::awaitable<bool> client_session::reconnect_target() {
+  const auto now = std::chrono::steady_clock::now();
+  if (target_reconnecting_ || now < next_target_attempt_ || phase_ == phase::closing) {
+    co_return false;
+  }
+  target_reconnecting_ = true;
+  next_target_attempt_ = now + std::chrono::seconds(2);
+  auto err = co_await open_target();
+  bool ok = err.empty() && !target_auth_pending_;
+  if (ok && !keyspace_.empty()) {
+    protocol::query_message use;
+    use.query = "USE \"" + keyspace_ + "\"";
+    protocol::bytes body = protocol::encode_query(use, version_);
+    auto r = co_await target_->call(opcode::query, std::move(body));
+    ok = r.ok() && r.frame.header.op == opcode::result;
+  }
+  target_reconnecting_ = false;
+  if (ok) {
+    spdlog::info("client {}: target connection re-established", peer_);
+  } else {
+    spdlog::warn("client {}: target still unavailable: {}", peer_, err.empty() ? "USE failed" : err);
+  }
+  co_return ok;
+}
+
 asio::awaitable<call_result> client_session::call_on(cluster c, opcode op, std::uint8_t flags,
                                                      body_builder build) {
   auto conn = connection(c);
+  if (c == cluster::target && (!conn || !conn->is_open()) && co_await reconnect_target()) {
+    conn = connection(c);
+  }
   if (!conn || !conn->is_open()) {
     co_return call_result{call_failure::disconnected,
                           std::string(cluster_name(c)) + " connection is not open", {}};

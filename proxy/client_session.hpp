@@ -38,6 +38,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<void> handle_startup(protocol::owned_frame f);
   asio::awaitable<void> handle_auth_response(protocol::owned_frame f);
   asio::awaitable<std::string> open_target();
+  asio::awaitable<bool> reconnect_target();
   void answer_options(const protocol::frame_header& request);
 
   // After READY.
@@ -86,6 +87,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   bool writing_ = false;
   bool close_after_write_ = false;
   bool target_auth_pending_ = false;
+  bool target_reconnecting_ = false;
+  std::chrono::steady_clock::time_point next_target_attempt_{};
   std::size_t in_flight_ = 0;
   asio::steady_timer slot_freed_;
   std::string peer_;

@@ -31,7 +31,11 @@ constexpr std::size_t max_streams = 32768;
 }  // namespace
 
 cluster_connection::cluster_connection(asio::any_io_executor ex, cluster_connection_settings s)
-    : executor_(ex), settings_(std::move(s)), socket_(ex), codec_(settings_.limits) {
+    : executor_(ex),
+      settings_(std::move(s)),
+      socket_(ex),
+      codec_(settings_.limits),
+      heartbeat_timer_(ex) {
   const std::size_t capacity = std::min(max_streams, std::max<std::size_t>(1, settings_.max_in_flight));
   calls_.resize(capacity);
   free_streams_.reserve(capacity);
@@ -78,6 +82,8 @@ asio::awaitable<std::string> cluster_connection::connect() {
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   open_ = true;
   asio::co_spawn(executor_, [self = shared_from_this()] { return self->read_loop(); },
+                 asio::detached);
+  asio::co_spawn(executor_, [self = shared_from_this()] { return self->heartbeat_loop(); },
                  asio::detached);
   co_return std::string{};
 }
@@ -146,6 +152,7 @@ asio::awaitable<void> cluster_connection::read_loop() {
       close(settings_.name + " connection lost: " + ec.message());
       co_return;
     }
+    last_read_ = std::chrono::steady_clock::now();
     codec_.feed(protocol::bytes_view(buf.data(), n));
     for (;;) {
       auto next = codec_.next();
@@ -178,6 +185,21 @@ asio::awaitable<void> cluster_connection::read_loop() {
   }
 }
 
+asio::awaitable<void> cluster_connection::heartbeat_loop() {
+  const auto interval = settings_.heartbeat_interval;
+  while (open_) {
+    heartbeat_timer_.expires_after(interval);
+    co_await heartbeat_timer_.async_wait(as_tuple(use_awaitable));
+    if (!open_ || std::chrono::steady_clock::now() - last_read_ < interval) {
+      continue;
+    }
+    auto r = co_await call(protocol::opcode::options, {});
+    if (!r.ok() && open_) {
+      close(settings_.name + " heartbeat failed: " + r.detail);
+    }
+  }
+}
+
 void cluster_connection::fail_all(const std::string& why) {
   for (auto& pending : calls_) {
     if (pending && !pending->abandoned) {
@@ -198,6 +220,7 @@ void cluster_connection::close(const std::string& why) {
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  heartbeat_timer_.cancel();
   fail_all(why);
   if (on_closed_) {
     on_closed_(why);

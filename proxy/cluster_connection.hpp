@@ -36,6 +36,9 @@ struct cluster_connection_settings {
   std::chrono::milliseconds request_timeout{10000};
   protocol::frame_limits limits;
   std::size_t max_in_flight = 1024;
+  // An idle connection sends OPTIONS this often; one that goes unanswered closes the
+  // connection, so a half-dead node is noticed before a client request waits on it.
+  std::chrono::milliseconds heartbeat_interval{30000};
 };
 
 // What went wrong with a request, for the client's error answer and the metrics.
@@ -78,6 +81,7 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   struct pending_call;
 
   asio::awaitable<void> read_loop();
+  asio::awaitable<void> heartbeat_loop();
   asio::awaitable<void> write_loop();
   void send(protocol::bytes frame);
   void fail_all(const std::string& why);
@@ -93,6 +97,8 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   std::vector<std::shared_ptr<pending_call>> calls_;  // index = stream id
   std::vector<std::int16_t> free_streams_;
   std::size_t calls_in_flight_ = 0;
+  std::chrono::steady_clock::time_point last_read_ = std::chrono::steady_clock::now();
+  asio::steady_timer heartbeat_timer_;  // cancelled by close(), so the loop ends with it
   std::function<void(protocol::owned_frame)> on_event_;
   std::function<void(const std::string&)> on_closed_;
 };

@@ -12,9 +12,40 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <utility>
 
 namespace tandem::proxy {
+
+// Admits at most `per_second` log lines a second across all threads; admit() returns how
+// many were refused since the last admitted one, or nullopt when this one is refused.
+class log_rate_limiter {
+ public:
+  explicit log_rate_limiter(int per_second) : per_second_(per_second) {}
+
+  std::optional<std::uint64_t> admit() {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - window_start_ >= std::chrono::seconds(1)) {
+      window_start_ = now;
+      in_window_ = 0;
+    }
+    if (in_window_ >= per_second_) {
+      ++refused_;
+      return std::nullopt;
+    }
+    ++in_window_;
+    return std::exchange(refused_, 0);
+  }
+
+ private:
+  std::mutex mutex_;
+  const int per_second_;
+  int in_window_ = 0;
+  std::uint64_t refused_ = 0;
+  std::chrono::steady_clock::time_point window_start_{};
+};
 
 struct proxy_context {
   explicit proxy_context(config c)
@@ -35,6 +66,7 @@ struct proxy_context {
   std::atomic<std::int64_t> requests_in_flight{0};
   // What system.local/peers answers report; set once before the first client is accepted.
   topology_settings topology;
+  log_rate_limiter failure_log{5};
 
   routing_state routing() const noexcept { return routing_state{primary.load(), true}; }
   ack_mode write_ack() const noexcept {
@@ -60,6 +92,7 @@ struct proxy_context {
     out.request_timeout = s.request_timeout;
     out.limits.max_body = cfg.limits.max_frame_bytes;
     out.max_in_flight = cfg.limits.max_in_flight_per_connection;
+    out.heartbeat_interval = s.heartbeat_interval;
     return out;
   }
 

@@ -74,6 +74,12 @@ class ProxyProcess:
         self.stop()
         raise RuntimeError(f"tandem proxy did not answer within {timeout}s:\n{self.output()}")
 
+    def output_all(self) -> str:
+        try:
+            return self.log_path.read_text()
+        except OSError:
+            return ""
+
     def output(self) -> str:
         try:
             return self.log_path.read_text()[-4000:]

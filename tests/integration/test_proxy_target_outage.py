@@ -1,0 +1,133 @@
+"""Issue 3, done-means 7: under a steady write load through the proxy the target process is
+paused (SIGSTOP) for 20 s. In source_authoritative mode no client write fails and the target
+failures are counted (logged); in strict mode clients get errors; after SIGCONT the proxy
+recovers by itself and writes reach the target again."""
+
+import os
+import re
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+from cassandra.policies import FallthroughRetryPolicy, WhiteListRoundRobinPolicy
+
+from conftest import connect, node_settings
+from proxy_process import ProxyProcess
+
+PAUSE_SECONDS = 20
+STATE_DIR = Path(os.environ.get("TANDEM_STATE_DIR", Path.home() / ".cache" / "tandem" / "clusters"))
+
+
+def target_pid() -> int:
+    pid = int((STATE_DIR / "target" / "cassandra.pid").read_text().strip())
+    os.kill(pid, 0)  # raises if the target does not run: the test fails, never skips
+    return pid
+
+
+class Writer:
+    def __init__(self, proxy, table):
+        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([proxy.host]),
+                                   request_timeout=30, retry_policy=FallthroughRetryPolicy())
+        self.cluster = Cluster([proxy.host], port=proxy.port, protocol_version=4,
+                               execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+        self.session = self.cluster.connect()
+        self.session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_outage WITH replication = "
+                             "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        self.session.execute(f"DROP TABLE IF EXISTS tandem_outage.{table}")
+        self.session.execute(f"CREATE TABLE tandem_outage.{table} (k int PRIMARY KEY, v int)")
+        self.insert = self.session.prepare(f"INSERT INTO tandem_outage.{table} (k, v) VALUES (?, ?)")
+        self.ok = 0
+        self.errors = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run)
+        self.next_key = 0
+
+    def run(self):
+        while not self.stop.is_set():
+            k = self.next_key
+            self.next_key += 1
+            try:
+                self.session.execute(self.insert, (k, k))
+                self.ok += 1
+            except Exception as e:  # counted and asserted on
+                self.errors.append(repr(e))
+            time.sleep(0.01)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.cluster.shutdown()
+
+
+def pause_target(seconds):
+    pid = target_pid()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(seconds)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def wait_until(predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def target_has(table, key):
+    cluster, session = connect(node_settings("target"), 4)
+    try:
+        return session.execute(f"SELECT v FROM tandem_outage.{table} WHERE k = %s", (key,)).one() is not None
+    finally:
+        cluster.shutdown()
+
+
+CLUSTER_TIMEOUTS = ("target:\n  request_timeout: 2s\n  heartbeat_interval: 1s\n"
+                    "source:\n  request_timeout: 5s\n")
+
+
+def test_source_authoritative_keeps_clients_whole_while_the_target_is_paused():
+    proxy = ProxyProcess(port=9150, yaml_text="  instances: [\"127.0.0.1:9150\"]\n" + CLUSTER_TIMEOUTS)
+    proxy.start()
+    try:
+        with Writer(proxy, "authoritative") as w:
+            wait_until(lambda: w.ok > 20, 30)
+            before = w.ok
+            pause_target(PAUSE_SECONDS)
+            during = w.ok - before
+            # Recovery by itself: a write made now reaches the target.
+            assert wait_until(lambda: w.ok > before + during + 50, 60)
+            probe_key = w.next_key + 5
+            assert wait_until(lambda: target_has("authoritative", probe_key), 60), proxy.output()
+            assert w.errors == []
+            assert during > 100, f"only {during} writes went through during the pause"
+    finally:
+        proxy.stop()
+    failures = len(re.findall(r"target write failed", proxy.output_all()))
+    assert failures > 0, "target failures were not counted"
+
+
+def test_strict_mode_gives_clients_errors_while_the_target_is_paused():
+    proxy = ProxyProcess(port=9151, yaml_text="  instances: [\"127.0.0.1:9151\"]\n" + CLUSTER_TIMEOUTS
+                         + "routing:\n  write_ack: strict\n")
+    proxy.start()
+    try:
+        with Writer(proxy, "strict") as w:
+            wait_until(lambda: w.ok > 20, 30)
+            pause_target(PAUSE_SECONDS / 2)
+            errors_during = len(w.errors)
+            ok_after_resume = w.ok
+            assert wait_until(lambda: w.ok > ok_after_resume + 50, 60), proxy.output()
+            assert errors_during > 0
+    finally:
+        proxy.stop()
