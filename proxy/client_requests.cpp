@@ -60,6 +60,21 @@ std::optional<protocol::bytes> unprepared_id(const call_result& r) {
   return protocol::bytes(id->begin(), id->end());
 }
 
+// What a failed mirrored write is logged as: its statement, after the timestamp it carried
+// (pinned by the proxy or the client's), so an operator can replay it exactly.
+std::string describe_write(std::optional<std::int64_t> ts, std::string_view statement) {
+  std::string out = ts ? "[timestamp " + std::to_string(*ts) + "] " : "[server timestamp] ";
+  return out.append(statement);
+}
+
+std::optional<std::int64_t> timestamp_sent(bool pinned, std::int64_t pinned_ts,
+                                           const protocol::result<std::optional<std::int64_t>>& client) {
+  if (pinned) {
+    return pinned_ts;
+  }
+  return client ? *client : std::nullopt;
+}
+
 }  // namespace
 
 std::shared_ptr<cluster_connection> client_session::connection(cluster c) const {
@@ -250,16 +265,24 @@ asio::awaitable<void> client_session::handle_register(protocol::owned_frame f) {
   co_await forward_to_primary(std::move(f));
 }
 
-// Timestamp and literals for one mirrored write; bumps the counters and records T0.
+// The timestamp of one mirrored write: the proxy's clock when pinned, else the time now (for
+// literals replacing now() in statements that carry their own timestamp).
 std::int64_t client_session::write_timestamp(bool pin) {
   if (!pin) {
     return write_clock::system_now_us();
   }
-  const std::int64_t ts = ctx_->clock.next();
   bump(ctx_->stats.injected_timestamps);
-  std::int64_t none = 0;
-  ctx_->t0.compare_exchange_strong(none, ts);
-  return ts;
+  return ctx_->clock.next();
+}
+
+// T0 must not be later than any mirrored data write (the backfill writes under it), so it
+// follows the smallest timestamp sent, the client's own ones included.
+void client_session::note_mirrored_write(std::optional<std::int64_t> sent) {
+  const std::int64_t ts = sent.value_or(write_clock::system_now_us());
+  std::int64_t current = ctx_->t0.load(std::memory_order_relaxed);
+  while ((current == 0 || ts < current) &&
+         !ctx_->t0.compare_exchange_weak(current, ts, std::memory_order_relaxed)) {
+  }
 }
 
 asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
@@ -310,7 +333,11 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
   auto body = std::make_shared<protocol::bytes>(join(prefix, message));
   const bool wait_for_both = !is_data_write(cls);  // schema and USE must hold on both first
   body_builder same = [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
-  std::string what(*text);
+  const auto sent = timestamp_sent(pin, ts, client_ts);
+  if (is_data_write(cls)) {
+    note_mirrored_write(sent);
+  }
+  const std::string what = describe_write(sent, *text);
   co_await mirror(f.header, same, wait_for_both, what);
   if (cls == request_class::use && info) {
     keyspace_ = info->keyspace;
@@ -435,15 +462,20 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
     answer_topology(f.header, entry->query, e ? e->params.values : std::vector<protocol::value>{});
     co_return;
   }
+  std::optional<std::int64_t> sent_timestamp;
   if (dest == destination::both) {
     const auto client_ts = protocol::read_default_timestamp(opcode::execute, version_, message);
     const bool pin = should_pin_timestamp(entry->cls, client_ts && client_ts->has_value(), false);
+    const std::int64_t ts = pin ? write_timestamp(true) : 0;
     if (pin) {
-      auto stamped = protocol::with_default_timestamp(opcode::execute, version_, message,
-                                                      write_timestamp(true));
+      auto stamped = protocol::with_default_timestamp(opcode::execute, version_, message, ts);
       if (stamped) {
         message = std::move(*stamped);
       }
+    }
+    sent_timestamp = timestamp_sent(pin, ts, client_ts);
+    if (is_data_write(entry->cls)) {
+      note_mirrored_write(sent_timestamp);
     }
     bump(is_data_write(entry->cls) ? ctx_->stats.requests_write : ctx_->stats.requests_ddl);
   } else {
@@ -466,7 +498,7 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
     co_await reprepare(other_cluster(entry->primary_cluster), entry);
   }
   if (dest == destination::both) {
-    const std::string what = entry->query;
+    const std::string what = describe_write(sent_timestamp, entry->query);
     co_await mirror(f.header, build, !is_data_write(entry->cls), what);
     co_return;
   }
@@ -510,13 +542,17 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
   const request_class cls = classify_batch(batch->type, classes);
   const protocol::bytes prefix(f.body.begin(), f.body.begin() + static_cast<std::ptrdiff_t>(*offset));
   protocol::bytes message(f.body.begin() + static_cast<std::ptrdiff_t>(*offset), f.body.end());
+  std::optional<std::int64_t> sent_timestamp = batch->default_timestamp;
   if (should_pin_timestamp(cls, batch->default_timestamp.has_value(), text_timestamp)) {
+    sent_timestamp = write_timestamp(true);
     auto stamped = protocol::with_default_timestamp(opcode::batch, version_, message,
-                                                    write_timestamp(true));
+                                                    *sent_timestamp);
     if (stamped) {
       message = std::move(*stamped);
     }
   }
+  note_mirrored_write(sent_timestamp);
+  what = describe_write(sent_timestamp, what);
   bump(ctx_->stats.requests_write);
   auto self = shared_from_this();
   auto shared_message = std::make_shared<protocol::bytes>(std::move(message));

@@ -65,6 +65,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
                                                      protocol::bytes_view prefix,
                                                      protocol::bytes_view message) const;
   std::int64_t write_timestamp(bool pin);
+  void note_mirrored_write(std::optional<std::int64_t> sent);
   void note_secondary_failure(cluster c, const call_result& r, const std::string& what);
   std::shared_ptr<cluster_connection> connection(cluster c) const;
 

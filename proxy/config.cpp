@@ -113,6 +113,32 @@ std::string as_string(const raw_value& v) {
   return v.is_null ? std::string() : v.items.front();
 }
 
+// An unquoted CQL keyspace name: letters, digits and underscores, at most 48 (Cassandra's
+// SchemaConstants.NAME_LENGTH), not starting with a digit.
+std::string as_cql_name(const raw_value& v) {
+  const std::string s = as_string(v);
+  const bool ok = !s.empty() && s.size() <= 48 &&
+                  !std::isdigit(static_cast<unsigned char>(s.front())) &&
+                  std::all_of(s.begin(), s.end(), [](char ch) {
+                    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+                  });
+  if (!ok) {
+    throw value_error{"a keyspace name: 1 to 48 letters, digits or underscores"};
+  }
+  return s;
+}
+
+// A CQL map literal for CREATE KEYSPACE ... WITH replication = <it>; only its shape is checked
+// here, the target checks the rest when the keyspace is created.
+std::string as_replication_map(const raw_value& v) {
+  const std::string s = trim(as_string(v));
+  if (s.size() < 2 || s.front() != '{' || s.back() != '}' || s.find(';') != std::string::npos ||
+      s.find("class") == std::string::npos) {
+    throw value_error{"a CQL replication map such as {'class': 'SimpleStrategy', 'replication_factor': 1}"};
+  }
+  return s;
+}
+
 // A YAML sequence, or a comma-separated string (the only way to write a list in a variable).
 std::vector<std::string> as_list(const raw_value& v) {
   std::vector<std::string> out;
@@ -365,6 +391,12 @@ std::vector<key_spec> build_keys() {
   k.push_back({"target.auth_mode", [](config& c, const raw_value& v) {
                  c.target.auth_mode =
                      as_enum(v, {target_auth_mode::configured, target_auth_mode::client});
+               }});
+  k.push_back({"target.state_keyspace", [](config& c, const raw_value& v) {
+                 c.target.state_keyspace = as_cql_name(v);
+               }});
+  k.push_back({"target.state_replication", [](config& c, const raw_value& v) {
+                 c.target.state_replication = as_replication_map(v);
                }});
   add_policy_keys(k);
   return k;
@@ -842,7 +874,8 @@ std::string describe(const config& c) {
       << (c.proxy.worker_threads == 0 ? " (one per core)" : "") << ", client TLS "
       << (c.proxy.tls.enabled ? "on" : "off") << ", advertised as " << instances << "\n"
       << cluster_line("source", c.source) << "\n"
-      << cluster_line("target", c.target) << ", auth " << to_string(c.target.auth_mode) << "\n"
+      << cluster_line("target", c.target) << ", auth " << to_string(c.target.auth_mode)
+      << ", state keyspace " << c.target.state_keyspace << "\n"
       << "routing primary " << to_string(c.routing.primary) << ", write_ack "
       << to_string(c.routing.write_ack)
       << (c.routing.state_file.empty() ? "" : ", state file " + c.routing.state_file) << "\n"

@@ -103,6 +103,10 @@ struct cluster_settings {
 
 struct target_settings : cluster_settings {
   target_auth_mode auth_mode = target_auth_mode::configured;
+  // Where the proxy (T0) and the backfill (checkpoints) keep their state on the target.
+  std::string state_keyspace = "tandem";
+  // The replication map the state keyspace is created with, when it does not exist yet.
+  std::string state_replication = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
 
   friend bool operator==(const target_settings&, const target_settings&) = default;
 };

@@ -60,8 +60,11 @@ struct proxy_context {
   write_clock clock;
   std::atomic<std::size_t> next_source_node{0};
   std::atomic<std::size_t> next_target_node{0};
-  // T0: the first mirrored write's timestamp (DESIGN.md); 0 until the first write.
+  // T0: the first mirrored write's timestamp (DESIGN.md), lowered by any later mirrored write
+  // that carries an earlier (client) timestamp; 0 until the first write.
   std::atomic<std::int64_t> t0{0};
+  // T0 as stored on the target (the earliest of all proxies'); 0 until recorded.
+  std::atomic<std::int64_t> t0_recorded{0};
   // Client requests being served, all sessions together: shutdown drains this to zero.
   std::atomic<std::int64_t> requests_in_flight{0};
   // What system.local/peers answers report; set once before the first client is accepted.

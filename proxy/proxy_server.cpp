@@ -2,6 +2,7 @@
 
 #include "proxy/client_session.hpp"
 #include "proxy/cluster_probe.hpp"
+#include "proxy/t0_record.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
+#include <unistd.h>
 #include <thread>
 
 namespace tandem::proxy {
@@ -110,6 +112,10 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
                cluster_name(ctx->routing().primary), to_string(cfg.routing.write_ack));
 
   asio::co_spawn(main_io, accept_loop(acceptor, workers, ctx), asio::detached);
+  const std::string recorded_by = "tandem proxy " + listen.address().to_string() + ":" +
+                                  std::to_string(listen.port()) + " pid " +
+                                  std::to_string(::getpid());
+  asio::co_spawn(main_io, record_t0(ctx, recorded_by), asio::detached);
 
   // SIGTERM: stop accepting, let in-flight requests finish (at most drain_timeout), then stop.
   asio::signal_set signals(main_io, SIGINT, SIGTERM);

@@ -81,6 +81,8 @@ TEST(ConfigDefaults, AreTheDocumentedValues) {
     EXPECT_TRUE(s->tls.verify_hostname);
   }
   EXPECT_EQ(c.target.auth_mode, target_auth_mode::configured);
+  EXPECT_EQ(c.target.state_keyspace, "tandem");
+  EXPECT_EQ(c.target.state_replication, "{'class': 'SimpleStrategy', 'replication_factor': 1}");
   EXPECT_EQ(c.routing.primary, cluster_role::source);
   EXPECT_EQ(c.routing.write_ack, write_ack_mode::source_authoritative);
   EXPECT_EQ(c.limits.max_frame_bytes, 256u * 1024 * 1024);
@@ -268,6 +270,13 @@ TEST(ConfigErrors, NameTheKeyTheVariableTheValueAndWhatWasExpected) {
        "one of source_authoritative | strict"},
       {"TANDEM_ROUTING_PRIMARY", "origin", "routing.primary", "one of source | target"},
       {"TANDEM_TARGET_AUTH_MODE", "none", "target.auth_mode", "one of configured | client"},
+      {"TANDEM_TARGET_STATE_KEYSPACE", "tandem state", "target.state_keyspace",
+       "1 to 48 letters, digits or underscores"},
+      {"TANDEM_TARGET_STATE_KEYSPACE", "1tandem", "target.state_keyspace", "a keyspace name"},
+      {"TANDEM_TARGET_STATE_REPLICATION", "3", "target.state_replication",
+       "a CQL replication map"},
+      {"TANDEM_TARGET_STATE_REPLICATION", "{'class': 'X'}; DROP KEYSPACE ks",
+       "target.state_replication", "a CQL replication map"},
       {"TANDEM_LOGGING_LEVEL", "verbose", "logging.level",
        "one of trace | debug | info | warn | error"},
       {"TANDEM_LOGGING_FORMAT", "xml", "logging.format", "one of text | json"},

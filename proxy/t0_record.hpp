@@ -1,0 +1,38 @@
+// T0 is the timestamp of the first write the proxy mirrored (DESIGN.md "One write timestamp"):
+// the backfill writes cells it cannot date at T0-1, so every mirrored write wins over them.
+// It is kept on the target in <state_keyspace>.migration_state, row name 't0'. Several proxy
+// instances, and restarts, each propose their own first write: the stored value only ever
+// goes down (a conditional UPDATE ... IF value > proposal), so T0 is the earliest of them.
+#pragma once
+
+#include "proxy/proxy_context.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace tandem::proxy {
+
+// The CQL the record uses; pure so the statements are unit-tested.
+std::string state_keyspace_ddl(const target_settings& t);
+std::string migration_state_ddl(const target_settings& t);
+std::string insert_t0_cql(const target_settings& t, std::int64_t proposal, const std::string& by);
+std::string lower_t0_cql(const target_settings& t, std::int64_t proposal, const std::string& by);
+
+// What a conditional statement's answer says: applied, or not with the value found.
+struct conditional_outcome {
+  bool applied = false;
+  std::optional<std::int64_t> existing;  // the row's `value`, when not applied
+};
+std::optional<conditional_outcome> read_conditional(const protocol::rows_result& rows);
+
+// Waits for the first mirrored write (ctx->t0 set), then records it on the target, retrying
+// every few seconds until the target takes it, and records again whenever a mirrored write
+// with an earlier timestamp comes. Sets ctx->t0_recorded to the stored T0. Runs until the
+// proxy stops.
+asio::awaitable<void> record_t0(std::shared_ptr<proxy_context> ctx, std::string recorded_by);
+
+}  // namespace tandem::proxy
