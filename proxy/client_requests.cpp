@@ -13,6 +13,7 @@
 #include "protocol/wire_reader.hpp"
 #include "protocol/wire_writer.hpp"
 #include "proxy/literal_values.hpp"
+#include "proxy/prepared_rewrite.hpp"
 #include "proxy/request_body.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -376,8 +377,19 @@ asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
                                           protocol::encode_result(m, version_)});
     co_return;
   }
+  // A write calling now(), uuid(), ... is prepared with a bind marker per call instead
+  // (prepared_rewrite.hpp); the client's answer hides those markers.
+  std::optional<prepare_rewrite> rewrite;
+  if (info && is_data_write(cls)) {
+    rewrite = rewrite_for_prepare(*text, *info);
+  }
   const cluster primary_c = ctx_->routing().primary;
+  const std::string query(*text);
   auto body = std::make_shared<protocol::bytes>(std::move(f.body));
+  if (rewrite) {
+    const protocol::bytes_view all(*body);
+    *body = join(all.first(*offset), with_statement_text(all.subspan(*offset), query, rewrite->text));
+  }
   body_builder same = [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
   auto on_primary = call_on(primary_c, opcode::prepare, f.header.flags, same);
   auto on_secondary = call_on(other_cluster(primary_c), opcode::prepare, f.header.flags, same);
@@ -386,31 +398,57 @@ asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
     reply_call_failure(f.header, p);
     co_return;
   }
+  std::optional<protocol::prepared_result> primary_result;
   if (p.frame.header.op == opcode::result) {
     auto pr = protocol::decode_result(p.frame.body, version_);
     if (pr && std::holds_alternative<protocol::prepared_result>(*pr)) {
-      prepared_entry e;
-      const auto& primary_result = std::get<protocol::prepared_result>(*pr);
-      e.primary_id = primary_result.id;
-      e.primary_result_metadata_id = primary_result.result_metadata_id;
-      e.primary_cluster = primary_c;
-      e.query = std::string(*text);
-      e.prepared_query = e.query;
-      if (!keyspace_.empty()) {
-        e.keyspace = keyspace_;
-      }
-      e.cls = cls;
-      if (s.ok() && s.frame.header.op == opcode::result) {
-        auto sr = protocol::decode_result(s.frame.body, version_);
-        if (sr && std::holds_alternative<protocol::prepared_result>(*sr)) {
-          e.secondary_id = std::get<protocol::prepared_result>(*sr).id;
-          e.secondary_result_metadata_id = std::get<protocol::prepared_result>(*sr).result_metadata_id;
-        }
-      }
-      ctx_->prepared.put(std::move(e));
+      primary_result = std::get<protocol::prepared_result>(std::move(*pr));
     }
   }
-  reply(f.header, p.frame);
+  if (!primary_result) {
+    reply(f.header, p.frame);  // an error (or an answer the proxy cannot read): as it came
+    co_return;
+  }
+  prepared_entry e;
+  e.primary_id = primary_result->id;
+  e.primary_result_metadata_id = primary_result->result_metadata_id;
+  e.primary_cluster = primary_c;
+  e.query = query;
+  e.prepared_query = rewrite ? rewrite->text : query;
+  if (!keyspace_.empty()) {
+    e.keyspace = keyspace_;
+  }
+  e.cls = cls;
+  if (s.ok() && s.frame.header.op == opcode::result) {
+    auto sr = protocol::decode_result(s.frame.body, version_);
+    if (sr && std::holds_alternative<protocol::prepared_result>(*sr)) {
+      e.secondary_id = std::get<protocol::prepared_result>(*sr).id;
+      e.secondary_result_metadata_id = std::get<protocol::prepared_result>(*sr).result_metadata_id;
+    }
+  }
+  if (!rewrite) {
+    ctx_->prepared.put(std::move(e));
+    reply(f.header, p.frame);
+    co_return;
+  }
+  const std::size_t markers_in_text =
+      info->positional_markers + info->named_markers.size() + rewrite->markers.size();
+  if (!hide_added_markers(primary_result->metadata, rewrite->markers, markers_in_text)) {
+    // Not the metadata the rewrite expects: the client must not see extra markers, so the
+    // statement is refused rather than answered with a shape the client did not write.
+    spdlog::warn("client {}: cannot hide the markers added for {}: {}", peer_,
+                 rewrite->markers.size() == 1 ? "a function call" : "function calls", query);
+    reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::invalid),
+                "tandem proxy: the statement's bind markers could not be matched after "
+                "replacing its now()/uuid() calls; bind the value from the client instead");
+    co_return;
+  }
+  e.added_markers = rewrite->markers;
+  bump(ctx_->stats.replaced_functions, rewrite->markers.size());
+  ctx_->prepared.put(std::move(e));
+  protocol::result_message m = std::move(*primary_result);
+  reply(f.header, protocol::owned_frame{{version_, true, 0, f.header.stream, opcode::result, 0},
+                                        protocol::encode_result(m, version_)});
 }
 
 // The body of an EXECUTE for cluster c: its own prepared id (and v5 result metadata id).
@@ -432,6 +470,28 @@ protocol::result<protocol::bytes> client_session::execute_body_for(
   }
   TANDEM_TRY(auto edited, protocol::with_prepared_id(version_, message, id, rmid));
   return join(prefix, edited);
+}
+
+// The values of the markers that stand for now(), uuid(), ... (prepared_rewrite.hpp), one
+// per call, the same for both clusters: an EXECUTE message with them in place.
+std::vector<literal_inputs> client_session::literal_inputs_for(std::size_t n,
+                                                               std::optional<std::int64_t> ts) {
+  std::vector<literal_inputs> inputs(n);
+  const std::int64_t micros = ts.value_or(write_clock::system_now_us());
+  for (auto& in : inputs) {
+    in.micros_since_epoch = micros;
+    in.random = ctx_->random_bits();
+  }
+  return inputs;
+}
+
+protocol::result<protocol::bytes> client_session::with_added_values(
+    protocol::bytes_view message, const prepared_entry& e, std::optional<std::int64_t> ts) {
+  TANDEM_TRY(auto execute, protocol::decode_execute(message, version_));
+  auto& params = execute.params;
+  TANDEM_TRY_VOID(insert_added_values(params.values, params.names_for_values ? &params.names : nullptr,
+                                      e.added_markers, literal_inputs_for(e.added_markers.size(), ts)));
+  return protocol::encode_execute(execute, version_);
 }
 
 asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
@@ -481,6 +541,14 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   } else {
     bump(ctx_->stats.requests_read);
   }
+  if (!entry->added_markers.empty()) {
+    auto with_values = with_added_values(message, *entry, sent_timestamp);
+    if (!with_values) {
+      protocol_violation(f.header, "Invalid EXECUTE message: " + with_values.error().message());
+      co_return;
+    }
+    message = std::move(*with_values);
+  }
   auto self = shared_from_this();
   auto shared_message = std::make_shared<protocol::bytes>(std::move(message));
   auto shared_prefix = std::make_shared<protocol::bytes>(prefix);
@@ -517,12 +585,18 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
   std::vector<request_class> classes;
   bool text_timestamp = false;
   std::string what = "BATCH";
+  std::vector<std::pair<std::size_t, prepared_id_map::entry_ptr>> rewritten_children;
+  std::vector<std::pair<std::size_t, std::vector<protocol::cql::function_call>>> text_calls;
   for (const auto& child : batch->children) {
     if (child.kind == protocol::batch_child_kind::query) {
       auto info = protocol::cql::classify(child.query);
       classes.push_back(info ? classify_statement(*info, keyspace_) : request_class::other);
       text_timestamp = text_timestamp || (info && info->uses_timestamp);
       what += " " + child.query.substr(0, 80) + ";";
+      if (info && !info->calls.empty()) {
+        text_calls.emplace_back(static_cast<std::size_t>(&child - batch->children.data()),
+                                info->calls);
+      }
       continue;
     }
     auto entry = ctx_->prepared.find(child.id);
@@ -538,13 +612,47 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
     }
     classes.push_back(entry->cls);
     what += " " + entry->query.substr(0, 80) + ";";
+    if (!entry->added_markers.empty()) {
+      rewritten_children.emplace_back(static_cast<std::size_t>(&child - batch->children.data()),
+                                      entry);
+    }
   }
   const request_class cls = classify_batch(batch->type, classes);
   const protocol::bytes prefix(f.body.begin(), f.body.begin() + static_cast<std::ptrdiff_t>(*offset));
   protocol::bytes message(f.body.begin() + static_cast<std::ptrdiff_t>(*offset), f.body.end());
   std::optional<std::int64_t> sent_timestamp = batch->default_timestamp;
-  if (should_pin_timestamp(cls, batch->default_timestamp.has_value(), text_timestamp)) {
+  const bool pin = should_pin_timestamp(cls, batch->default_timestamp.has_value(), text_timestamp);
+  if (pin) {
     sent_timestamp = write_timestamp(true);
+  }
+  if (!rewritten_children.empty() || !text_calls.empty()) {
+    // now(), uuid(), ... get one value for both clusters: a literal in a text child, the value
+    // of the marker the proxy added in a prepared child. The batch is encoded again; the
+    // timestamp is stamped on the result below.
+    for (const auto& [index, calls] : text_calls) {
+      auto& child = batch->children[index];
+      const auto inputs = literal_inputs_for(calls.size(), sent_timestamp);
+      std::vector<std::string> literals;
+      for (std::size_t i = 0; i < calls.size(); ++i) {
+        literals.push_back(literal_for(calls[i].function, inputs[i]));
+      }
+      std::vector<std::string_view> views(literals.begin(), literals.end());
+      child.query = protocol::cql::replace_calls(child.query, calls, views);
+      bump(ctx_->stats.replaced_functions, calls.size());
+    }
+    for (const auto& [index, entry] : rewritten_children) {
+      auto& child = batch->children[index];
+      auto inserted = insert_added_values(child.values, nullptr, entry->added_markers,
+                                          literal_inputs_for(entry->added_markers.size(),
+                                                             sent_timestamp));
+      if (!inserted) {
+        protocol_violation(f.header, "Invalid BATCH message: too few values for a statement");
+        co_return;
+      }
+    }
+    message = protocol::encode_batch(*batch, version_);
+  }
+  if (pin) {
     auto stamped = protocol::with_default_timestamp(opcode::batch, version_, message,
                                                     *sent_timestamp);
     if (stamped) {

@@ -66,6 +66,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
                                                      protocol::bytes_view message) const;
   std::int64_t write_timestamp(bool pin);
   void note_mirrored_write(std::optional<std::int64_t> sent);
+  std::vector<literal_inputs> literal_inputs_for(std::size_t n, std::optional<std::int64_t> ts);
+  protocol::result<protocol::bytes> with_added_values(protocol::bytes_view message,
+                                                      const prepared_entry& e,
+                                                      std::optional<std::int64_t> ts);
   void note_secondary_failure(cluster c, const call_result& r, const std::string& what);
   std::shared_ptr<cluster_connection> connection(cluster c) const;
 

@@ -8,6 +8,7 @@
 
 #include "protocol/cql/classifier.hpp"
 #include "protocol/types.hpp"
+#include "proxy/prepared_rewrite.hpp"
 #include "proxy/routing.hpp"
 
 #include <cstddef>
@@ -42,9 +43,8 @@ struct prepared_entry {
 
   // The statement was prepared with one extra bind marker per nondeterministic call (now(),
   // uuid(), ...), whose value the proxy supplies at each EXECUTE so both clusters store the
-  // same value; `added_markers[i]` is the function the i-th added marker stands for, in order.
-  bool rewritten = false;
-  std::vector<protocol::cql::nondeterministic_function> added_markers;
+  // same value (prepared_rewrite.hpp). Empty when the statement was prepared as sent.
+  std::vector<added_marker> added_markers;
 
   // The id / result metadata id the cluster `c` knows this statement by.
   const protocol::bytes& id_for(cluster c) const noexcept {

@@ -21,7 +21,7 @@ protocol::result<std::string_view> statement_text(protocol::bytes_view message);
 // EXECUTE starts with the prepared id as [short bytes].
 protocol::result<protocol::bytes_view> execute_id(protocol::bytes_view message);
 
-// A QUERY message with its statement text replaced, the rest byte-identical.
+// A QUERY or PREPARE message with its statement text replaced, the rest byte-identical.
 protocol::bytes with_statement_text(protocol::bytes_view message, std::string_view old_text,
                                     std::string_view new_text);
 

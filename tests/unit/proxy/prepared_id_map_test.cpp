@@ -35,9 +35,8 @@ TEST(PreparedIdMap, FindsWhatWasPut) {
   prepared_id_map m(4);
   auto e = entry("p1", "s1");
   e.keyspace = "ks";
-  e.rewritten = true;
-  e.added_markers = {protocol::cql::nondeterministic_function::now,
-                     protocol::cql::nondeterministic_function::uuid};
+  e.added_markers = {{protocol::cql::nondeterministic_function::now, 1, "[bind1]"},
+                     {protocol::cql::nondeterministic_function::uuid, 3, "id"}};
   m.put(e);
   auto found = m.find(id("p1"));
   ASSERT_NE(found, nullptr);
