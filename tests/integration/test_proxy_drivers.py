@@ -1,9 +1,11 @@
-"""Issue 3, done-means 6 (part): gocql through the proxy, protocol v3 and v4, and the row on both
-clusters with the same WRITETIME."""
+"""Issue 3, done-means 6: gocql (protocol v3, v4) and a Java-driver 4.x program (v4, v5, built
+with Maven from Maven Central) through the proxy, and their rows on both clusters with the same
+values and WRITETIME. (cqlsh is in test_proxy_writes.py.)"""
 
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from conftest import connect, node_settings
 from proxy_process import ProxyProcess
 
 GOCQL_DIR = Path(__file__).resolve().parent / "gocql_client"
+JAVA_DIR = Path(__file__).resolve().parent / "java_client"
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +53,46 @@ def test_gocql_writes_and_reads_through_the_proxy(gocql_client, proxy, version):
         assert row is not None and row.v == "from gocql"
         writetimes.add(row.wt)
     assert len(writetimes) == 1
+
+
+@pytest.fixture(scope="module")
+def java_client():
+    """`java -cp ... tandem.JavaClient`: built by Maven (tools/deps installs it and the JDK)."""
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise RuntimeError("mvn is not installed: run tools/deps")
+    build = subprocess.run([mvn, "-B", "-q", "package", "dependency:build-classpath",
+                            "-Dmdep.outputFile=target/classpath.txt"],
+                           cwd=JAVA_DIR, capture_output=True, text=True, timeout=900)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    classpath = (JAVA_DIR / "target" / "classpath.txt").read_text().strip()
+    return ["java", "-cp", f"{JAVA_DIR / 'target' / 'java-client-1.jar'}:{classpath}",
+            "tandem.JavaClient"]
+
+
+@pytest.mark.parametrize("version", ["V4", "V5"])
+def test_java_driver_writes_and_reads_through_the_proxy(java_client, proxy, version):
+    source_cluster, source = connect(node_settings("source"), 4)
+    target_cluster, target = connect(node_settings("target"), 4)
+    try:
+        dc = source.execute("SELECT data_center FROM system.local").one().data_center
+        ks = f"tandem_java_{version.lower()}"
+        run = subprocess.run(java_client + [proxy.host, str(proxy.port), dc, version, ks],
+                             capture_output=True, text=True, timeout=180)
+        assert run.returncode == 0, run.stdout + run.stderr + proxy.output()
+        lines = run.stdout.splitlines()
+        assert f"nodes /{proxy.host}:{proxy.port}" in lines  # only the proxy in its metadata
+        assert f"protocol {version}" in lines
+        assert "rows 23" in lines
+        query = f"SELECT k, v, t, WRITETIME(v) AS wt FROM {ks}.items"
+        deadline = time.monotonic() + 10
+        while True:  # the target's copy may trail the client's answer by a moment
+            on_source, on_target = sorted(source.execute(query)), sorted(target.execute(query))
+            if (len(on_target) == 23 and on_source == on_target) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert len(on_source) == 23
+        assert on_source == on_target
+    finally:
+        source_cluster.shutdown()
+        target_cluster.shutdown()
