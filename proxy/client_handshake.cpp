@@ -78,7 +78,7 @@ asio::awaitable<void> client_session::handle_startup(protocol::owned_frame f) {
     options.erase(it);
   }
   source_ = std::make_shared<cluster_connection>(
-      socket_.get_executor(), ctx_->connection_settings(cluster::source, version_));
+      stream_.get_executor(), ctx_->connection_settings(cluster::source, version_));
   if (auto err = co_await source_->connect(); !err.empty()) {
     spdlog::warn("client {}: {}", peer_, err);
     reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::server_error),
@@ -127,7 +127,7 @@ asio::awaitable<void> client_session::handle_startup(protocol::owned_frame f) {
 // own credentials; with "client" it waits for the client's AUTH_RESPONSE.
 asio::awaitable<std::string> client_session::open_target() {
   target_ = std::make_shared<cluster_connection>(
-      socket_.get_executor(), ctx_->connection_settings(cluster::target, version_));
+      stream_.get_executor(), ctx_->connection_settings(cluster::target, version_));
   if (auto err = co_await target_->connect(); !err.empty()) {
     co_return err;
   }

@@ -196,7 +196,7 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
   auto self = shared_from_this();
   if (!wait) {
     asio::co_spawn(
-        socket_.get_executor(),
+        stream_.get_executor(),
         [self, secondary_c, request, build, what]() -> asio::awaitable<void> {
           auto r = co_await self->call_on(secondary_c, request.op, request.flags, build);
           auto a = answer_of(r);

@@ -22,12 +22,12 @@ using asio::use_awaitable;
 using protocol::opcode;
 
 client_session::client_session(asio::ip::tcp::socket socket, std::shared_ptr<proxy_context> ctx)
-    : socket_(std::move(socket)),
+    : stream_(std::move(socket)),
       ctx_(std::move(ctx)),
       codec_(protocol::frame_limits{ctx_->cfg.limits.max_frame_bytes}),
-      slot_freed_(socket_.get_executor()) {
+      slot_freed_(stream_.get_executor()) {
   boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
+  auto ep = stream_.socket().remote_endpoint(ec);
   peer_ = ec ? std::string("unknown") : ep.address().to_string() + ":" + std::to_string(ep.port());
   bump(ctx_->stats.client_connections_opened);
 }
@@ -35,7 +35,7 @@ client_session::client_session(asio::ip::tcp::socket socket, std::shared_ptr<pro
 client_session::~client_session() { bump(ctx_->stats.client_connections_closed); }
 
 void client_session::start() {
-  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
+  asio::co_spawn(stream_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
                  asio::detached);
 }
 
@@ -45,9 +45,7 @@ void client_session::close(const std::string& why) {
   }
   phase_ = phase::closing;
   spdlog::debug("client {}: closing: {}", peer_, why);
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
   slot_freed_.cancel();
   if (source_) {
     source_->close("client closed");
@@ -83,8 +81,35 @@ bool client_session::refuse_unsupported_version(protocol::bytes_view data) {
   return true;
 }
 
+// proxy.tls: the client must complete a TLS handshake (with a certificate the CA signed, when
+// proxy.tls.require_client_cert) within client_tls_handshake_timeout, or it is disconnected.
+asio::awaitable<bool> client_session::accept_tls() {
+  stream_.use_tls(*ctx_->client_tls);
+  asio::steady_timer deadline(stream_.get_executor(), client_tls_handshake_timeout);
+  std::weak_ptr<client_session> weak = shared_from_this();
+  deadline.async_wait([weak](boost::system::error_code ec) {
+    if (auto self = weak.lock(); self && !ec) {
+      boost::system::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    }
+  });
+  auto [ec] = co_await stream_.tls().async_handshake(asio::ssl::stream_base::server,
+                                                    as_tuple(use_awaitable));
+  deadline.cancel();
+  if (ec) {
+    bump(ctx_->stats.client_tls_failures);
+    spdlog::info("client {}: TLS handshake failed: {}", peer_, ec.message());
+    close("TLS handshake failed");
+    co_return false;
+  }
+  co_return true;
+}
+
 asio::awaitable<void> client_session::read_loop() {
   auto self = shared_from_this();
+  if (ctx_->client_tls && !co_await accept_tls()) {
+    co_return;
+  }
   std::array<std::byte, 65536> buf;
   const std::size_t max_in_flight = ctx_->cfg.limits.max_in_flight_per_connection;
   while (phase_ != phase::closing) {
@@ -94,8 +119,7 @@ asio::awaitable<void> client_session::read_loop() {
       slot_freed_.expires_at(asio::steady_timer::time_point::max());
       co_await slot_freed_.async_wait(as_tuple(use_awaitable));
     }
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()),
-                                                    as_tuple(use_awaitable));
+    auto [ec, n] = co_await stream_.read_some(asio::buffer(buf.data(), buf.size()));
     if (ec) {
       close(ec == asio::error::eof ? "client disconnected" : ec.message());
       co_return;
@@ -128,7 +152,7 @@ asio::awaitable<void> client_session::read_loop() {
         // Requests after the handshake run concurrently: the client pipelines.
         ++in_flight_;
         ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
-        asio::co_spawn(socket_.get_executor(),
+        asio::co_spawn(stream_.get_executor(),
                        [self, f = std::move(f)]() mutable -> asio::awaitable<void> {
                          co_await self->handle(std::move(f));
                          --self->in_flight_;
@@ -220,14 +244,14 @@ void client_session::send_raw(protocol::bytes frame) {
   write_queue_.push_back(std::move(frame));
   if (!writing_) {
     writing_ = true;
-    asio::co_spawn(socket_.get_executor(),
+    asio::co_spawn(stream_.get_executor(),
                    [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
   }
 }
 
 asio::awaitable<void> client_session::write_loop() {
   auto self = shared_from_this();
-  const auto ec = co_await write_queued_frames(socket_, write_queue_,
+  const auto ec = co_await write_queued_frames(stream_, write_queue_,
                                                [this] { return phase_ != phase::closing; });
   if (ec) {
     writing_ = false;

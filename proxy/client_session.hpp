@@ -18,6 +18,9 @@
 
 namespace tandem::proxy {
 
+// Time a client has to finish the TLS handshake (proxy.tls) before it is disconnected.
+inline constexpr std::chrono::seconds client_tls_handshake_timeout{10};
+
 class client_session : public std::enable_shared_from_this<client_session> {
  public:
   client_session(asio::ip::tcp::socket socket, std::shared_ptr<proxy_context> ctx);
@@ -30,6 +33,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
  private:
   enum class phase { handshake, authenticating, ready, closing };
 
+  asio::awaitable<bool> accept_tls();
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
   asio::awaitable<void> handle(protocol::owned_frame f);
@@ -80,7 +84,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void reply_call_failure(const protocol::frame_header& request, const call_result& r);
   void send_raw(protocol::bytes frame);
 
-  asio::ip::tcp::socket socket_;
+  transport stream_;
   std::shared_ptr<proxy_context> ctx_;
   protocol::connection_codec codec_;
   phase phase_ = phase::handshake;

@@ -33,7 +33,7 @@ constexpr std::size_t max_streams = 32768;
 cluster_connection::cluster_connection(asio::any_io_executor ex, cluster_connection_settings s)
     : executor_(ex),
       settings_(std::move(s)),
-      socket_(ex),
+      stream_(ex),
       codec_(settings_.limits),
       heartbeat_timer_(ex) {
   const std::size_t capacity = std::min(max_streams, std::max<std::size_t>(1, settings_.max_in_flight));
@@ -70,21 +70,59 @@ asio::awaitable<std::string> cluster_connection::connect() {
     if (!wait_ec) {
       *timed_out = true;
       boost::system::error_code ignored;
-      self->socket_.cancel(ignored);
+      self->stream_.socket().cancel(ignored);
     }
   });
-  auto [cec] = co_await socket_.async_connect(target, as_tuple(use_awaitable));
-  deadline.cancel();
+  auto [cec] = co_await stream_.socket().async_connect(target, as_tuple(use_awaitable));
   if (cec) {
+    deadline.cancel();
     co_return settings_.name + " node " + ep.host + ":" + std::to_string(ep.port) +
         (*timed_out ? ": connect timed out" : ": " + cec.message());
   }
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  if (settings_.tls) {
+    // The TLS handshake counts against the same connect timeout.
+    auto err = co_await tls_handshake();
+    if (!err.empty()) {
+      deadline.cancel();
+      stream_.close();
+      co_return settings_.name + " node " + ep.host + ":" + std::to_string(ep.port) +
+          (*timed_out ? ": TLS handshake timed out" : ": TLS handshake failed: " + err);
+    }
+  }
+  deadline.cancel();
   open_ = true;
   asio::co_spawn(executor_, [self = shared_from_this()] { return self->read_loop(); },
                  asio::detached);
   asio::co_spawn(executor_, [self = shared_from_this()] { return self->heartbeat_loop(); },
                  asio::detached);
+  co_return std::string{};
+}
+
+asio::awaitable<std::string> cluster_connection::tls_handshake() {
+  stream_.use_tls(*settings_.tls);
+  auto& tls = stream_.tls();
+  const std::string& name =
+      settings_.server_name.empty() ? settings_.endpoint.host : settings_.server_name;
+  boost::system::error_code ec;
+  asio::ip::make_address(name, ec);
+  const bool is_address = !ec;
+  // SNI carries host names only (RFC 6066 §3: literal IP addresses are not permitted).
+  if (!is_address) {
+    SSL_set_tlsext_host_name(tls.native_handle(), name.c_str());
+  }
+  if (settings_.verify_hostname) {
+    tls.set_verify_callback(asio::ssl::host_name_verification(name));
+  }
+  auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, as_tuple(use_awaitable));
+  if (hec) {
+    std::string detail = hec.message();
+    const long verify = SSL_get_verify_result(tls.native_handle());
+    if (verify != X509_V_OK) {
+      detail += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
+    }
+    co_return detail;
+  }
   co_return std::string{};
 }
 
@@ -135,7 +173,7 @@ void cluster_connection::send(protocol::bytes frame) {
 
 asio::awaitable<void> cluster_connection::write_loop() {
   auto self = shared_from_this();
-  const auto ec = co_await write_queued_frames(socket_, write_queue_, [this] { return open_; });
+  const auto ec = co_await write_queued_frames(stream_, write_queue_, [this] { return open_; });
   if (ec) {
     close(settings_.name + " write failed: " + ec.message());
   }
@@ -146,8 +184,7 @@ asio::awaitable<void> cluster_connection::read_loop() {
   auto self = shared_from_this();
   std::array<std::byte, 65536> buf;
   while (open_) {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()),
-                                                    as_tuple(use_awaitable));
+    auto [ec, n] = co_await stream_.read_some(asio::buffer(buf.data(), buf.size()));
     if (ec) {
       close(settings_.name + " connection lost: " + ec.message());
       co_return;
@@ -217,9 +254,7 @@ void cluster_connection::close(const std::string& why) {
     return;
   }
   open_ = false;
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
   heartbeat_timer_.cancel();
   fail_all(why);
   if (on_closed_) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "protocol/connection_codec.hpp"
+#include "proxy/transport.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -39,6 +40,12 @@ struct cluster_connection_settings {
   // An idle connection sends OPTIONS this often; one that goes unanswered closes the
   // connection, so a half-dead node is noticed before a client request waits on it.
   std::chrono::milliseconds heartbeat_interval{30000};
+  // TLS (nullptr: plain TCP). The server's certificate is checked against `server_name` (empty:
+  // the endpoint's host, a name or an IP address) unless verify_hostname is false; the chain
+  // is always checked against the context's trust anchors.
+  std::shared_ptr<asio::ssl::context> tls;
+  bool verify_hostname = true;
+  std::string server_name;
 };
 
 // What went wrong with a request, for the client's error answer and the metrics.
@@ -80,6 +87,7 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
  private:
   struct pending_call;
 
+  asio::awaitable<std::string> tls_handshake();
   asio::awaitable<void> read_loop();
   asio::awaitable<void> heartbeat_loop();
   asio::awaitable<void> write_loop();
@@ -89,7 +97,7 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
 
   asio::any_io_executor executor_;
   cluster_connection_settings settings_;
-  asio::ip::tcp::socket socket_;
+  transport stream_;
   protocol::connection_codec codec_;
   bool open_ = false;
   bool writing_ = false;

@@ -9,9 +9,10 @@ namespace tandem::proxy {
 namespace {
 
 asio::awaitable<probe_outcome> probe_node(asio::any_io_executor ex, const cluster_settings& c,
+                                          std::shared_ptr<asio::ssl::context> tls,
                                           const std::string& name, const std::string& host) {
   probe_outcome out;
-  auto opened = co_await open_own_connection(ex, c, name, host);
+  auto opened = co_await open_own_connection(ex, c, std::move(tls), name, host);
   if (!opened.conn) {
     out.error = opened.error;
     co_return out;
@@ -38,12 +39,13 @@ asio::awaitable<probe_outcome> probe_node(asio::any_io_executor ex, const cluste
 
 }  // namespace
 
-probe_outcome probe_cluster(const cluster_settings& c, const std::string& name) {
+probe_outcome probe_cluster(const cluster_settings& c, std::shared_ptr<asio::ssl::context> tls,
+                            const std::string& name) {
   probe_outcome last;
   for (const auto& host : c.contact_points) {
     asio::io_context io{1};
     std::optional<probe_outcome> result;
-    asio::co_spawn(io, probe_node(io.get_executor(), c, name, host),
+    asio::co_spawn(io, probe_node(io.get_executor(), c, tls, name, host),
                    [&result](std::exception_ptr e, probe_outcome o) {
                      if (!e) {
                        result = std::move(o);

@@ -6,6 +6,9 @@
 #include "proxy/config.hpp"
 #include "proxy/topology.hpp"
 
+#include <boost/asio/ssl/context.hpp>
+
+#include <memory>
 #include <string>
 
 namespace tandem::proxy {
@@ -22,7 +25,9 @@ struct probe_outcome {
 
 // Connects to the first reachable contact point of `c` with protocol v4 and the configured
 // credentials, and reads system.local. Blocking; bounded by the connect and request timeouts.
-probe_outcome probe_cluster(const cluster_settings& c, const std::string& name);
+probe_outcome probe_cluster(const cluster_settings& c,
+                            std::shared_ptr<boost::asio::ssl::context> tls,
+                            const std::string& name);
 
 // The topology the proxy reports: the configured instances (this one found by its listen
 // address and port), with the source's identity where the probe succeeded.

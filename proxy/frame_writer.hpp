@@ -4,12 +4,7 @@
 #pragma once
 
 #include "protocol/types.hpp"
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
+#include "proxy/transport.hpp"
 
 #include <deque>
 #include <vector>
@@ -23,7 +18,7 @@ inline constexpr std::size_t max_frames_per_write = 64;
 // empty, `keep_going()` turns false, or a write fails (its error is returned).
 template <class KeepGoing>
 boost::asio::awaitable<boost::system::error_code> write_queued_frames(
-    boost::asio::ip::tcp::socket& socket, std::deque<protocol::bytes>& queue, KeepGoing keep_going) {
+    transport& stream, std::deque<protocol::bytes>& queue, KeepGoing keep_going) {
   std::vector<protocol::bytes> batch;
   std::vector<boost::asio::const_buffer> buffers;
   while (!queue.empty() && keep_going()) {
@@ -36,8 +31,7 @@ boost::asio::awaitable<boost::system::error_code> write_queued_frames(
     for (const auto& b : batch) {
       buffers.emplace_back(b.data(), b.size());
     }
-    auto [ec, n] = co_await boost::asio::async_write(
-        socket, buffers, boost::asio::as_tuple(boost::asio::use_awaitable));
+    const auto ec = co_await stream.write(buffers);
     if (ec) {
       co_return ec;
     }

@@ -11,6 +11,7 @@ using protocol::opcode;
 
 asio::awaitable<own_connection> open_own_connection(asio::any_io_executor ex,
                                                     const cluster_settings& c,
+                                                    std::shared_ptr<asio::ssl::context> tls,
                                                     const std::string& name,
                                                     const std::string& host) {
   const auto v = protocol::protocol_version::v4;
@@ -21,6 +22,9 @@ asio::awaitable<own_connection> open_own_connection(asio::any_io_executor ex,
   s.connect_timeout = c.connect_timeout;
   s.request_timeout = c.request_timeout;
   s.heartbeat_interval = c.heartbeat_interval;
+  s.tls = std::move(tls);
+  s.verify_hostname = c.tls.verify_hostname;
+  s.server_name = c.tls.server_name;
   auto conn = std::make_shared<cluster_connection>(ex, s);
   own_connection out;
   if (auto err = co_await conn->connect(); !err.empty()) {

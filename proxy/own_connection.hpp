@@ -19,9 +19,11 @@ struct own_connection {
   std::string error;
 };
 
-// Connects to `host` of cluster `c` and finishes the handshake. Bounded by c's timeouts.
+// Connects to `host` of cluster `c` (over TLS with `tls` when not null) and finishes the
+// handshake. Bounded by c's timeouts.
 asio::awaitable<own_connection> open_own_connection(asio::any_io_executor ex,
                                                     const cluster_settings& c,
+                                                    std::shared_ptr<asio::ssl::context> tls,
                                                     const std::string& name,
                                                     const std::string& host);
 

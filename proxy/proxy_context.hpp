@@ -7,6 +7,7 @@
 #include "proxy/prepared_id_map.hpp"
 #include "proxy/proxy_stats.hpp"
 #include "proxy/routing.hpp"
+#include "proxy/tls_context.hpp"
 #include "proxy/topology.hpp"
 #include "proxy/write_clock.hpp"
 
@@ -48,12 +49,21 @@ class log_rate_limiter {
 };
 
 struct proxy_context {
+  // Throws config_error when a TLS file cannot be used.
   explicit proxy_context(config c)
-      : cfg(std::move(c)), prepared(cfg.limits.prepared_cache_size) {
+      : cfg(std::move(c)),
+        client_tls(make_server_tls(cfg.proxy.tls)),
+        source_tls(make_cluster_tls(cfg.source.tls, "source")),
+        target_tls(make_cluster_tls(cfg.target.tls, "target")),
+        prepared(cfg.limits.prepared_cache_size) {
     primary.store(cfg.routing.primary == cluster_role::target ? cluster::target : cluster::source);
   }
 
   const config cfg;
+  // TLS contexts (nullptr where TLS is off), shared by every connection on every thread.
+  const std::shared_ptr<boost::asio::ssl::context> client_tls;
+  const std::shared_ptr<boost::asio::ssl::context> source_tls;
+  const std::shared_ptr<boost::asio::ssl::context> target_tls;
   proxy_stats stats;
   std::atomic<cluster> primary{cluster::source};
   prepared_id_map prepared;
@@ -77,6 +87,10 @@ struct proxy_context {
                                                            : ack_mode::source_authoritative;
   }
 
+  const std::shared_ptr<boost::asio::ssl::context>& cluster_tls(cluster c) const noexcept {
+    return c == cluster::source ? source_tls : target_tls;
+  }
+
   // Round-robin over the contact points (node discovery refines this list).
   cluster_endpoint next_node(cluster c) {
     const cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
@@ -96,6 +110,9 @@ struct proxy_context {
     out.limits.max_body = cfg.limits.max_frame_bytes;
     out.max_in_flight = cfg.limits.max_in_flight_per_connection;
     out.heartbeat_interval = s.heartbeat_interval;
+    out.tls = cluster_tls(c);
+    out.verify_hostname = s.tls.verify_hostname;
+    out.server_name = s.tls.server_name;
     return out;
   }
 

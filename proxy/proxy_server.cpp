@@ -69,7 +69,7 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor,
 
 int run_proxy(std::shared_ptr<proxy_context> ctx) {
   const auto& cfg = ctx->cfg;
-  const auto source = probe_cluster(cfg.source, "source");
+  const auto source = probe_cluster(cfg.source, ctx->source_tls, "source");
   if (source.ok) {
     spdlog::info("source: Cassandra {} cluster '{}', data center {}", source.release_version,
                  source.cluster_name, source.data_center);

@@ -12,6 +12,7 @@ namespace tandem::proxy {
   X(client_connections_opened, "client connections accepted")                             \
   X(client_connections_closed, "client connections closed")                               \
   X(client_protocol_errors, "malformed or unsupported frames from clients")               \
+  X(client_tls_failures, "client connections that failed the TLS handshake")             \
   X(requests_read, "reads sent to the primary only")                                      \
   X(requests_write, "writes mirrored to both clusters")                                   \
   X(requests_ddl, "schema changes sent to both clusters")                                 \

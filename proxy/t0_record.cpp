@@ -123,7 +123,7 @@ asio::awaitable<void> record_t0(std::shared_ptr<proxy_context> ctx, std::string 
       std::string error;
       std::int64_t stored = 0;
       for (const auto& host : target.contact_points) {
-        auto opened = co_await open_own_connection(ex, target, "target", host);
+        auto opened = co_await open_own_connection(ex, target, ctx->target_tls, "target", host);
         if (!opened.conn) {
           error = opened.error;
           continue;

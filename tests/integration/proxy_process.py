@@ -8,6 +8,7 @@ listens on 127.0.0.1:$TANDEM_PROXY_TEST_PORT (default 9042) in front of the clus
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -23,10 +24,11 @@ def proxy_binary() -> str:
     return path
 
 
-def _options_roundtrip(host: str, port: int) -> bool:
+def _options_roundtrip(host: str, port: int, tls: ssl.SSLContext = None) -> bool:
     """True when an OPTIONS request through the proxy gets a SUPPORTED answer."""
     try:
-        with socket.create_connection((host, port), timeout=1) as s:
+        with socket.create_connection((host, port), timeout=1) as raw:
+            s = tls.wrap_socket(raw, server_hostname=host) if tls else raw
             s.sendall(bytes.fromhex("040000000500000000"))
             header = s.recv(9)
             return len(header) == 9 and header[4] == 0x06
@@ -43,11 +45,18 @@ def proxy_environment(environ) -> dict:
     if environ.get("TANDEM_TARGET_USER"):
         env["TANDEM_TARGET_USERNAME"] = environ["TANDEM_TARGET_USER"]
         env["TANDEM_TARGET_PASSWORD"] = environ.get("TANDEM_TARGET_PASSWORD", "")
+    if environ.get("TANDEM_TLS") == "1":
+        # Clusters started with --tls: the proxy speaks TLS to both, checking their
+        # certificates (and the IP addresses in them) against the test CA.
+        for cluster in ("SOURCE", "TARGET"):
+            env[f"TANDEM_{cluster}_TLS_ENABLED"] = "true"
+            env[f"TANDEM_{cluster}_TLS_CA_FILE"] = environ["TANDEM_TLS_CA"]
     return env
 
 
 class ProxyProcess:
-    def __init__(self, yaml_text: str = "", env: dict = None, port: int = None):
+    def __init__(self, yaml_text: str = "", env: dict = None, port: int = None,
+                 client_tls: ssl.SSLContext = None):
         self.host = "127.0.0.1"
         self.port = port or int(os.environ.get("TANDEM_PROXY_TEST_PORT", "9042"))
         self.dir = tempfile.mkdtemp(prefix="tandem-proxy-")
@@ -59,6 +68,7 @@ class ProxyProcess:
         self.env = proxy_environment(os.environ)
         self.env.update(env or {})
         self.process = None
+        self.client_tls = client_tls  # for the readiness check of a proxy with proxy.tls on
 
     def start(self, timeout: float = 30.0):
         self.log = open(self.log_path, "w")
@@ -68,7 +78,7 @@ class ProxyProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"tandem proxy exited with {self.process.returncode}:\n{self.output()}")
-            if _options_roundtrip(self.host, self.port):
+            if _options_roundtrip(self.host, self.port, self.client_tls):
                 return self
             time.sleep(0.05)
         self.stop()

@@ -1,0 +1,71 @@
+// A byte stream to a client or a node: a TCP socket, with TLS on top when configured. Both the
+// client side (the proxy is the TLS server) and the cluster side (the proxy is the TLS client)
+// read and write through it, so frames do not care which it is. One read and one write may be
+// outstanding at a time, as with a socket (Asio's ssl::stream allows exactly that).
+#pragma once
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tandem::proxy {
+
+namespace asio = boost::asio;
+
+class transport {
+ public:
+  explicit transport(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
+  explicit transport(asio::any_io_executor ex) : socket_(ex) {}
+
+  transport(const transport&) = delete;
+  transport& operator=(const transport&) = delete;
+
+  asio::ip::tcp::socket& socket() noexcept { return socket_; }
+  asio::any_io_executor get_executor() { return socket_.get_executor(); }
+  bool is_tls() const noexcept { return tls_.has_value(); }
+
+  // Puts TLS over the connected socket. `ctx` must outlive the transport.
+  void use_tls(asio::ssl::context& ctx) { tls_.emplace(socket_, ctx); }
+  asio::ssl::stream<asio::ip::tcp::socket&>& tls() { return *tls_; }
+
+  asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(
+      asio::mutable_buffer buffer) {
+    if (tls_) {
+      auto [ec, n] = co_await tls_->async_read_some(buffer, asio::as_tuple(asio::use_awaitable));
+      co_return std::pair{ec, n};
+    }
+    auto [ec, n] = co_await socket_.async_read_some(buffer, asio::as_tuple(asio::use_awaitable));
+    co_return std::pair{ec, n};
+  }
+
+  asio::awaitable<boost::system::error_code> write(const std::vector<asio::const_buffer>& buffers) {
+    if (tls_) {
+      auto [ec, n] = co_await asio::async_write(*tls_, buffers, asio::as_tuple(asio::use_awaitable));
+      co_return ec;
+    }
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, asio::as_tuple(asio::use_awaitable));
+    co_return ec;
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+ private:
+  asio::ip::tcp::socket socket_;
+  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+};
+
+}  // namespace tandem::proxy
