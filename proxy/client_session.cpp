@@ -47,11 +47,12 @@ void client_session::close(const std::string& why) {
   spdlog::debug("client {}: closing: {}", peer_, why);
   stream_.close();
   slot_freed_.cancel();
+  // Requests already sent (a mirrored write whose client got the primary's answer) finish.
   if (source_) {
-    source_->close("client closed");
+    source_->close_when_idle("client closed");
   }
   if (target_) {
-    target_->close("client closed");
+    target_->close_when_idle("client closed");
   }
 }
 

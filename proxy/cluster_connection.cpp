@@ -35,6 +35,7 @@ cluster_connection::cluster_connection(asio::any_io_executor ex, cluster_connect
       settings_(std::move(s)),
       stream_(ex),
       codec_(settings_.limits),
+      idle_deadline_(ex),
       heartbeat_timer_(ex) {
   const std::size_t capacity = std::min(max_streams, std::max<std::size_t>(1, settings_.max_in_flight));
   calls_.resize(capacity);
@@ -218,6 +219,10 @@ asio::awaitable<void> cluster_connection::read_loop() {
         pending->answer = call_result{call_failure::none, {}, std::move(f)};
         pending->wake.cancel();
       }
+      if (close_when_idle_ && calls_in_flight_ == 0) {
+        // After the waiting coroutine has taken its answer: close() would overwrite it.
+        asio::post(executor_, [self, why = *close_when_idle_] { self->close(why); });
+      }
     }
   }
 }
@@ -249,6 +254,23 @@ void cluster_connection::fail_all(const std::string& why) {
   calls_in_flight_ = 0;
 }
 
+void cluster_connection::close_when_idle(const std::string& why) {
+  if (!open_ || close_when_idle_) {
+    return;
+  }
+  if (calls_in_flight_ == 0) {
+    close(why);
+    return;
+  }
+  close_when_idle_ = why;
+  idle_deadline_.expires_after(settings_.request_timeout);
+  idle_deadline_.async_wait([self = shared_from_this(), why](boost::system::error_code ec) {
+    if (!ec) {
+      self->close(why);
+    }
+  });
+}
+
 void cluster_connection::close(const std::string& why) {
   if (!open_) {
     return;
@@ -256,6 +278,7 @@ void cluster_connection::close(const std::string& why) {
   open_ = false;
   stream_.close();
   heartbeat_timer_.cancel();
+  idle_deadline_.cancel();
   fail_all(why);
   if (on_closed_) {
     on_closed_(why);

@@ -17,6 +17,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ namespace asio = boost::asio;
 struct cluster_endpoint {
   std::string host;
   std::uint16_t port = 9042;
+
+  friend bool operator==(const cluster_endpoint&, const cluster_endpoint&) = default;
 };
 
 struct cluster_connection_settings {
@@ -84,6 +87,11 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
 
   void close(const std::string& why);
 
+  // Closes once no request is outstanding, or after request_timeout at the latest: a client
+  // that leaves right after its answer must not cut off the mirrored write still on its way
+  // to the other cluster.
+  void close_when_idle(const std::string& why);
+
  private:
   struct pending_call;
 
@@ -105,6 +113,8 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   std::vector<std::shared_ptr<pending_call>> calls_;  // index = stream id
   std::vector<std::int16_t> free_streams_;
   std::size_t calls_in_flight_ = 0;
+  std::optional<std::string> close_when_idle_;  // set by close_when_idle while calls remain
+  asio::steady_timer idle_deadline_;            // close_when_idle's upper bound
   std::chrono::steady_clock::time_point last_read_ = std::chrono::steady_clock::now();
   asio::steady_timer heartbeat_timer_;  // cancelled by close(), so the loop ends with it
   std::function<void(protocol::owned_frame)> on_event_;

@@ -1,5 +1,6 @@
 #include "proxy/cluster_probe.hpp"
 
+#include "proxy/node_discovery.hpp"
 #include "proxy/own_connection.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -7,6 +8,9 @@
 
 namespace tandem::proxy {
 namespace {
+
+asio::awaitable<std::vector<discovered_node>> read_peers(cluster_connection& conn,
+                                                         std::uint16_t port);
 
 asio::awaitable<probe_outcome> probe_node(asio::any_io_executor ex, const cluster_settings& c,
                                           std::shared_ptr<asio::ssl::context> tls,
@@ -21,6 +25,7 @@ asio::awaitable<probe_outcome> probe_node(asio::any_io_executor ex, const cluste
       *opened.conn,
       "SELECT data_center, rack, release_version, cluster_name, partitioner FROM system.local",
       protocol::consistency::one);
+  auto peers = co_await read_peers(*opened.conn, c.port);
   opened.conn->close("probe done");
   if (!rows.result || !std::holds_alternative<protocol::rows_result>(*rows.result)) {
     out.error = name + " did not answer system.local with rows" +
@@ -34,30 +39,56 @@ asio::awaitable<probe_outcome> probe_node(asio::any_io_executor ex, const cluste
   out.release_version = first_row_text(r, "release_version");
   out.cluster_name = first_row_text(r, "cluster_name");
   out.partitioner = first_row_text(r, "partitioner");
+  out.nodes = choose_nodes(discovered_node{host, c.port, out.data_center}, peers, c);
   co_return out;
+}
+
+// The node's peers: system.peers_v2 (Cassandra 4.0+, with native ports), else system.peers.
+asio::awaitable<std::vector<discovered_node>> read_peers(cluster_connection& conn,
+                                                         std::uint16_t port) {
+  auto rows = co_await run_statement(
+      conn, "SELECT peer, native_address, native_port, data_center FROM system.peers_v2",
+      protocol::consistency::one);
+  if (!rows.result || !std::holds_alternative<protocol::rows_result>(*rows.result)) {
+    rows = co_await run_statement(conn, "SELECT peer, rpc_address, data_center FROM system.peers",
+                                  protocol::consistency::one);
+  }
+  if (!rows.result || !std::holds_alternative<protocol::rows_result>(*rows.result)) {
+    co_return std::vector<discovered_node>{};
+  }
+  co_return peers_from_rows(std::get<protocol::rows_result>(*rows.result), port);
 }
 
 }  // namespace
 
+asio::awaitable<probe_outcome> probe_cluster_async(const cluster_settings& c,
+                                                   std::shared_ptr<asio::ssl::context> tls,
+                                                   std::string name,
+                                                   std::vector<std::string> hosts) {
+  auto ex = co_await asio::this_coro::executor;
+  probe_outcome last{false, name + ": no contact point to probe", {}, {}, {}, {}, {}, {}};
+  for (const auto& host : hosts) {
+    auto result = co_await probe_node(ex, c, tls, name, host);
+    if (result.ok) {
+      co_return result;
+    }
+    last = std::move(result);
+  }
+  co_return last;
+}
+
 probe_outcome probe_cluster(const cluster_settings& c, std::shared_ptr<asio::ssl::context> tls,
                             const std::string& name) {
-  probe_outcome last;
-  for (const auto& host : c.contact_points) {
-    asio::io_context io{1};
-    std::optional<probe_outcome> result;
-    asio::co_spawn(io, probe_node(io.get_executor(), c, tls, name, host),
-                   [&result](std::exception_ptr e, probe_outcome o) {
-                     if (!e) {
-                       result = std::move(o);
-                     }
-                   });
-    io.run();
-    if (result && result->ok) {
-      return *result;
-    }
-    last = result.value_or(probe_outcome{false, name + " probe failed", {}, {}, {}, {}, {}});
-  }
-  return last;
+  asio::io_context io{1};
+  std::optional<probe_outcome> result;
+  asio::co_spawn(io, probe_cluster_async(c, std::move(tls), name, c.contact_points),
+                 [&result](std::exception_ptr e, probe_outcome o) {
+                   if (!e) {
+                     result = std::move(o);
+                   }
+                 });
+  io.run();
+  return result.value_or(probe_outcome{false, name + " probe failed", {}, {}, {}, {}, {}, {}});
 }
 
 topology_settings make_topology(const config& cfg, const probe_outcome& source) {

@@ -91,11 +91,36 @@ struct proxy_context {
     return c == cluster::source ? source_tls : target_tls;
   }
 
-  // Round-robin over the contact points (node discovery refines this list).
-  cluster_endpoint next_node(cluster c) {
+  // The nodes of cluster c that client connections go to: those discovered from system.peers
+  // (node_discovery.hpp), or the contact points until a discovery succeeds.
+  void set_nodes(cluster c, std::vector<cluster_endpoint> nodes) {
+    std::lock_guard lock(nodes_mutex_);
+    (c == cluster::source ? source_nodes_ : target_nodes_) = std::move(nodes);
+  }
+  std::vector<cluster_endpoint> nodes(cluster c) const {
+    std::lock_guard lock(nodes_mutex_);
+    const auto& known = c == cluster::source ? source_nodes_ : target_nodes_;
+    if (!known.empty()) {
+      return known;
+    }
     const cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
+    std::vector<cluster_endpoint> out;
+    for (const auto& host : s.contact_points) {
+      out.push_back(cluster_endpoint{host, s.port});
+    }
+    return out;
+  }
+
+  // Round-robin over nodes(c).
+  cluster_endpoint next_node(cluster c) {
     auto& counter = c == cluster::source ? next_source_node : next_target_node;
     const std::size_t i = counter.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(nodes_mutex_);
+    const auto& known = c == cluster::source ? source_nodes_ : target_nodes_;
+    if (!known.empty()) {
+      return known[i % known.size()];
+    }
+    const cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
     return cluster_endpoint{s.contact_points[i % s.contact_points.size()], s.port};
   }
 
@@ -127,6 +152,9 @@ struct proxy_context {
   }
 
  private:
+  mutable std::mutex nodes_mutex_;
+  std::vector<cluster_endpoint> source_nodes_;
+  std::vector<cluster_endpoint> target_nodes_;
   std::mutex rng_mutex_;
   std::mt19937_64 rng_{std::random_device{}()};
 };

@@ -23,6 +23,8 @@ namespace {
 using asio::as_tuple;
 using asio::use_awaitable;
 
+constexpr std::chrono::seconds node_refresh_interval{60};
+
 struct worker {
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
@@ -65,6 +67,51 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor,
   }
 }
 
+std::string describe(const std::vector<cluster_endpoint>& nodes) {
+  std::string out;
+  for (const auto& n : nodes) {
+    out += (out.empty() ? "" : ", ") + n.host + ":" + std::to_string(n.port);
+  }
+  return out;
+}
+
+// Takes the nodes a probe discovered for cluster c, if it found any; says so when they change.
+void adopt_nodes(proxy_context& ctx, cluster c, const probe_outcome& probe) {
+  if (!probe.ok) {
+    return;
+  }
+  const auto& s = c == cluster::source ? ctx.cfg.source : ctx.cfg.target;
+  if (probe.nodes.empty()) {
+    spdlog::warn("{}: no node in data center '{}' ({}.local_data_center); connecting to the "
+                 "contact points", cluster_name(c), s.local_data_center, cluster_name(c));
+    return;
+  }
+  if (probe.nodes != ctx.nodes(c)) {
+    spdlog::info("{} nodes: {}", cluster_name(c), describe(probe.nodes));
+  }
+  ctx.set_nodes(c, probe.nodes);
+}
+
+// Every minute: discovers the clusters' nodes again (nodes added, removed or moved).
+asio::awaitable<void> refresh_nodes(std::shared_ptr<proxy_context> ctx) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(node_refresh_interval);
+    co_await timer.async_wait(as_tuple(use_awaitable));
+    for (cluster c : {cluster::source, cluster::target}) {
+      const auto& s = c == cluster::source ? ctx->cfg.source : ctx->cfg.target;
+      std::vector<std::string> hosts;
+      for (const auto& n : ctx->nodes(c)) {
+        hosts.push_back(n.host);
+      }
+      hosts.insert(hosts.end(), s.contact_points.begin(), s.contact_points.end());
+      auto probe = co_await probe_cluster_async(s, ctx->cluster_tls(c), std::string(cluster_name(c)),
+                                                std::move(hosts));
+      adopt_nodes(*ctx, c, probe);
+    }
+  }
+}
+
 }  // namespace
 
 int run_proxy(std::shared_ptr<proxy_context> ctx) {
@@ -77,6 +124,16 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
     spdlog::warn("source not reachable at start ({}); clients will get errors until it is",
                  source.error);
   }
+  adopt_nodes(*ctx, cluster::source, source);
+  const auto target = probe_cluster(cfg.target, ctx->target_tls, "target");
+  if (target.ok) {
+    spdlog::info("target: Cassandra {} cluster '{}', data center {}", target.release_version,
+                 target.cluster_name, target.data_center);
+  } else {
+    spdlog::warn("target not reachable at start ({}); mirrored writes fail (and are counted) "
+                 "until it is", target.error);
+  }
+  adopt_nodes(*ctx, cluster::target, target);
   ctx->topology = make_topology(cfg, source);
   // Declared before main_io so they outlive it: main_io's destructor destroys the pending
   // accept, which holds a socket of a worker's io_context.
@@ -116,6 +173,7 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
                                   std::to_string(listen.port()) + " pid " +
                                   std::to_string(::getpid());
   asio::co_spawn(main_io, record_t0(ctx, recorded_by), asio::detached);
+  asio::co_spawn(main_io, refresh_nodes(ctx), asio::detached);
 
   // SIGTERM: stop accepting, let in-flight requests finish (at most drain_timeout), then stop.
   asio::signal_set signals(main_io, SIGINT, SIGTERM);
