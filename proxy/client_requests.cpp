@@ -124,6 +124,40 @@ asio::awaitable<bool> client_session::reconnect_target() {
   co_return ok;
 }
 
+// One request to a cluster, counted and timed for the metrics, its failure classified.
+asio::awaitable<call_result> client_session::timed_call(cluster_connection& conn, cluster c,
+                                                        opcode op, protocol::bytes body,
+                                                        std::uint8_t flags) {
+  const auto begin = std::chrono::steady_clock::now();
+  auto r = co_await conn.call(op, std::move(body), flags);
+  const auto ci = static_cast<std::size_t>(c);
+  ctx_->cluster_latency[ci].observe(std::chrono::steady_clock::now() - begin);
+  const auto oi = static_cast<std::size_t>(op);
+  if (oi < ctx_->cluster_requests[ci].size()) {
+    bump(ctx_->cluster_requests[ci][oi]);
+  }
+  switch (r.failure) {
+    case call_failure::none:
+      if (r.frame.header.op == opcode::error) {
+        ctx_->cluster_errors.count_code(c, error_code_of(r.frame));
+      }
+      break;
+    case call_failure::timed_out:
+      ctx_->cluster_errors.count_local(c, "proxy_timeout");
+      break;
+    case call_failure::disconnected:
+      ctx_->cluster_errors.count_local(c, "connection_lost");
+      break;
+    case call_failure::overloaded:
+      ctx_->cluster_errors.count_local(c, "proxy_overloaded");
+      break;
+    case call_failure::protocol:
+      ctx_->cluster_errors.count_local(c, "proxy_rewrite");
+      break;
+  }
+  co_return r;
+}
+
 asio::awaitable<call_result> client_session::call_on(cluster c, opcode op, std::uint8_t flags,
                                                      body_builder build) {
   auto conn = connection(c);
@@ -138,7 +172,7 @@ asio::awaitable<call_result> client_session::call_on(cluster c, opcode op, std::
   if (!body) {
     co_return call_result{call_failure::protocol, "cannot rewrite the request: " + body.error().message(), {}};
   }
-  auto r = co_await conn->call(op, std::move(*body), flags);
+  auto r = co_await timed_call(*conn, c, op, std::move(*body), flags);
   // UNPREPARED: the node forgot the statement (restart, cache eviction). Prepare it again
   // from the text we kept and retry once, without the client noticing.
   if (auto id = unprepared_id(r)) {
@@ -150,7 +184,7 @@ asio::awaitable<call_result> client_session::call_on(cluster c, opcode op, std::
       bump(ctx_->stats.reprepared);
       auto again = build(c);
       if (again) {
-        r = co_await conn->call(op, std::move(*again), flags);
+        r = co_await timed_call(*conn, c, op, std::move(*again), flags);
       }
     }
   }
@@ -241,13 +275,57 @@ void client_session::answer_topology(const protocol::frame_header& request, std:
                                        protocol::encode_result(m, version_)});
 }
 
+// The cluster a read goes to: the primary, except for the next page of a read that began on
+// the other cluster before a flip (a paging state means nothing to the other cluster).
+cluster client_session::read_cluster(const protocol::frame_header& h, protocol::bytes_view body) {
+  const cluster primary = ctx_->routing().primary;
+  if (paging_origin_.empty() || (h.op != opcode::query && h.op != opcode::execute)) {
+    return primary;
+  }
+  auto offset = message_offset(h, body);
+  auto state = offset ? request_paging_state(h.op, version_, body.subspan(*offset)) : std::nullopt;
+  if (!state) {
+    return primary;
+  }
+  const auto it = paging_origin_.find(std::string(reinterpret_cast<const char*>(state->data()),
+                                                  state->size()));
+  if (it == paging_origin_.end()) {
+    return primary;
+  }
+  const cluster origin = it->second;
+  if (origin != primary) {
+    bump(ctx_->stats.paged_reads_kept);
+  }
+  return origin;
+}
+
+// Notes which cluster produced a paging state, for read_cluster; the oldest are forgotten.
+void client_session::remember_paging(cluster c, const call_result& r) {
+  if (!r.ok() || r.frame.header.op != opcode::result) {
+    return;
+  }
+  auto state = result_paging_state(r.frame.header, r.frame.body);
+  if (!state) {
+    return;
+  }
+  std::string key(reinterpret_cast<const char*>(state->data()), state->size());
+  if (paging_origin_.emplace(key, c).second) {
+    paging_order_.push_back(std::move(key));
+  }
+  while (paging_order_.size() > max_remembered_paging_states) {
+    paging_origin_.erase(paging_order_.front());
+    paging_order_.pop_front();
+  }
+}
+
 asio::awaitable<void> client_session::forward_to_primary(protocol::owned_frame f) {
-  const cluster c = ctx_->routing().primary;
+  const cluster c = read_cluster(f.header, f.body);
   auto body = std::make_shared<protocol::bytes>(std::move(f.body));
   // Named, not a temporary in the co_await expression: GCC 12 mishandles the lifetime of
   // temporaries there (destroys them twice).
   body_builder same = [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
   auto r = co_await call_on(c, f.header.op, f.header.flags, same);
+  remember_paging(c, r);
   r.ok() ? reply(f.header, r.frame) : reply_call_failure(f.header, r);
 }
 
@@ -570,7 +648,9 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
     co_await mirror(f.header, build, !is_data_write(entry->cls), what);
     co_return;
   }
-  auto r = co_await call_on(ctx_->routing().primary, opcode::execute, f.header.flags, build);
+  const cluster c = read_cluster(f.header, f.body);
+  auto r = co_await call_on(c, opcode::execute, f.header.flags, build);
+  remember_paging(c, r);
   r.ok() ? reply(f.header, r.frame) : reply_call_failure(f.header, r);
 }
 

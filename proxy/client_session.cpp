@@ -155,7 +155,10 @@ asio::awaitable<void> client_session::read_loop() {
         ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
         asio::co_spawn(stream_.get_executor(),
                        [self, f = std::move(f)]() mutable -> asio::awaitable<void> {
+                         const auto begin = std::chrono::steady_clock::now();
                          co_await self->handle(std::move(f));
+                         self->ctx_->client_latency.observe(std::chrono::steady_clock::now() -
+                                                            begin);
                          --self->in_flight_;
                          self->ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
                          self->slot_freed_.cancel();

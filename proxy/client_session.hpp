@@ -15,11 +15,15 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <unordered_map>
 
 namespace tandem::proxy {
 
 // Time a client has to finish the TLS handshake (proxy.tls) before it is disconnected.
 inline constexpr std::chrono::seconds client_tls_handshake_timeout{10};
+
+// Paging states remembered per client connection (a driver rarely has more pages open).
+inline constexpr std::size_t max_remembered_paging_states = 256;
 
 class client_session : public std::enable_shared_from_this<client_session> {
  public:
@@ -64,6 +68,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
                                bool wait_for_secondary, std::string what);
   asio::awaitable<call_result> call_on(cluster c, protocol::opcode op, std::uint8_t flags,
                                        body_builder build);
+  cluster read_cluster(const protocol::frame_header& h, protocol::bytes_view body);
+  void remember_paging(cluster c, const call_result& r);
+  asio::awaitable<call_result> timed_call(cluster_connection& conn, cluster c,
+                                         protocol::opcode op, protocol::bytes body,
+                                         std::uint8_t flags);
   asio::awaitable<bool> reprepare(cluster c, prepared_id_map::entry_ptr entry);
   protocol::result<protocol::bytes> execute_body_for(cluster c, const prepared_entry& e,
                                                      protocol::bytes_view prefix,
@@ -85,6 +94,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void send_raw(protocol::bytes frame);
 
   transport stream_;
+  // Which cluster produced each paging state this client holds (read_cluster), oldest first.
+  std::unordered_map<std::string, cluster> paging_origin_;
+  std::deque<std::string> paging_order_;
   std::shared_ptr<proxy_context> ctx_;
   protocol::connection_codec codec_;
   phase phase_ = phase::handshake;

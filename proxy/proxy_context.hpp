@@ -4,6 +4,7 @@
 
 #include "proxy/cluster_connection.hpp"
 #include "proxy/config.hpp"
+#include "proxy/metrics.hpp"
 #include "proxy/prepared_id_map.hpp"
 #include "proxy/proxy_stats.hpp"
 #include "proxy/routing.hpp"
@@ -48,6 +49,13 @@ class log_rate_limiter {
   std::chrono::steady_clock::time_point window_start_{};
 };
 
+// What the last successful probe of a cluster said (for the status API).
+struct cluster_identity {
+  std::string release_version;
+  std::string cluster_name;
+  std::string data_center;
+};
+
 struct proxy_context {
   // Throws config_error when a TLS file cannot be used.
   explicit proxy_context(config c)
@@ -65,6 +73,20 @@ struct proxy_context {
   const std::shared_ptr<boost::asio::ssl::context> source_tls;
   const std::shared_ptr<boost::asio::ssl::context> target_tls;
   proxy_stats stats;
+  // Whole client requests, from the frame read to the answer queued.
+  latency_histogram client_latency;
+  // Requests to each cluster, from sending to the answer (index: cluster).
+  std::array<latency_histogram, 2> cluster_latency;
+  // Requests sent to each cluster by opcode (index: cluster, then the opcode's value).
+  std::array<std::array<std::atomic<std::uint64_t>, 17>, 2> cluster_requests{};
+  error_counters cluster_errors;
+  const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  // Whether each cluster answered the health monitor's last OPTIONS (index: cluster), and why
+  // not; the listener's state. /health/ready needs all three.
+  std::array<std::atomic<bool>, 2> reachable{};
+  std::atomic<bool> listening{false};
+  // Shadow reads (admin API): the share of reads also sent to the secondary and compared.
+  std::atomic<double> shadow_sample{0.0};
   std::atomic<cluster> primary{cluster::source};
   prepared_id_map prepared;
   write_clock clock;
@@ -141,6 +163,30 @@ struct proxy_context {
     return out;
   }
 
+  // A number in [0, 1) for sampling (shadow reads).
+  double random_unit() {
+    std::lock_guard lock(rng_mutex_);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  }
+
+  void set_identity(cluster c, cluster_identity id) {
+    std::lock_guard lock(nodes_mutex_);
+    identities_[static_cast<std::size_t>(c)] = std::move(id);
+  }
+  cluster_identity identity(cluster c) const {
+    std::lock_guard lock(nodes_mutex_);
+    return identities_[static_cast<std::size_t>(c)];
+  }
+
+  void set_unreachable_reason(cluster c, std::string why) {
+    std::lock_guard lock(nodes_mutex_);
+    (c == cluster::source ? source_unreachable_ : target_unreachable_) = std::move(why);
+  }
+  std::string unreachable_reason(cluster c) const {
+    std::lock_guard lock(nodes_mutex_);
+    return c == cluster::source ? source_unreachable_ : target_unreachable_;
+  }
+
   // Random bits for uuid() literals; a mutex because sessions on every thread draw from it.
   std::array<std::uint8_t, 16> random_bits() {
     std::lock_guard lock(rng_mutex_);
@@ -155,6 +201,9 @@ struct proxy_context {
   mutable std::mutex nodes_mutex_;
   std::vector<cluster_endpoint> source_nodes_;
   std::vector<cluster_endpoint> target_nodes_;
+  std::array<cluster_identity, 2> identities_;
+  std::string source_unreachable_ = "not checked yet";
+  std::string target_unreachable_ = "not checked yet";
   std::mutex rng_mutex_;
   std::mt19937_64 rng_{std::random_device{}()};
 };

@@ -1,7 +1,10 @@
 #include "proxy/proxy_server.hpp"
 
 #include "proxy/client_session.hpp"
+#include "proxy/admin_http.hpp"
 #include "proxy/cluster_probe.hpp"
+#include "proxy/health_monitor.hpp"
+#include "proxy/routing_state.hpp"
 #include "proxy/t0_record.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -80,6 +83,7 @@ void adopt_nodes(proxy_context& ctx, cluster c, const probe_outcome& probe) {
   if (!probe.ok) {
     return;
   }
+  ctx.set_identity(c, cluster_identity{probe.release_version, probe.cluster_name, probe.data_center});
   const auto& s = c == cluster::source ? ctx.cfg.source : ctx.cfg.target;
   if (probe.nodes.empty()) {
     spdlog::warn("{}: no node in data center '{}' ({}.local_data_center); connecting to the "
@@ -116,6 +120,19 @@ asio::awaitable<void> refresh_nodes(std::shared_ptr<proxy_context> ctx) {
 
 int run_proxy(std::shared_ptr<proxy_context> ctx) {
   const auto& cfg = ctx->cfg;
+  if (!cfg.routing.state_file.empty()) {
+    // The last choice made through the admin API wins over routing.primary.
+    auto saved = read_routing_file(cfg.routing.state_file);
+    if (!saved.error.empty()) {
+      throw config_error("routing.state_file", "routing.state_file: " + saved.error +
+                                                   " (fix or remove it)");
+    }
+    if (saved.primary) {
+      ctx->primary.store(*saved.primary);
+      spdlog::info("routing: primary {} (from {})", cluster_name(*saved.primary),
+                   cfg.routing.state_file);
+    }
+  }
   const auto source = probe_cluster(cfg.source, ctx->source_tls, "source");
   if (source.ok) {
     spdlog::info("source: Cassandra {} cluster '{}', data center {}", source.release_version,
@@ -174,6 +191,14 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
                                   std::to_string(::getpid());
   asio::co_spawn(main_io, record_t0(ctx, recorded_by), asio::detached);
   asio::co_spawn(main_io, refresh_nodes(ctx), asio::detached);
+  asio::co_spawn(main_io, monitor_cluster(ctx, cluster::source), asio::detached);
+  asio::co_spawn(main_io, monitor_cluster(ctx, cluster::target), asio::detached);
+  auto admin = std::make_shared<admin_api>(ctx);
+  auto admin_acceptor = start_admin_http(main_io, admin, cfg.admin);
+  ctx->listening.store(true);
+  spdlog::info("admin port on http://{}:{}/ ({})", cfg.admin.listen_address.to_string(),
+               cfg.admin.listen_port,
+               cfg.admin.bearer_token.empty() ? "no token" : "bearer token required");
 
   // SIGTERM: stop accepting, let in-flight requests finish (at most drain_timeout), then stop.
   asio::signal_set signals(main_io, SIGINT, SIGTERM);
@@ -185,6 +210,7 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
                  ctx->requests_in_flight.load(), cfg.limits.drain_timeout.count());
     boost::system::error_code ignored;
     acceptor.close(ignored);
+    ctx->listening.store(false);
     asio::co_spawn(
         main_io,
         [&]() -> asio::awaitable<void> {

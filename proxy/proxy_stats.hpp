@@ -24,7 +24,12 @@ namespace tandem::proxy {
   X(target_write_failures, "mirrored writes that failed or timed out on the target")      \
   X(source_failures, "requests that failed or timed out on the source")                   \
   X(reprepared, "statements re-prepared after UNPREPARED")                                \
-  X(prepared_cache_misses, "EXECUTE of an id the proxy does not know (client re-prepares)")
+  X(prepared_cache_misses, "EXECUTE of an id the proxy does not know (client re-prepares)") \
+  X(paged_reads_kept, "paged reads continued on the cluster that began them after a flip")  \
+  X(shadow_reads, "reads also sent to the other cluster and compared")                     \
+  X(shadow_read_mismatches, "shadow reads whose rows differed between the clusters")       \
+  X(shadow_read_failures, "shadow reads that failed on the other cluster")                 \
+  X(routing_changes, "changes of the primary through the admin API")
 
 struct proxy_stats {
 #define TANDEM_DECLARE_COUNTER(name, help) std::atomic<std::uint64_t> name{0};

@@ -1,5 +1,6 @@
 #include "proxy/request_body.hpp"
 
+#include "protocol/request_edit.hpp"
 #include "protocol/wire_reader.hpp"
 #include "protocol/wire_writer.hpp"
 
@@ -14,6 +15,48 @@ protocol::result<std::size_t> message_offset(const protocol::frame_header& h,
   protocol::wire_reader r(body);
   TANDEM_TRY_VOID(r.read_bytes_map());
   return r.position();
+}
+
+std::optional<protocol::bytes_view> request_paging_state(protocol::opcode op,
+                                                         protocol::protocol_version v,
+                                                         protocol::bytes_view message) {
+  auto at = protocol::locate_parameters(op, v, message);
+  if (!at || (at->flag_bits & 0x08) == 0) {
+    return std::nullopt;
+  }
+  protocol::wire_reader r(message.subspan(at->values_end));
+  if ((at->flag_bits & 0x04) != 0 && !r.read_int()) {
+    return std::nullopt;
+  }
+  auto state = r.read_bytes();
+  if (!state || !*state) {
+    return std::nullopt;
+  }
+  return **state;
+}
+
+std::optional<protocol::bytes_view> result_paging_state(const protocol::frame_header& h,
+                                                        protocol::bytes_view body) {
+  protocol::wire_reader r(body);
+  if ((h.flags & protocol::frame_flags::tracing) != 0 && !r.read_uuid()) {
+    return std::nullopt;
+  }
+  if ((h.flags & protocol::frame_flags::warning) != 0 && !r.read_string_list()) {
+    return std::nullopt;
+  }
+  if ((h.flags & protocol::frame_flags::custom_payload) != 0 && !r.read_bytes_map()) {
+    return std::nullopt;
+  }
+  auto kind = r.read_int();
+  auto flags = kind ? r.read_int() : protocol::result<std::int32_t>(kind.error());
+  if (!flags || *kind != 0x0002 || (*flags & 0x0002) == 0 || !r.read_int()) {
+    return std::nullopt;
+  }
+  auto state = r.read_bytes();
+  if (!state || !*state) {
+    return std::nullopt;
+  }
+  return **state;
 }
 
 protocol::result<std::string_view> statement_text(protocol::bytes_view message) {

@@ -6,6 +6,7 @@
 #include "protocol/frame.hpp"
 #include "protocol/types.hpp"
 
+#include <optional>
 #include <string_view>
 
 namespace tandem::proxy {
@@ -24,6 +25,17 @@ protocol::result<protocol::bytes_view> execute_id(protocol::bytes_view message);
 // A QUERY or PREPARE message with its statement text replaced, the rest byte-identical.
 protocol::bytes with_statement_text(protocol::bytes_view message, std::string_view old_text,
                                     std::string_view new_text);
+
+// The paging state a QUERY or EXECUTE message carries (flag 0x08, spec v4 §4.1.4): present
+// when the client asks for the next page of an earlier read. nullopt when absent or unreadable.
+std::optional<protocol::bytes_view> request_paging_state(protocol::opcode op,
+                                                         protocol::protocol_version v,
+                                                         protocol::bytes_view message);
+
+// The paging state of a RESULT Rows answer with more pages (spec v4 §4.2.5.2), after the
+// tracing id, warnings and custom payload the header's flags announce. nullopt otherwise.
+std::optional<protocol::bytes_view> result_paging_state(const protocol::frame_header& h,
+                                                        protocol::bytes_view body);
 
 // prefix (custom payload) + message.
 protocol::bytes join(protocol::bytes_view prefix, protocol::bytes_view message);
