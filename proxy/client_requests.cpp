@@ -15,6 +15,7 @@
 #include "proxy/literal_values.hpp"
 #include "proxy/prepared_rewrite.hpp"
 #include "proxy/request_body.hpp"
+#include "proxy/shadow_compare.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -318,8 +319,10 @@ void client_session::remember_paging(cluster c, const call_result& r) {
   }
 }
 
-asio::awaitable<void> client_session::forward_to_primary(protocol::owned_frame f) {
+asio::awaitable<void> client_session::forward_to_primary(protocol::owned_frame f,
+                                                         std::string shadow_what) {
   const cluster c = read_cluster(f.header, f.body);
+  const bool continued = c != ctx_->routing().primary || has_paging_state(f.header, f.body);
   auto body = std::make_shared<protocol::bytes>(std::move(f.body));
   // Named, not a temporary in the co_await expression: GCC 12 mishandles the lifetime of
   // temporaries there (destroys them twice).
@@ -327,6 +330,55 @@ asio::awaitable<void> client_session::forward_to_primary(protocol::owned_frame f
   auto r = co_await call_on(c, f.header.op, f.header.flags, same);
   remember_paging(c, r);
   r.ok() ? reply(f.header, r.frame) : reply_call_failure(f.header, r);
+  if (!shadow_what.empty() && !continued && r.ok()) {
+    maybe_shadow(f.header, same, r, std::move(shadow_what));
+  }
+}
+
+bool client_session::has_paging_state(const protocol::frame_header& h, protocol::bytes_view body) {
+  if (h.op != opcode::query && h.op != opcode::execute) {
+    return false;
+  }
+  auto offset = message_offset(h, body);
+  return offset && request_paging_state(h.op, version_, body.subspan(*offset)).has_value();
+}
+
+// Shadow reads (admin API): a sampled share of first-page reads also goes to the secondary,
+// after the client has its answer; the rows are compared and mismatches counted and logged.
+void client_session::maybe_shadow(const protocol::frame_header& request, body_builder build,
+                                  const call_result& primary_answer, std::string what) {
+  const double sample = ctx_->shadow_sample.load(std::memory_order_relaxed);
+  if (sample <= 0.0 || ctx_->random_unit() >= sample) {
+    return;
+  }
+  const cluster secondary = other_cluster(ctx_->routing().primary);
+  auto self = shared_from_this();
+  auto primary_frame = std::make_shared<protocol::owned_frame>(primary_answer.frame);
+  asio::co_spawn(
+      stream_.get_executor(),
+      [self, secondary, request, build, primary_frame, what]() -> asio::awaitable<void> {
+        auto r = co_await self->call_on(secondary, request.op, request.flags, build);
+        bump(self->ctx_->stats.shadow_reads);
+        if (!r.ok()) {
+          bump(self->ctx_->stats.shadow_read_failures);
+          co_return;
+        }
+        const auto verdict = compare_rows(*primary_frame, r.frame, self->version_);
+        if (!verdict.comparable) {
+          bump(self->ctx_->stats.shadow_read_failures);
+          co_return;
+        }
+        if (verdict.mismatch) {
+          bump(self->ctx_->stats.shadow_read_mismatches);
+          if (auto suppressed = self->ctx_->failure_log.admit()) {
+            spdlog::warn("shadow read mismatch{}: {}: {}",
+                         *suppressed > 0 ? " [" + std::to_string(*suppressed) + " more not logged]"
+                                         : std::string(),
+                         *verdict.mismatch, what.substr(0, 200));
+          }
+        }
+      },
+      asio::detached);
 }
 
 asio::awaitable<void> client_session::handle_register(protocol::owned_frame f) {
@@ -382,7 +434,8 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
   }
   if (dest != destination::both) {
     bump(cls == request_class::read ? ctx_->stats.requests_read : ctx_->stats.requests_other);
-    co_await forward_to_primary(std::move(f));
+    std::string shadow_what = cls == request_class::read ? std::string(*text) : std::string();
+    co_await forward_to_primary(std::move(f), std::move(shadow_what));
     co_return;
   }
   const protocol::bytes_view prefix = protocol::bytes_view(f.body).first(*offset);
@@ -649,9 +702,16 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
     co_return;
   }
   const cluster c = read_cluster(f.header, f.body);
+  const bool continued = c != ctx_->routing().primary || has_paging_state(f.header, f.body);
+  if (entry->id_for(c).empty()) {
+    co_await reprepare(c, entry);  // prepared on one cluster only (it was down then)
+  }
   auto r = co_await call_on(c, opcode::execute, f.header.flags, build);
   remember_paging(c, r);
   r.ok() ? reply(f.header, r.frame) : reply_call_failure(f.header, r);
+  if (entry->cls == request_class::read && !continued && r.ok()) {
+    maybe_shadow(f.header, build, r, entry->query);
+  }
 }
 
 asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {

@@ -57,11 +57,15 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<void> handle_register(protocol::owned_frame f);
   void answer_topology(const protocol::frame_header& request, std::string_view text,
                        const std::vector<protocol::value>& values);
-  asio::awaitable<void> forward_to_primary(protocol::owned_frame f);
+  // shadow_what: the statement of a read that may be shadowed (maybe_shadow); "" for others.
+  asio::awaitable<void> forward_to_primary(protocol::owned_frame f, std::string shadow_what = {});
+  bool has_paging_state(const protocol::frame_header& h, protocol::bytes_view body);
   bool refuse_unsupported_version(protocol::bytes_view data);
 
   // Builds the request body for one cluster (its prepared ids differ).
   using body_builder = std::function<protocol::result<protocol::bytes>(cluster)>;
+  void maybe_shadow(const protocol::frame_header& request, body_builder build,
+                    const call_result& primary_answer, std::string what);
 
   // Sends both copies; answers the client per the acknowledgement mode.
   asio::awaitable<void> mirror(const protocol::frame_header& request, body_builder build,

@@ -35,18 +35,28 @@ std::optional<protocol::bytes_view> request_paging_state(protocol::opcode op,
   return **state;
 }
 
+protocol::result<std::size_t> response_message_offset(const protocol::frame_header& h,
+                                                      protocol::bytes_view body) {
+  protocol::wire_reader r(body);
+  if ((h.flags & protocol::frame_flags::tracing) != 0) {
+    TANDEM_TRY_VOID(r.read_uuid());
+  }
+  if ((h.flags & protocol::frame_flags::warning) != 0) {
+    TANDEM_TRY_VOID(r.read_string_list());
+  }
+  if ((h.flags & protocol::frame_flags::custom_payload) != 0) {
+    TANDEM_TRY_VOID(r.read_bytes_map());
+  }
+  return r.position();
+}
+
 std::optional<protocol::bytes_view> result_paging_state(const protocol::frame_header& h,
                                                         protocol::bytes_view body) {
-  protocol::wire_reader r(body);
-  if ((h.flags & protocol::frame_flags::tracing) != 0 && !r.read_uuid()) {
+  auto offset = response_message_offset(h, body);
+  if (!offset) {
     return std::nullopt;
   }
-  if ((h.flags & protocol::frame_flags::warning) != 0 && !r.read_string_list()) {
-    return std::nullopt;
-  }
-  if ((h.flags & protocol::frame_flags::custom_payload) != 0 && !r.read_bytes_map()) {
-    return std::nullopt;
-  }
+  protocol::wire_reader r(body.subspan(*offset));
   auto kind = r.read_int();
   auto flags = kind ? r.read_int() : protocol::result<std::int32_t>(kind.error());
   if (!flags || *kind != 0x0002 || (*flags & 0x0002) == 0 || !r.read_int()) {

@@ -32,6 +32,11 @@ std::optional<protocol::bytes_view> request_paging_state(protocol::opcode op,
                                                          protocol::protocol_version v,
                                                          protocol::bytes_view message);
 
+// Where a response's message starts: after the tracing id, warnings and custom payload its
+// header's flags announce (spec v4 §2.2).
+protocol::result<std::size_t> response_message_offset(const protocol::frame_header& h,
+                                                      protocol::bytes_view body);
+
 // The paging state of a RESULT Rows answer with more pages (spec v4 §4.2.5.2), after the
 // tracing id, warnings and custom payload the header's flags announce. nullopt otherwise.
 std::optional<protocol::bytes_view> result_paging_state(const protocol::frame_header& h,

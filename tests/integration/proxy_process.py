@@ -66,6 +66,9 @@ class ProxyProcess:
             + yaml_text)
         self.log_path = Path(self.dir) / "proxy.log"
         self.env = proxy_environment(os.environ)
+        # Each test proxy gets its own admin port (the proxy port + 1000) so that several can run.
+        self.admin_port = self.port + 1000
+        self.env["TANDEM_ADMIN_LISTEN_PORT"] = str(self.admin_port)
         self.env.update(env or {})
         self.process = None
         self.client_tls = client_tls  # for the readiness check of a proxy with proxy.tls on
@@ -83,6 +86,9 @@ class ProxyProcess:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"tandem proxy did not answer within {timeout}s:\n{self.output()}")
+
+    def admin_url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.admin_port}{path}"
 
     def output_all(self) -> str:
         try:

@@ -1,0 +1,71 @@
+// Loads the admin port's status page in Debian's chromium (headless), checks that what it shows
+// matches /api/v1/status, flips the routing with the page's button and its confirmation, checks
+// that the routing changed, and saves a screenshot.
+// Usage: node status_page_check.mjs <admin base URL> <screenshot path>
+// Prints one JSON line; exits 0 when every check passed.
+import { chromium } from "playwright-core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const [base, screenshot] = process.argv.slice(2);
+const profile = mkdtempSync(join(tmpdir(), "tandem-chromium-"));
+const failures = [];
+const check = (what, ok, detail) => { if (!ok) failures.push(`${what}: ${detail}`); };
+const status = async () => (await fetch(base + "/api/v1/status")).json();
+const fmtInt = (n) => Number(n).toLocaleString("en-US");
+
+// A persistent context on a new temporary profile: Playwright passes it as --user-data-dir.
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  viewport: { width: 1280, height: 900 },
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(base + "/", { waitUntil: "load" });
+  await page.waitForFunction(() => document.getElementById("primary").textContent !== "–",
+                             null, { timeout: 15000 });
+  // Let a refresh with the current counters land, then compare.
+  await page.waitForTimeout(2500);
+  const s = await status();
+  const shown = async (id) => (await page.textContent("#" + id)).trim();
+  check("primary", await shown("primary") === s.routing.primary, await shown("primary"));
+  check("write ack", await shown("write-ack") === s.write_ack, await shown("write-ack"));
+  check("version", await shown("version") === s.version, await shown("version"));
+  check("writes", await shown("writes-total") === fmtInt(s.counters.requests_write),
+        `${await shown("writes-total")} vs ${s.counters.requests_write}`);
+  check("reads", await shown("reads-total") === fmtInt(s.counters.requests_read),
+        `${await shown("reads-total")} vs ${s.counters.requests_read}`);
+  check("target failures", await shown("target-failures") === fmtInt(s.counters.target_write_failures),
+        await shown("target-failures"));
+  check("source nodes", (await shown("source-nodes")).startsWith(s.clusters.source.nodes.join(", ")),
+        await shown("source-nodes"));
+  check("target state", await shown("target-state") === (s.clusters.target.reachable ? "reachable" : "unreachable: " + (s.clusters.target.unreachable_reason || "")),
+        await shown("target-state"));
+  const before = s.routing.primary;
+  const after = before === "source" ? "target" : "source";
+  await page.click("#flip");
+  await page.waitForSelector("#confirm-ok", { state: "visible" });
+  const question = await page.textContent("#confirm-text");
+  check("confirmation names the cluster", question.includes(after), question);
+  await page.click("#confirm-ok");
+  await page.waitForFunction((want) => document.getElementById("primary").textContent === want,
+                             after, { timeout: 10000 });
+  const s2 = await status();
+  check("routing changed", s2.routing.primary === after, s2.routing.primary);
+  check("no page errors", errors.length === 0, errors.join("; "));
+  await page.screenshot({ path: screenshot, fullPage: true });
+  console.log(JSON.stringify({ ok: failures.length === 0, before, after: s2.routing.primary, failures }));
+} catch (e) {
+  failures.push(String(e));
+  console.log(JSON.stringify({ ok: false, failures }));
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(failures.length === 0 ? 0 : 1);
