@@ -5,6 +5,7 @@ token every endpoint but /health/* needs it."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -60,6 +61,11 @@ def test_metrics_pass_promtool_after_traffic():
         assert 'tandem_requests_total{kind="write"} 20' in text
         assert 'tandem_cluster_errors_total{cluster="source",error="invalid"} 1' in text
         assert 'tandem_cluster_request_duration_seconds_count{cluster="target"}' in text
+        # Every metric the Grafana dashboard queries is exported.
+        dashboard = (REPO_ROOT / "conf" / "grafana-dashboard.json").read_text()
+        used = set(re.findall(r"tandem_[a-z0-9_]+", dashboard)) - {"tandem_migration"}
+        exported = set(re.findall(r"^(tandem_[a-z0-9_]+)", text, re.M))
+        assert used and used <= exported, used - exported
     finally:
         proxy.stop()
 
