@@ -230,6 +230,11 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
   const bool wait = wait_for_secondary || mode == ack_mode::strict;
   auto self = shared_from_this();
   if (!wait) {
+    // The secondary's copy counts as in flight until it is answered: the read loop's
+    // backpressure then bounds the writes queued towards a slow target (instead of running the
+    // target connection out of stream ids), and shutdown drains them too.
+    ++in_flight_;
+    ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
     asio::co_spawn(
         stream_.get_executor(),
         [self, secondary_c, request, build, what]() -> asio::awaitable<void> {
@@ -238,6 +243,9 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
           if (is_failure(a, true)) {
             self->note_secondary_failure(secondary_c, r, what);
           }
+          --self->in_flight_;
+          self->ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
+          self->slot_freed_.cancel();
         },
         asio::detached);
     auto r = co_await call_on(primary_c, request.op, request.flags, build);

@@ -145,6 +145,14 @@ asio::awaitable<call_result> cluster_connection::call(protocol::opcode op, proto
   }
   auto pending = std::make_shared<pending_call>(executor_);
   auto stream = acquire_stream(pending);
+  // Every stream id busy: wait for one (a burst from a pipelining client), within the timeout.
+  const auto deadline = std::chrono::steady_clock::now() + settings_.request_timeout;
+  while (!stream && open_ && std::chrono::steady_clock::now() < deadline) {
+    auto waiter = std::make_shared<asio::steady_timer>(executor_, deadline);
+    stream_waiters_.push_back(waiter);
+    co_await waiter->async_wait(as_tuple(use_awaitable));
+    stream = open_ ? acquire_stream(pending) : std::nullopt;
+  }
   if (!stream) {
     co_return call_result{call_failure::overloaded,
                           settings_.name + ": too many requests in flight on one connection", {}};
@@ -215,6 +223,10 @@ asio::awaitable<void> cluster_connection::read_loop() {
       auto pending = std::move(calls_[id]);
       free_streams_.push_back(f.header.stream);
       --calls_in_flight_;
+      if (!stream_waiters_.empty()) {
+        stream_waiters_.front()->cancel();
+        stream_waiters_.pop_front();
+      }
       if (!pending->abandoned) {
         pending->answer = call_result{call_failure::none, {}, std::move(f)};
         pending->wake.cancel();
@@ -279,6 +291,10 @@ void cluster_connection::close(const std::string& why) {
   stream_.close();
   heartbeat_timer_.cancel();
   idle_deadline_.cancel();
+  for (auto& w : stream_waiters_) {
+    w->cancel();
+  }
+  stream_waiters_.clear();
   fail_all(why);
   if (on_closed_) {
     on_closed_(why);

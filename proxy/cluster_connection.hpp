@@ -115,6 +115,8 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   std::size_t calls_in_flight_ = 0;
   std::optional<std::string> close_when_idle_;  // set by close_when_idle while calls remain
   asio::steady_timer idle_deadline_;            // close_when_idle's upper bound
+  // Calls waiting for a stream id, oldest first; each freed id wakes one.
+  std::deque<std::shared_ptr<asio::steady_timer>> stream_waiters_;
   std::chrono::steady_clock::time_point last_read_ = std::chrono::steady_clock::now();
   asio::steady_timer heartbeat_timer_;  // cancelled by close(), so the loop ends with it
   std::function<void(protocol::owned_frame)> on_event_;
