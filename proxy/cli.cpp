@@ -23,6 +23,12 @@ constexpr std::string_view usage_text =
     "  proxy [--config FILE]\n"
     "                run the dual-write proxy (defaults: conf/tandem.yaml's values; every key\n"
     "                can be overridden by TANDEM_<SECTION>_<KEY>)\n"
+    "  backfill [--config FILE] [--worker-id ID] [--table ks.t]... [--keyspace ks]...\n"
+    "                copy the existing data to the target with its writetimes and TTLs,\n"
+    "                resumable (backfill.job), shared by several workers\n"
+    "  schema diff|apply [--config FILE]\n"
+    "                compare the source's keyspaces, types, tables and indexes with the target's;\n"
+    "                apply creates what the target lacks\n"
     "  version       print the version and the protocol versions spoken\n"
     "  frames FILE   decode CQL frames (v3/v4 raw bytes, or hex with --hex) and print their headers\n"
     "  help          print this text\n";

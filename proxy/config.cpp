@@ -382,6 +382,83 @@ void add_policy_keys(std::vector<key_spec>& k) {
   });
 }
 
+std::uint64_t as_size64(const raw_value& v, std::uint64_t lo, std::uint64_t hi) {
+  const auto n = parse_size(trim(as_string(v)));
+  if (!n || *n < lo || *n > hi) {
+    throw value_error{"a size like 64MiB or a number of bytes, from " + std::to_string(lo) +
+                      " to " + std::to_string(hi)};
+  }
+  return *n;
+}
+
+// A consistency level by its CQL name (spec v4 §3 [consistency]); serial ones are for LWTs
+// only and make no sense for copying.
+std::string as_consistency(const raw_value& v) {
+  std::string s = trim(as_string(v));
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+  static const std::set<std::string> names = {"ANY", "ONE", "TWO", "THREE", "QUORUM", "ALL",
+                                              "LOCAL_QUORUM", "EACH_QUORUM", "LOCAL_ONE"};
+  if (names.count(s) == 0) {
+    throw value_error{"a consistency level: ONE | TWO | THREE | QUORUM | ALL | LOCAL_QUORUM | "
+                      "EACH_QUORUM | LOCAL_ONE | ANY"};
+  }
+  return s;
+}
+
+std::vector<std::string> as_table_names(const raw_value& v) {
+  auto names = as_list(v);
+  for (const auto& n : names) {
+    const auto dot = n.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == n.size() ||
+        n.find('.', dot + 1) != std::string::npos) {
+      throw value_error{"keyspace.table names"};
+    }
+  }
+  return names;
+}
+
+void add_backfill_keys(std::vector<key_spec>& k) {
+  const auto add = [&](std::string name, apply_fn f) {
+    k.push_back({std::move(name), std::move(f)});
+  };
+  add("backfill.keyspaces", [](config& c, const raw_value& v) {
+    c.backfill.keyspaces = v.is_null ? std::vector<std::string>{} : as_list(v);
+  });
+  add("backfill.tables", [](config& c, const raw_value& v) {
+    c.backfill.tables = v.is_null ? std::vector<std::string>{} : as_table_names(v);
+  });
+  add("backfill.job", [](config& c, const raw_value& v) { c.backfill.job = as_cql_name(v); });
+  add("backfill.unit_size", [](config& c, const raw_value& v) {
+    c.backfill.unit_size = as_size64(v, 1u << 20, 1ull << 40);
+  });
+  add("backfill.page_size", [](config& c, const raw_value& v) {
+    c.backfill.page_size = static_cast<std::uint32_t>(as_uint(v, 10, 100'000));
+  });
+  add("backfill.read_consistency",
+      [](config& c, const raw_value& v) { c.backfill.read_consistency = as_consistency(v); });
+  add("backfill.write_consistency",
+      [](config& c, const raw_value& v) { c.backfill.write_consistency = as_consistency(v); });
+  add("backfill.max_concurrency", [](config& c, const raw_value& v) {
+    c.backfill.max_concurrency = static_cast<std::uint32_t>(as_uint(v, 1, 1024));
+  });
+  add("backfill.batch_statements", [](config& c, const raw_value& v) {
+    c.backfill.batch_statements = static_cast<std::uint32_t>(as_uint(v, 1, 1000));
+  });
+  add("backfill.max_rows_per_second", [](config& c, const raw_value& v) {
+    c.backfill.max_rows_per_second = as_uint(v, 0, 100'000'000);
+  });
+  add("backfill.max_bytes_per_second", [](config& c, const raw_value& v) {
+    c.backfill.max_bytes_per_second = as_size64(v, 0, 1ull << 40);
+  });
+  add("backfill.lease", [](config& c, const raw_value& v) {
+    c.backfill.lease = as_duration(v, milliseconds(1000), one_hour);
+  });
+  add("backfill.workers", [](config& c, const raw_value& v) {
+    c.backfill.workers = static_cast<std::uint32_t>(as_uint(v, 1, 256));
+  });
+}
+
 // In the order of conf/tandem.yaml.
 std::vector<key_spec> build_keys() {
   std::vector<key_spec> k;
@@ -399,6 +476,7 @@ std::vector<key_spec> build_keys() {
                  c.target.state_replication = as_replication_map(v);
                }});
   add_policy_keys(k);
+  add_backfill_keys(k);
   return k;
 }
 

@@ -144,6 +144,26 @@ struct logging_settings {
   friend bool operator==(const logging_settings&, const logging_settings&) = default;
 };
 
+// The backfill (tandem backfill, and the admin port's /api/v1/backfill): what to copy and how
+// gently (issue 5, DESIGN.md "The backfill").
+struct backfill_settings {
+  std::vector<std::string> keyspaces;  // empty: every keyspace but the system ones and the state one
+  std::vector<std::string> tables;     // "ks.table"; empty: every table of `keyspaces`
+  std::string job = "default";         // the name the plan and checkpoints are kept under
+  std::uint64_t unit_size = 64ull << 20;  // estimated bytes per work unit (system.size_estimates)
+  std::uint32_t page_size = 1000;         // rows per source page
+  std::string read_consistency = "LOCAL_QUORUM";
+  std::string write_consistency = "LOCAL_QUORUM";
+  std::uint32_t max_concurrency = 32;     // write requests in flight, the AIMD ceiling
+  std::uint32_t batch_statements = 16;    // statements of one partition per UNLOGGED BATCH
+  std::uint64_t max_rows_per_second = 0;  // 0: no ceiling
+  std::uint64_t max_bytes_per_second = 0; // 0: no ceiling
+  std::chrono::milliseconds lease{30'000};  // a unit's claim expires this long after its last renewal
+  std::uint32_t workers = 4;                // units copied at the same time by one process
+
+  friend bool operator==(const backfill_settings&, const backfill_settings&) = default;
+};
+
 namespace detail {
 template <class Settings>
 Settings with_contact_point(std::string host) {
@@ -162,6 +182,7 @@ struct config {
   limits_settings limits;
   admin_settings admin;
   logging_settings logging;
+  backfill_settings backfill;
 
   friend bool operator==(const config&, const config&) = default;
 };

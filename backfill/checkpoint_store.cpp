@@ -1,0 +1,221 @@
+#include "backfill/checkpoint_store.hpp"
+
+#include "protocol/wire_reader.hpp"
+#include "protocol/wire_writer.hpp"
+#include "backfill/table_model.hpp"
+
+#include <array>
+
+namespace tandem::backfill {
+namespace {
+
+using protocol::value;
+
+value text(const std::string& s) {
+  return value::of(protocol::bytes(reinterpret_cast<const std::byte*>(s.data()),
+                                   reinterpret_cast<const std::byte*>(s.data()) + s.size()));
+}
+
+value big(std::int64_t v) {
+  protocol::wire_writer w;
+  w.write_long(v);
+  return value::of(w.take());
+}
+
+value num(std::int32_t v) {
+  protocol::wire_writer w;
+  w.write_int(v);
+  return value::of(w.take());
+}
+
+value blob(const std::optional<protocol::bytes>& b) { return b ? value::of(*b) : value::null(); }
+
+std::optional<std::size_t> index_of(const protocol::rows_result& r, const std::string& name) {
+  for (std::size_t i = 0; i < r.metadata.columns.size(); ++i) {
+    if (r.metadata.columns[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+std::int64_t long_of(const std::optional<protocol::bytes>& c) {
+  if (!c || c->size() != 8) return 0;
+  protocol::wire_reader r{protocol::bytes_view(*c)};
+  auto v = r.read_long();
+  return v ? *v : 0;
+}
+
+std::int32_t int_of(const std::optional<protocol::bytes>& c) {
+  if (!c || c->size() != 4) return 0;
+  protocol::wire_reader r{protocol::bytes_view(*c)};
+  auto v = r.read_int();
+  return v ? *v : 0;
+}
+
+}  // namespace
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+asio::awaitable<outcome<done>> checkpoint_store::ensure_tables() {
+  const std::array<std::string, 3> ddl = {
+      "CREATE KEYSPACE IF NOT EXISTS " + quote(ks_) + " WITH replication = " + replication_,
+      "CREATE TABLE IF NOT EXISTS " + quote(ks_) +
+          ".migration_state (name text PRIMARY KEY, value bigint, updated_at timestamp, "
+          "updated_by text)",
+      "CREATE TABLE IF NOT EXISTS " + quote(ks_) +
+          ".backfill_units (job text, keyspace_name text, table_name text, unit int, "
+          "range_start bigint, range_end bigint, state text, paging_state blob, rows_copied "
+          "bigint, bytes_copied bigint, owner text, lease_until timestamp, updated_at timestamp, "
+          "PRIMARY KEY ((job), keyspace_name, table_name, unit)) WITH comment = 'Tandem "
+          "backfill plan and checkpoints'"};
+  outcome<done> out;
+  for (const auto& cql : ddl) {
+    statement s{cql, {}};  // named: no temporaries inside co_await (GCC 12)
+    auto r = co_await target_->execute(std::move(s), protocol::consistency::one);
+    if (!r) {
+      out.error = r.error;
+      co_return out;
+    }
+  }
+  out.value = done{};
+  co_return out;
+}
+
+asio::awaitable<outcome<bool>> checkpoint_store::conditional(statement s) {
+  outcome<bool> out;
+  auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum);
+  if (!r) {
+    out.error = r.error;
+    co_return out;
+  }
+  const auto& rows = r.value->rows;
+  auto i = index_of(rows, "[applied]");
+  out.value = i && !rows.rows.empty() && rows.rows[0][*i] && !rows.rows[0][*i]->empty() &&
+              rows.rows[0][*i]->front() != std::byte{0};
+  co_return out;
+}
+
+asio::awaitable<outcome<std::int64_t>> checkpoint_store::t0_or(std::int64_t start_us,
+                                                                std::string by) {
+  outcome<std::int64_t> out;
+  statement insert{"INSERT INTO " + quote(ks_) +
+                       ".migration_state (name, value, updated_at, updated_by) VALUES ('t0', ?, "
+                       "toTimestamp(now()), ?) IF NOT EXISTS",
+                   {big(start_us), text(by)}};
+  auto r = co_await target_->execute(std::move(insert), protocol::consistency::local_quorum);
+  if (!r) {
+    out.error = r.error;
+    co_return out;
+  }
+  const auto& rows = r.value->rows;
+  auto applied = index_of(rows, "[applied]");
+  auto v = index_of(rows, "value");
+  if (applied && !rows.rows.empty() && rows.rows[0][*applied] &&
+      rows.rows[0][*applied]->front() != std::byte{0}) {
+    out.value = start_us;  // no proxy recorded one: this backfill's start is T0
+  } else if (v && !rows.rows.empty()) {
+    out.value = long_of(rows.rows[0][*v]);
+  } else {
+    out.error.message = "reading T0: an unexpected answer";
+  }
+  co_return out;
+}
+
+asio::awaitable<outcome<std::vector<unit_state>>> checkpoint_store::load(std::string keyspace,
+                                                                        std::string table) {
+  outcome<std::vector<unit_state>> out;
+  std::vector<unit_state> units;
+  std::optional<protocol::bytes> paging;
+  do {
+    statement s{"SELECT unit, range_start, range_end, state, paging_state, rows_copied, "
+                "bytes_copied, owner, lease_until FROM " +
+                    quote(ks_) + ".backfill_units WHERE job = ? AND keyspace_name = ? AND table_name = ?",
+                {text(job_), text(keyspace), text(table)}};
+    auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum, 5000, paging);
+    if (!r) {
+      out.error = r.error;
+      co_return out;
+    }
+    paging = r.value->paging_state;
+    const auto& rows = r.value->rows;
+    for (const auto& row : rows.rows) {
+      unit_state u;
+      u.keyspace = keyspace;
+      u.table = table;
+      u.unit = int_of(row[0]);
+      u.range = {long_of(row[1]), long_of(row[2])};
+      u.state = row[3] ? std::string(reinterpret_cast<const char*>(row[3]->data()), row[3]->size()) : "pending";
+      u.paging_state = row[4];
+      u.rows_copied = long_of(row[5]);
+      u.bytes_copied = long_of(row[6]);
+      u.owner = row[7] ? std::string(reinterpret_cast<const char*>(row[7]->data()), row[7]->size()) : "";
+      u.lease_until_ms = long_of(row[8]);
+      units.push_back(std::move(u));
+    }
+  } while (paging);
+  out.value = std::move(units);
+  co_return out;
+}
+
+asio::awaitable<outcome<done>> checkpoint_store::save_plan(std::string keyspace, std::string table,
+                                                           std::vector<token_range> ranges) {
+  outcome<done> out;
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    // IF NOT EXISTS: workers planning at the same time agree on the first plan written.
+    statement s{"INSERT INTO " + quote(ks_) +
+                    ".backfill_units (job, keyspace_name, table_name, unit, range_start, "
+                    "range_end, state, rows_copied, bytes_copied, lease_until, updated_at) VALUES "
+                    "(?, ?, ?, ?, ?, ?, 'pending', 0, 0, 0, toTimestamp(now())) IF NOT EXISTS",
+                {text(job_), text(keyspace), text(table), num(static_cast<std::int32_t>(i)),
+                 big(ranges[i].start), big(ranges[i].end)}};
+    auto r = co_await conditional(std::move(s));
+    if (!r) {
+      out.error = r.error;
+      co_return out;
+    }
+  }
+  out.value = done{};
+  co_return out;
+}
+
+asio::awaitable<outcome<bool>> checkpoint_store::claim(unit_state u, std::string owner,
+                                                       std::chrono::milliseconds lease) {
+  const auto now = now_ms();
+  statement s{"UPDATE " + quote(ks_) +
+                  ".backfill_units SET owner = ?, lease_until = ?, state = 'running', updated_at "
+                  "= toTimestamp(now()) WHERE job = ? AND keyspace_name = ? AND table_name = ? "
+                  "AND unit = ? IF state IN ('pending', 'running') AND lease_until < ?",
+              {text(owner), big(now + lease.count()), text(job_), text(u.keyspace),
+               text(u.table), num(u.unit), big(now)}};
+  auto r = co_await conditional(std::move(s));
+  co_return r;
+}
+
+asio::awaitable<outcome<bool>> checkpoint_store::checkpoint(unit_state u, std::string owner,
+                                                            std::chrono::milliseconds lease) {
+  statement s{"UPDATE " + quote(ks_) +
+                  ".backfill_units SET paging_state = ?, rows_copied = ?, bytes_copied = ?, "
+                  "lease_until = ?, updated_at = toTimestamp(now()) WHERE job = ? AND "
+                  "keyspace_name = ? AND table_name = ? AND unit = ? IF owner = ?",
+              {blob(u.paging_state), big(u.rows_copied), big(u.bytes_copied),
+               big(now_ms() + lease.count()), text(job_), text(u.keyspace), text(u.table),
+               num(u.unit), text(owner)}};
+  auto r = co_await conditional(std::move(s));
+  co_return r;
+}
+
+asio::awaitable<outcome<bool>> checkpoint_store::finish(unit_state u, std::string owner) {
+  statement s{"UPDATE " + quote(ks_) +
+                  ".backfill_units SET state = 'done', paging_state = null, rows_copied = ?, "
+                  "bytes_copied = ?, updated_at = toTimestamp(now()) WHERE job = ? AND "
+                  "keyspace_name = ? AND table_name = ? AND unit = ? IF owner = ?",
+              {big(u.rows_copied), big(u.bytes_copied), text(job_), text(u.keyspace),
+               text(u.table), num(u.unit), text(owner)}};
+  auto r = co_await conditional(std::move(s));
+  co_return r;
+}
+
+}  // namespace tandem::backfill

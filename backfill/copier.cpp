@@ -1,0 +1,260 @@
+#include "backfill/copier.hpp"
+
+#include "protocol/wire_writer.hpp"
+#include "proxy/write_clock.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace tandem::backfill {
+namespace {
+
+using asio::as_tuple;
+using asio::use_awaitable;
+
+constexpr int max_attempts = 12;
+
+asio::awaitable<void> sleep_for(std::chrono::microseconds d) {
+  if (d.count() <= 0) {
+    co_return;
+  }
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(as_tuple(use_awaitable));
+}
+
+protocol::value long_value(std::int64_t v) {
+  protocol::wire_writer w;
+  w.write_long(v);
+  return protocol::value::of(w.take());
+}
+
+std::size_t size_of(const std::vector<statement>& statements) {
+  std::size_t n = 0;
+  for (const auto& s : statements) {
+    for (const auto& v : s.values) {
+      n += v.data.size();
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+asio::awaitable<void> unit_copier::acquire_slot() {
+  while (shared_.in_flight >= shared_.limit.limit()) {
+    shared_.slot_freed.expires_at(asio::steady_timer::time_point::max());
+    co_await shared_.slot_freed.async_wait(as_tuple(use_awaitable));
+  }
+  ++shared_.in_flight;
+}
+
+void unit_copier::release_slot() {
+  --shared_.in_flight;
+  shared_.slot_freed.cancel();
+}
+
+// One batch of one partition, retried with backoff while the target pushes back. Returns "" or
+// why it failed for good.
+asio::awaitable<std::string> unit_copier::write(std::vector<statement> statements,
+                                                std::size_t bytes) {
+  const auto cl = consistency_named(shared_.settings.write_consistency);
+  for (int attempt = 1;; ++attempt) {
+    co_await sleep_for(shared_.limit.backoff());
+    co_await sleep_for(shared_.bytes_bucket.take(static_cast<double>(bytes),
+                                                 std::chrono::steady_clock::now()));
+    const auto begin = std::chrono::steady_clock::now();
+    auto r = co_await target_->batch(statements, cl);
+    if (r) {
+      shared_.limit.on_success(std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - begin));
+      co_return std::string();
+    }
+    if (!r.error.is_retryable() || attempt >= max_attempts) {
+      co_return "writing to the target: " + r.error.message;
+    }
+    ++shared_.retries;
+    ++shared_.pushbacks;
+    shared_.limit.on_pushback();
+  }
+}
+
+// Counters cannot be written with a timestamp: the target gets the difference between the
+// source's value and its own (DESIGN.md "Counters by delta").
+asio::awaitable<std::string> unit_copier::write_counters(const table_def& t,
+                                                         const select_layout& l,
+                                                         protocol::result_row row) {
+  const auto cl = consistency_named(shared_.settings.write_consistency);
+  statement read{counter_read(t), {}};
+  for (std::size_t i = 0; i < l.key_columns; ++i) {
+    read.values.push_back(protocol::value::of(*row[i]));
+  }
+  for (int attempt = 1;; ++attempt) {
+    co_await sleep_for(shared_.limit.backoff());
+    auto current = co_await target_->execute(read, cl);
+    std::optional<std::string> failure;
+    if (current) {
+      std::optional<protocol::result_row> target_row;
+      if (!current.value->rows.rows.empty()) {
+        target_row = current.value->rows.rows.front();
+      }
+      auto update = counter_delta(t, l, row, target_row);
+      if (!update) {
+        co_return std::string();
+      }
+      auto r = co_await target_->execute(std::move(*update), cl);
+      if (r) {
+        co_return std::string();
+      }
+      if (!r.error.is_retryable() || attempt >= max_attempts) {
+        co_return "writing counters to the target: " + r.error.message;
+      }
+    } else if (!current.error.is_retryable() || attempt >= max_attempts) {
+      co_return "reading counters on the target: " + current.error.message;
+    }
+    ++shared_.retries;
+    shared_.limit.on_pushback();
+  }
+}
+
+// Starts one batch's write (a slot is already held); the page waits for pw.pending to drop.
+void unit_copier::spawn_batch(page_writes& pw, std::vector<statement> batch) {
+  const std::size_t bytes = size_of(batch);
+  pw.bytes += bytes;
+  ++pw.pending;
+  asio::co_spawn(
+      pw.all_done.get_executor(),
+      [this, batch = std::move(batch), bytes, &pw]() mutable -> asio::awaitable<void> {
+        auto err = co_await write(std::move(batch), bytes);
+        finish_write(pw, err);
+      },
+      asio::detached);
+}
+
+void unit_copier::spawn_counters(page_writes& pw, const table_def& t, const select_layout& l,
+                                 protocol::result_row row) {
+  ++pw.pending;
+  asio::co_spawn(
+      pw.all_done.get_executor(),
+      [this, &t, &l, row = std::move(row), &pw]() mutable -> asio::awaitable<void> {
+        auto err = co_await write_counters(t, l, std::move(row));
+        finish_write(pw, err);
+      },
+      asio::detached);
+}
+
+void unit_copier::finish_write(page_writes& pw, const std::string& err) {
+  if (!err.empty() && pw.failure.empty()) {
+    pw.failure = err;
+  }
+  release_slot();
+  if (--pw.pending == 0) {
+    pw.all_done.cancel();
+  }
+}
+
+asio::awaitable<copy_outcome> unit_copier::copy(const table_def& t, unit_state u,
+                                                std::int64_t undated_timestamp) {
+  copy_outcome out;
+  const auto& cfg = shared_.settings;
+  const auto layout = layout_of(t);
+  const std::string select = copy_select(t);
+  const bool counters = t.is_counter_table();
+  auto ex = co_await asio::this_coro::executor;
+  std::string last_partition;
+  std::optional<protocol::bytes> paging = u.paging_state;
+  for (;;) {
+    // Read one page, retrying while the source pushes back.
+    outcome<page> p;
+    for (int attempt = 1;; ++attempt) {
+      statement s{select, {long_value(u.range.start), long_value(u.range.end)}};
+      p = co_await source_->execute(std::move(s), consistency_named(cfg.read_consistency),
+                                    static_cast<std::int32_t>(cfg.page_size), paging);
+      if (p || !p.error.is_retryable() || attempt >= max_attempts) {
+        break;
+      }
+      ++shared_.retries;
+      co_await sleep_for(std::chrono::milliseconds(100 * attempt));
+    }
+    if (!p) {
+      out.error = "reading " + t.keyspace + "." + t.name + " from the source: " + p.error.message;
+      co_return out;
+    }
+    const auto& rows = p.value->rows.rows;
+    co_await sleep_for(shared_.rows_bucket.take(static_cast<double>(rows.size()),
+                                                std::chrono::steady_clock::now()));
+    // Writes of this page, concurrently; the page counts only when every write succeeded.
+    page_writes pw(ex);
+    std::vector<statement> partition_batch;
+    for (const auto& row : rows) {
+      const std::string partition = partition_of(layout, row);
+      const bool new_partition = partition != last_partition;
+      if (new_partition && !partition_batch.empty()) {
+        co_await acquire_slot();
+        spawn_batch(pw, std::move(partition_batch));
+        partition_batch = {};
+      }
+      last_partition = partition;
+      if (counters) {
+        co_await acquire_slot();
+        spawn_counters(pw, t, layout, row);
+        continue;
+      }
+      auto writes = writes_for_row(t, layout, row, new_partition, undated_timestamp,
+                                   list_timestamp_at(undated_timestamp + 1,
+                                                     proxy::write_clock::system_now_us()));
+      for (auto& w : writes) {
+        partition_batch.push_back(std::move(w));
+        if (partition_batch.size() >= cfg.batch_statements) {
+          co_await acquire_slot();
+          spawn_batch(pw, std::move(partition_batch));
+          partition_batch = {};
+        }
+      }
+    }
+    if (!partition_batch.empty()) {
+      co_await acquire_slot();
+      spawn_batch(pw, std::move(partition_batch));
+      partition_batch = {};
+    }
+    while (pw.pending > 0) {
+      pw.all_done.expires_at(asio::steady_timer::time_point::max());
+      co_await pw.all_done.async_wait(as_tuple(use_awaitable));
+    }
+    const std::string* failure = &pw.failure;
+    const std::size_t page_bytes = pw.bytes;
+    if (!failure->empty()) {
+      out.error = t.keyspace + "." + t.name + " unit " + std::to_string(u.unit) + ": " + *failure;
+      co_return out;
+    }
+    u.rows_copied += static_cast<std::int64_t>(rows.size());
+    u.bytes_copied += static_cast<std::int64_t>(page_bytes);
+    shared_.rows += rows.size();
+    shared_.bytes += page_bytes;
+    paging = p.value->paging_state;
+    if (!paging) {
+      auto finished = co_await store_.finish(u, owner_);
+      if (!finished) {
+        out.error = "marking the unit done: " + finished.error.message;
+      } else if (!*finished.value) {
+        out.lost_lease = true;
+      } else {
+        out.done = true;
+      }
+      co_return out;
+    }
+    u.paging_state = paging;
+    auto saved = co_await store_.checkpoint(u, owner_, cfg.lease);
+    if (!saved) {
+      out.error = "saving a checkpoint: " + saved.error.message;
+      co_return out;
+    }
+    if (!*saved.value) {
+      out.lost_lease = true;
+      co_return out;
+    }
+  }
+}
+
+}  // namespace tandem::backfill

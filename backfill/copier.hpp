@@ -1,0 +1,89 @@
+// Copies work units (DESIGN.md "Copy"): pages of a unit's token range read from the source,
+// each row's writes built by table_model, sent to the target in unlogged batches of one
+// partition under the adaptive concurrency and the rows/s and bytes/s ceilings, with backoff
+// and retry on push-back; a checkpoint after each page whose writes all succeeded.
+#pragma once
+
+#include "backfill/checkpoint_store.hpp"
+#include "backfill/rate_control.hpp"
+#include "backfill/table_model.hpp"
+#include "proxy/config.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+#include <string>
+
+namespace tandem::backfill {
+
+// Shared by every unit copied by one process (all on one thread).
+struct copy_shared {
+  explicit copy_shared(const proxy::backfill_settings& s, asio::any_io_executor ex)
+      : settings(s),
+        limit(s.max_concurrency, std::min<unsigned>(8, s.max_concurrency)),
+        rows_bucket(static_cast<double>(s.max_rows_per_second)),
+        bytes_bucket(static_cast<double>(s.max_bytes_per_second)),
+        slot_freed(ex) {}
+
+  const proxy::backfill_settings& settings;
+  aimd_limit limit;
+  token_bucket rows_bucket;
+  token_bucket bytes_bucket;
+  unsigned in_flight = 0;
+  asio::steady_timer slot_freed;  // cancelled when a write finishes: waiters look again
+
+  // Totals for progress.
+  std::uint64_t rows = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t retries = 0;
+  std::uint64_t pushbacks = 0;
+};
+
+struct copy_outcome {
+  bool done = false;        // the unit is copied and marked done
+  bool lost_lease = false;  // another worker took the unit over
+  std::string error;        // why it stopped otherwise
+};
+
+class unit_copier {
+ public:
+  unit_copier(std::shared_ptr<cql_client> source, std::shared_ptr<cql_client> target,
+              checkpoint_store& store, copy_shared& shared, std::string owner)
+      : source_(std::move(source)),
+        target_(std::move(target)),
+        store_(store),
+        shared_(shared),
+        owner_(std::move(owner)) {}
+
+  // Copies `u` (from its checkpoint) of table `t`; undated cells get `undated_timestamp`.
+  asio::awaitable<copy_outcome> copy(const table_def& t, unit_state u,
+                                     std::int64_t undated_timestamp);
+
+ private:
+  // The writes of one page in flight.
+  struct page_writes {
+    explicit page_writes(asio::any_io_executor ex) : all_done(ex) {}
+    std::size_t pending = 0;
+    std::size_t bytes = 0;
+    std::string failure;
+    asio::steady_timer all_done;
+  };
+
+  void spawn_batch(page_writes& pw, std::vector<statement> batch);
+  void spawn_counters(page_writes& pw, const table_def& t, const select_layout& l,
+                      protocol::result_row row);
+  void finish_write(page_writes& pw, const std::string& err);
+  asio::awaitable<std::string> write(std::vector<statement> statements, std::size_t bytes);
+  asio::awaitable<std::string> write_counters(const table_def& t, const select_layout& l,
+                                              protocol::result_row row);
+  asio::awaitable<void> acquire_slot();
+  void release_slot();
+
+  std::shared_ptr<cql_client> source_;
+  std::shared_ptr<cql_client> target_;
+  checkpoint_store& store_;
+  copy_shared& shared_;
+  std::string owner_;
+};
+
+}  // namespace tandem::backfill

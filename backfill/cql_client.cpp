@@ -1,0 +1,205 @@
+#include "backfill/cql_client.hpp"
+
+#include "protocol/messages/batch.hpp"
+#include "protocol/messages/error_message.hpp"
+#include "protocol/messages/execute.hpp"
+#include "protocol/messages/prepare.hpp"
+#include "proxy/own_connection.hpp"
+#include "proxy/request_body.hpp"
+
+namespace tandem::backfill {
+
+using protocol::opcode;
+
+namespace {
+constexpr auto v4 = protocol::protocol_version::v4;
+
+// The message of an answer, after the warnings (and tracing id, custom payload) its flags
+// announce: Cassandra warns on some DDL and on large batches.
+protocol::bytes_view message_of(const protocol::owned_frame& f) {
+  auto offset = proxy::response_message_offset(f.header, f.body);
+  return protocol::bytes_view(f.body).subspan(offset ? std::min(*offset, f.body.size()) : 0);
+}
+}  // namespace
+
+bool cql_error::is_retryable() const noexcept {
+  using ec = protocol::error_code;
+  if (code == 0) {
+    return failure == proxy::call_failure::timed_out || failure == proxy::call_failure::overloaded;
+  }
+  const auto e = static_cast<ec>(code);
+  return e == ec::overloaded || e == ec::write_timeout || e == ec::read_timeout ||
+         e == ec::unavailable || e == ec::is_bootstrapping;
+}
+
+bool cql_error::is_pushback() const noexcept { return is_retryable(); }
+
+protocol::consistency consistency_named(const std::string& name) {
+  using c = protocol::consistency;
+  static const std::map<std::string, c> names = {
+      {"ANY", c::any},       {"ONE", c::one},       {"TWO", c::two},
+      {"THREE", c::three},   {"QUORUM", c::quorum}, {"ALL", c::all},
+      {"LOCAL_QUORUM", c::local_quorum}, {"EACH_QUORUM", c::each_quorum},
+      {"LOCAL_ONE", c::local_one}};
+  const auto it = names.find(name);
+  return it == names.end() ? c::local_quorum : it->second;
+}
+
+cql_error error_of(const proxy::call_result& r) {
+  cql_error e;
+  if (!r.ok()) {
+    e.failure = r.failure;
+    e.message = r.detail;
+    return e;
+  }
+  if (r.frame.header.op != opcode::error) {
+    return e;
+  }
+  auto decoded = protocol::decode_error(message_of(r.frame), v4);
+  e.code = decoded ? static_cast<std::int32_t>(decoded->code) : -1;
+  e.message = decoded ? decoded->message : "an undecodable ERROR";
+  return e;
+}
+
+asio::awaitable<outcome<std::shared_ptr<cql_client>>> cql_client::open(
+    asio::any_io_executor ex, const proxy::cluster_settings& c,
+    std::shared_ptr<asio::ssl::context> tls, std::string name, std::vector<std::string> nodes) {
+  outcome<std::shared_ptr<cql_client>> out;
+  for (const auto& host : nodes) {
+    auto opened = co_await proxy::open_own_connection(ex, c, tls, name, host);
+    if (opened.conn) {
+      out.value = std::make_shared<cql_client>(std::move(opened.conn));
+      co_return out;
+    }
+    out.error.message = opened.error;
+  }
+  if (out.error.message.empty()) {
+    out.error.message = name + ": no node to connect to";
+  }
+  co_return out;
+}
+
+asio::awaitable<proxy::call_result> cql_client::call(opcode op, protocol::bytes body) {
+  auto r = co_await conn_->call(op, std::move(body));
+  co_return r;
+}
+
+asio::awaitable<outcome<protocol::bytes>> cql_client::prepared_id(const std::string& cql,
+                                                                  bool again) {
+  outcome<protocol::bytes> out;
+  if (!again) {
+    if (auto it = prepared_.find(cql); it != prepared_.end()) {
+      out.value = it->second;
+      co_return out;
+    }
+  }
+  protocol::prepare_message p;
+  p.query = cql;
+  protocol::bytes body = protocol::encode_prepare(p, v4);
+  auto r = co_await call(opcode::prepare, std::move(body));
+  if (!r.ok() || r.frame.header.op != opcode::result) {
+    out.error = error_of(r);
+    out.error.message = "preparing " + cql + ": " + out.error.message;
+    co_return out;
+  }
+  auto decoded = protocol::decode_result(message_of(r.frame), v4);
+  if (!decoded || !std::holds_alternative<protocol::prepared_result>(*decoded)) {
+    out.error.message = "preparing " + cql + ": an unexpected answer";
+    co_return out;
+  }
+  prepared_[cql] = std::get<protocol::prepared_result>(*decoded).id;
+  out.value = prepared_[cql];
+  co_return out;
+}
+
+asio::awaitable<outcome<page>> cql_client::execute(statement s, protocol::consistency cl,
+                                                   std::int32_t page_size,
+                                                   std::optional<protocol::bytes> paging_state) {
+  outcome<page> out;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto id = co_await prepared_id(s.cql, attempt > 0);
+    if (!id) {
+      out.error = id.error;
+      co_return out;
+    }
+    protocol::execute_message m;
+    m.id = *id.value;
+    m.params.consistency_level = cl;
+    m.params.values = s.values;
+    if (page_size > 0) {
+      m.params.page_size = page_size;
+    }
+    m.params.paging_state = paging_state;
+    protocol::bytes body = protocol::encode_execute(m, v4);
+    auto r = co_await call(opcode::execute, std::move(body));
+    auto e = error_of(r);
+    if (e.code == static_cast<std::int32_t>(protocol::error_code::unprepared)) {
+      continue;  // the node forgot it: prepare again, once
+    }
+    if (!r.ok() || r.frame.header.op != opcode::result) {
+      out.error = e;
+      co_return out;
+    }
+    auto decoded = protocol::decode_result(message_of(r.frame), v4);
+    if (!decoded) {
+      out.error.message = "an undecodable RESULT: " + decoded.error().message();
+      co_return out;
+    }
+    page p;
+    if (auto* rows = std::get_if<protocol::rows_result>(&*decoded)) {
+      p.paging_state = rows->metadata.paging_state;
+      p.rows = std::move(*rows);
+    }
+    out.value = std::move(p);
+    co_return out;
+  }
+  out.error.message = s.cql + ": UNPREPARED twice";
+  co_return out;
+}
+
+asio::awaitable<outcome<done>> cql_client::batch(std::vector<statement> statements,
+                                                 protocol::consistency cl) {
+  outcome<done> out;
+  if (statements.size() == 1) {
+    auto one = co_await execute(std::move(statements.front()), cl);
+    if (one) {
+      out.value = done{};
+    } else {
+      out.error = one.error;
+    }
+    co_return out;
+  }
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    protocol::batch_message b;
+    b.type = protocol::batch_type::unlogged;
+    b.consistency_level = cl;
+    for (const auto& s : statements) {
+      auto id = co_await prepared_id(s.cql, attempt > 0);
+      if (!id) {
+        out.error = id.error;
+        co_return out;
+      }
+      protocol::batch_child child;
+      child.kind = protocol::batch_child_kind::prepared;
+      child.id = *id.value;
+      child.values = s.values;
+      b.children.push_back(std::move(child));
+    }
+    protocol::bytes body = protocol::encode_batch(b, v4);
+    auto r = co_await call(opcode::batch, std::move(body));
+    auto e = error_of(r);
+    if (e.code == static_cast<std::int32_t>(protocol::error_code::unprepared)) {
+      continue;
+    }
+    if (!r.ok() || r.frame.header.op != opcode::result) {
+      out.error = e;
+      co_return out;
+    }
+    out.value = done{};
+    co_return out;
+  }
+  out.error.message = "BATCH: UNPREPARED twice";
+  co_return out;
+}
+
+}  // namespace tandem::backfill

@@ -1,0 +1,93 @@
+// The backfill's connection to one node of one cluster: the proxy's cluster_connection (stream
+// ids, timeouts, TLS) with the handshake of own_connection, plus what a copy needs: prepared
+// statements kept per connection (re-prepared on UNPREPARED), paged reads, unlogged batches,
+// and errors that keep the server's code (Overloaded, timeouts) for the rate control.
+#pragma once
+
+#include "protocol/messages/result.hpp"
+#include "protocol/types.hpp"
+#include "proxy/cluster_connection.hpp"
+#include "proxy/config.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tandem::backfill {
+
+namespace asio = boost::asio;
+
+// What failed: a protocol ERROR (code != 0) or the connection (code 0, see `failure`).
+struct cql_error {
+  std::int32_t code = 0;
+  proxy::call_failure failure = proxy::call_failure::none;
+  std::string message;
+
+  // Overloaded, write/read timeouts, unavailable, or no answer in time: back off and retry.
+  bool is_retryable() const noexcept;
+  // The server asks for less load (Overloaded, rate limits) or is slow (timeouts).
+  bool is_pushback() const noexcept;
+};
+
+struct page {
+  protocol::rows_result rows;
+  std::optional<protocol::bytes> paging_state;  // set when more pages follow
+};
+
+template <class T>
+struct outcome {
+  std::optional<T> value;
+  cql_error error;  // meaningful when !value
+  explicit operator bool() const noexcept { return value.has_value(); }
+};
+
+struct done {};
+
+struct statement {
+  std::string cql;
+  std::vector<protocol::value> values;
+};
+
+protocol::consistency consistency_named(const std::string& name);
+
+class cql_client {
+ public:
+  // Opens a connection to the first node of `nodes` that answers and finishes the handshake.
+  static asio::awaitable<outcome<std::shared_ptr<cql_client>>> open(
+      asio::any_io_executor ex, const proxy::cluster_settings& c,
+      std::shared_ptr<asio::ssl::context> tls, std::string name, std::vector<std::string> nodes);
+
+  explicit cql_client(std::shared_ptr<proxy::cluster_connection> conn) : conn_(std::move(conn)) {}
+
+  bool is_open() const noexcept { return conn_ && conn_->is_open(); }
+  const std::string& name() const noexcept { return conn_->settings().name; }
+
+  // A prepared statement (prepared once per connection) with values; one page.
+  asio::awaitable<outcome<page>> execute(statement s, protocol::consistency cl,
+                                         std::int32_t page_size = 0,
+                                         std::optional<protocol::bytes> paging_state = {});
+
+  // An UNLOGGED BATCH of prepared statements (all of one partition: the caller's rule).
+  asio::awaitable<outcome<done>> batch(std::vector<statement> statements, protocol::consistency cl);
+
+  void close() {
+    if (conn_) conn_->close("backfill done");
+  }
+
+ private:
+  asio::awaitable<outcome<protocol::bytes>> prepared_id(const std::string& cql, bool again);
+  asio::awaitable<proxy::call_result> call(protocol::opcode op, protocol::bytes body);
+
+  std::shared_ptr<proxy::cluster_connection> conn_;
+  std::map<std::string, protocol::bytes> prepared_;
+};
+
+// The error an answer carries, or std::nullopt for a non-ERROR answer.
+cql_error error_of(const proxy::call_result& r);
+
+}  // namespace tandem::backfill

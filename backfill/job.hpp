@@ -1,0 +1,43 @@
+// `tandem backfill`: plans every selected table (or resumes its plan), copies the units with
+// `backfill.workers` concurrent copiers, takes over units whose owner's lease expired, shows
+// progress, and prints a summary. Works with or without a proxy running (DESIGN.md).
+#pragma once
+
+#include "proxy/config.hpp"
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace tandem::backfill {
+
+struct job_options {
+  std::string worker_id;                 // empty: <host>-<pid>
+  std::vector<std::string> tables;       // from --table: overrides backfill.tables
+  std::vector<std::string> keyspaces;    // from --keyspace: overrides backfill.keyspaces
+  bool progress_bar = true;              // a one-line bar when stderr is a terminal
+};
+
+// Progress the admin port and the terminal show.
+struct job_progress {
+  std::atomic<std::uint64_t> units_total{0};
+  std::atomic<std::uint64_t> units_done{0};
+  std::atomic<std::uint64_t> units_skipped{0};  // already done when this run began
+  std::atomic<std::uint64_t> rows{0};
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<double> share_done{0};            // of the token space, all tables weighted equally
+  std::atomic<std::uint64_t> retries{0};
+  std::atomic<unsigned> concurrency{0};
+};
+
+// Runs the whole job; returns the process exit code (0: every unit done).
+int run_backfill(const proxy::config& cfg, const job_options& options, job_progress& progress);
+
+// `tandem backfill [--config FILE] [--worker-id ID] [--table ks.t]... [--keyspace ks]...`
+int backfill_command(const std::vector<std::string>& args);
+
+// `tandem schema diff|apply [--config FILE]`
+int schema_command(const std::vector<std::string>& args);
+
+}  // namespace tandem::backfill
