@@ -165,6 +165,9 @@ asio::awaitable<copy_outcome> unit_copier::copy(const table_def& t, unit_state u
   std::string last_partition;
   std::optional<protocol::bytes> paging = u.paging_state;
   for (;;) {
+    while (shared_.paused != nullptr && shared_.paused->load()) {
+      co_await sleep_for(std::chrono::milliseconds(200));
+    }
     // Read one page, retrying while the source pushes back.
     outcome<page> p;
     for (int attempt = 1;; ++attempt) {

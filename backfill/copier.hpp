@@ -11,6 +11,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,7 @@ struct copy_shared {
   token_bucket rows_bucket;
   token_bucket bytes_bucket;
   unsigned in_flight = 0;
+  const std::atomic<bool>* paused = nullptr;  // the admin port's pause
   asio::steady_timer slot_freed;  // cancelled when a write finishes: waiters look again
 
   // Totals for progress.

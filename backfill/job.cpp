@@ -82,6 +82,9 @@ asio::awaitable<void> worker(job_state& js, copy_shared& shared, checkpoint_stor
   }
   unit_copier copier(*source.value, *target.value, store, shared, js.owner);
   for (;;) {
+    while (shared.paused != nullptr && shared.paused->load()) {
+      co_await sleep_ms(200);
+    }
     // The next unit not done, in plan order.
     table_work* tw = nullptr;
     unit_state* unit = nullptr;
@@ -274,11 +277,13 @@ asio::awaitable<void> run(job_state& js, const job_options& options) {
                  static_cast<unsigned long long>(js.progress.units_total.load()));
   }
   copy_shared shared(cfg.backfill, ex);
+  shared.paused = options.paused;
   const auto started = std::chrono::steady_clock::now();
   // Progress, every second.
   asio::co_spawn(
       ex,
-      [&js, &shared, started, bar = options.progress_bar]() -> asio::awaitable<void> {
+      [&js, &shared, started, bar = options.progress_bar,
+       print = options.print_summary]() -> asio::awaitable<void> {
         int tick = 0;
         while (!js.finished) {
           co_await sleep_ms(1000);
@@ -287,7 +292,8 @@ asio::awaitable<void> run(job_state& js, const job_options& options) {
           js.progress.retries = shared.retries;
           js.progress.concurrency = shared.limit.limit();
           js.progress.share_done = share_of(js.work);
-          if (!js.finished && (bar || ++tick % 5 == 0)) {
+          js.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+          if (!js.finished && print && (bar || ++tick % 5 == 0)) {
             print_progress(js.progress, started, bar);
           }
         }
@@ -345,9 +351,15 @@ asio::awaitable<void> run(job_state& js, const job_options& options) {
   js.progress.rows = shared.rows;
   js.progress.bytes = shared.bytes;
   js.progress.share_done = share_of(js.work);
-  if (options.progress_bar) {
+  js.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (options.progress_bar && options.print_summary) {
     print_progress(js.progress, started, true);
     std::fprintf(stderr, "\n");
+  }
+  if (!options.print_summary) {
+    (*source.value)->close();
+    (*target.value)->close();
+    co_return;
   }
   const double secs = std::max(0.001, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   std::fprintf(stderr,
@@ -397,8 +409,13 @@ int run_backfill(const proxy::config& cfg, const job_options& options, job_progr
   });
   io.run();
   for (const auto& f : js.failures) {
-    std::fprintf(stderr, "backfill: error: %s\n", f.c_str());
+    if (options.print_summary) {
+      std::fprintf(stderr, "backfill: error: %s\n", f.c_str());
+    } else {
+      spdlog::error("backfill: {}", f);
+    }
   }
+  progress.set_failures(js.failures);
   return js.failures.empty() ? 0 : 1;
 }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ struct job_options {
   std::vector<std::string> tables;       // from --table: overrides backfill.tables
   std::vector<std::string> keyspaces;    // from --keyspace: overrides backfill.keyspaces
   bool progress_bar = true;              // a one-line bar when stderr is a terminal
+  bool print_summary = true;             // the progress lines and summary on stderr
+  const std::atomic<bool>* paused = nullptr;  // while true, no new page or unit is started
 };
 
 // Progress the admin port and the terminal show.
@@ -29,6 +32,21 @@ struct job_progress {
   std::atomic<double> share_done{0};            // of the token space, all tables weighted equally
   std::atomic<std::uint64_t> retries{0};
   std::atomic<unsigned> concurrency{0};
+  std::atomic<double> seconds{0};
+
+  // Why the run stopped, when it did not finish (set at the end).
+  std::vector<std::string> failures() const {
+    std::lock_guard lock(mutex_);
+    return failures_;
+  }
+  void set_failures(std::vector<std::string> f) {
+    std::lock_guard lock(mutex_);
+    failures_ = std::move(f);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> failures_;
 };
 
 // Runs the whole job; returns the process exit code (0: every unit done).

@@ -141,6 +141,18 @@ admin_response admin_api::handle(const admin_request& r) {
     }
     return error_answer(405, "use GET or POST on /api/v1/routing");
   }
+  if (path == "/api/v1/backfill") {
+    if (!backfill_) {
+      return error_answer(501, "the backfill is not available in this process");
+    }
+    if (r.method == "POST") {
+      return backfill_action(r);
+    }
+    if (get) {
+      return admin_response{200, "application/json", backfill_->status_json()};
+    }
+    return error_answer(405, "use GET or POST on /api/v1/backfill");
+  }
   if ((path == "/" || path == "/index.html") && get) {
     return admin_response{200, "text/html; charset=utf-8", std::string(status_page_html())};
   }
@@ -228,6 +240,35 @@ admin_response admin_api::routing_change(const admin_request& r) {
   return admin_response{200, "application/json", status_json()};
 }
 
+admin_response admin_api::backfill_action(const admin_request& r) {
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body, ec);
+  const json::string* action = nullptr;
+  if (!ec && v.is_object()) {
+    if (const auto* a = v.as_object().if_contains("action"); a && a->is_string()) {
+      action = &a->as_string();
+    }
+  }
+  if (action == nullptr) {
+    return error_answer(400, "the body must be {\"action\": \"start\" | \"pause\" | \"resume\"}");
+  }
+  std::string refused;
+  if (*action == "start") {
+    refused = backfill_->start();
+  } else if (*action == "pause") {
+    refused = backfill_->pause();
+  } else if (*action == "resume") {
+    refused = backfill_->resume();
+  } else {
+    return error_answer(400, "action must be start, pause or resume");
+  }
+  if (!refused.empty()) {
+    return error_answer(409, refused);
+  }
+  spdlog::info("backfill: {} (admin API)", std::string(*action));
+  return admin_response{200, "application/json", backfill_->status_json()};
+}
+
 std::string admin_api::status_json() const {
   const auto& cfg = ctx_->cfg;
   json::object root;
@@ -287,7 +328,12 @@ std::string admin_api::status_json() const {
   }
   root["cluster_errors"] = std::move(errors);
   // Panels later issues fill.
-  root["backfill"] = json::object{{"state", "not started"}};
+  if (backfill_) {
+    boost::system::error_code ec;
+    root["backfill"] = json::parse(backfill_->status_json(), ec);
+  } else {
+    root["backfill"] = json::object{{"state", "not available"}};
+  }
   root["validation"] = json::object{{"state", "not run"}};
   root["journal"] = json::object{{"state", "not implemented"}, {"pending", 0}};
   return json::serialize(root) + "\n";

@@ -3,6 +3,7 @@
 // page, and the bearer token. Table-tested in tests/unit/proxy/admin_api_test.cpp.
 #pragma once
 
+#include "proxy/backfill_control.hpp"
 #include "proxy/proxy_context.hpp"
 
 #include <memory>
@@ -25,7 +26,9 @@ struct admin_response {
 
 class admin_api {
  public:
-  explicit admin_api(std::shared_ptr<proxy_context> ctx) : ctx_(std::move(ctx)) {}
+  explicit admin_api(std::shared_ptr<proxy_context> ctx,
+                     std::shared_ptr<backfill_control> backfill = nullptr)
+      : ctx_(std::move(ctx)), backfill_(std::move(backfill)) {}
 
   admin_response handle(const admin_request& r);
 
@@ -38,9 +41,11 @@ class admin_api {
 
  private:
   admin_response routing_change(const admin_request& r);
+  admin_response backfill_action(const admin_request& r);
   bool authorized(const admin_request& r) const;
 
   std::shared_ptr<proxy_context> ctx_;
+  std::shared_ptr<backfill_control> backfill_;
 };
 
 }  // namespace tandem::proxy

@@ -1,5 +1,6 @@
 // The tandem executable: `backfill` and `schema` go to the backfill library, every other
 // subcommand to the proxy's command line (proxy/cli.cpp), which also prints the usage.
+#include "backfill/admin_job.hpp"
 #include "backfill/job.hpp"
 #include "proxy/cli.hpp"
 
@@ -14,5 +15,6 @@ int main(int argc, char** argv) {
     return args[0] == "backfill" ? tandem::backfill::backfill_command(rest)
                                  : tandem::backfill::schema_command(rest);
   }
+  tandem::backfill::register_admin_backfill();  // POST /api/v1/backfill in `tandem proxy`
   return tandem::proxy::run_cli(args);
 }

@@ -193,7 +193,7 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
   asio::co_spawn(main_io, refresh_nodes(ctx), asio::detached);
   asio::co_spawn(main_io, monitor_cluster(ctx, cluster::source), asio::detached);
   asio::co_spawn(main_io, monitor_cluster(ctx, cluster::target), asio::detached);
-  auto admin = std::make_shared<admin_api>(ctx);
+  auto admin = std::make_shared<admin_api>(ctx, make_backfill_control(cfg));
   auto admin_acceptor = start_admin_http(main_io, admin, cfg.admin);
   ctx->listening.store(true);
   spdlog::info("admin port on http://{}:{}/ ({})", cfg.admin.listen_address.to_string(),

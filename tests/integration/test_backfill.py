@@ -220,3 +220,53 @@ def test_a_table_missing_on_the_target_is_named_and_nothing_is_marked_done(direc
     assert "table tandem_bf.only_on_source does not exist on the target" in run.stderr, run.stderr
     assert not [u for u in units(direct, job) if u.state == "done"]
     direct["source"].execute(f"DROP TABLE {KS}.only_on_source")
+
+
+def admin_call(proxy, path, body=None):
+    import json
+    import urllib.error
+    import urllib.request
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(proxy.admin_url(path), data=data,
+                                 method="POST" if data else "GET")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_the_admin_port_starts_pauses_and_resumes_a_backfill(direct, fixture_loaded):
+    truncate_target(direct, ["keyonly"])
+    job = f"admin{os.getpid()}"
+    proxy = ProxyProcess(port=PORT + 1, yaml_text=f"  instances: [\"127.0.0.1:{PORT + 1}\"]\n",
+                         env={"TANDEM_BACKFILL_JOB": job, "TANDEM_BACKFILL_TABLES": f"{KS}.keyonly",
+                              "TANDEM_BACKFILL_MAX_ROWS_PER_SECOND": "10000",
+                              "TANDEM_BACKFILL_PAGE_SIZE": "200"}).start()
+    try:
+        assert admin_call(proxy, "/api/v1/backfill")[1]["state"] == "idle"
+        assert admin_call(proxy, "/api/v1/backfill", {"action": "pause"})[0] == 409
+        status, body = admin_call(proxy, "/api/v1/backfill", {"action": "start"})
+        assert status == 200, body
+        assert admin_call(proxy, "/api/v1/backfill", {"action": "start"})[0] == 409
+        assert admin_call(proxy, "/api/v1/backfill", {"action": "pause"})[0] == 200
+        paused = admin_call(proxy, "/api/v1/backfill")[1]
+        assert paused["state"] == "paused", paused
+        time.sleep(1.5)
+        rows = admin_call(proxy, "/api/v1/backfill")[1]["rows"]
+        time.sleep(1.5)
+        assert admin_call(proxy, "/api/v1/backfill")[1]["rows"] == rows  # nothing copied while paused
+        assert admin_call(proxy, "/api/v1/backfill", {"action": "resume"})[0] == 200
+        deadline = time.monotonic() + 300
+        state = {}
+        while time.monotonic() < deadline:
+            state = admin_call(proxy, "/api/v1/backfill")[1]
+            if state["state"] in ("finished", "failed"):
+                break
+            time.sleep(0.5)
+        assert state["state"] == "finished", state
+        assert state["units_done"] == state["units_total"] > 0
+        assert admin_call(proxy, "/api/v1/status")[1]["backfill"]["state"] == "finished"
+    finally:
+        proxy.stop()
+    assert_equal(direct, ["keyonly"])

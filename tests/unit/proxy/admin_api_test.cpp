@@ -165,5 +165,42 @@ TEST(AdminApi, ServesMetricsAndThePage) {
   EXPECT_EQ(api.handle({"DELETE", "/api/v1/routing", "", ""}).status, 405u);
 }
 
+// A stand-in for the backfill (the real one runs in tests/integration/test_backfill.py).
+class recording_backfill : public backfill_control {
+ public:
+  std::string start() override { return record("start"); }
+  std::string pause() override { return record("pause"); }
+  std::string resume() override { return record("resume"); }
+  std::string status_json() const override { return "{\"state\":\"" + state + "\"}"; }
+  std::string record(const std::string& action) {
+    calls += action + ";";
+    return refuse;
+  }
+  std::string calls;
+  std::string refuse;
+  std::string state = "idle";
+};
+
+TEST(AdminApi, BackfillActionsReachTheJob) {
+  auto ctx = context();
+  admin_api without(ctx);
+  EXPECT_EQ(get(without, "/api/v1/backfill").status, 501u);
+  auto job = std::make_shared<recording_backfill>();
+  admin_api api(ctx, job);
+  EXPECT_EQ(get(api, "/api/v1/backfill").body, "{\"state\":\"idle\"}");
+  EXPECT_EQ(post(api, "/api/v1/backfill", "{\"action\":\"start\"}").status, 200u);
+  EXPECT_EQ(post(api, "/api/v1/backfill", "{\"action\":\"pause\"}").status, 200u);
+  job->refuse = "no backfill is running";
+  auto refused = post(api, "/api/v1/backfill", "{\"action\":\"resume\"}");
+  EXPECT_EQ(refused.status, 409u);
+  EXPECT_NE(refused.body.find("no backfill is running"), std::string::npos);
+  EXPECT_EQ(post(api, "/api/v1/backfill", "{\"action\":\"stop\"}").status, 400u);
+  EXPECT_EQ(post(api, "/api/v1/backfill", "start").status, 400u);
+  EXPECT_EQ(job->calls, "start;pause;resume;");
+  job->state = "running";
+  auto status = json::parse(get(api, "/api/v1/status").body);
+  EXPECT_EQ(status.at("backfill").at("state").as_string(), "running");
+}
+
 }  // namespace
 }  // namespace tandem::proxy

@@ -1,0 +1,96 @@
+#include "backfill/admin_job.hpp"
+
+#include <boost/json.hpp>
+
+#include <unistd.h>
+
+namespace tandem::backfill {
+
+admin_job::~admin_job() {
+  if (thread_.joinable()) {
+    thread_.detach();  // the process is ending; the job's state is in its checkpoints
+  }
+}
+
+std::string admin_job::start() {
+  std::lock_guard lock(mutex_);
+  if (running_) {
+    return "a backfill is already running (pause or wait for it)";
+  }
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+  progress_ = std::make_shared<job_progress>();
+  paused_ = false;
+  running_ = true;
+  exit_code_ = -1;
+  thread_ = std::thread([this, progress = progress_] {
+    job_options options;
+    options.worker_id = "proxy-" + std::to_string(::getpid());
+    options.progress_bar = false;
+    options.print_summary = false;
+    options.paused = &paused_;
+    exit_code_ = run_backfill(cfg_, options, *progress);
+    running_ = false;
+  });
+  return {};
+}
+
+std::string admin_job::pause() {
+  if (!running_) {
+    return "no backfill is running";
+  }
+  if (paused_.exchange(true)) {
+    return "the backfill is already paused";
+  }
+  return {};
+}
+
+std::string admin_job::resume() {
+  if (!running_) {
+    return "no backfill is running (start one)";
+  }
+  if (!paused_.exchange(false)) {
+    return "the backfill is not paused";
+  }
+  return {};
+}
+
+std::string admin_job::status_json() const {
+  namespace json = boost::json;
+  std::lock_guard lock(mutex_);
+  json::object o;
+  o["job"] = cfg_.backfill.job;
+  if (!progress_) {
+    o["state"] = "idle";
+    return json::serialize(o);
+  }
+  const auto& p = *progress_;
+  const int code = exit_code_.load();
+  o["state"] = running_ ? (paused_ ? "paused" : "running") : (code == 0 ? "finished" : "failed");
+  o["units_total"] = p.units_total.load();
+  o["units_done"] = p.units_done.load();
+  o["units_skipped"] = p.units_skipped.load();
+  o["rows"] = p.rows.load();
+  o["bytes"] = p.bytes.load();
+  o["share_done"] = p.share_done.load();
+  const double secs = p.seconds.load();
+  o["seconds"] = secs;
+  o["rows_per_second"] = secs > 0 ? static_cast<double>(p.rows.load()) / secs : 0.0;
+  o["retries"] = p.retries.load();
+  o["concurrency"] = p.concurrency.load();
+  json::array errors;
+  for (const auto& f : p.failures()) {
+    errors.emplace_back(f);
+  }
+  o["errors"] = std::move(errors);
+  return json::serialize(o);
+}
+
+void register_admin_backfill() {
+  proxy::set_backfill_factory([](const proxy::config& c) -> std::shared_ptr<proxy::backfill_control> {
+    return std::make_shared<admin_job>(c);
+  });
+}
+
+}  // namespace tandem::backfill
