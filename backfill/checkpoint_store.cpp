@@ -60,7 +60,7 @@ std::int64_t now_ms() {
 }
 
 asio::awaitable<outcome<done>> checkpoint_store::ensure_tables() {
-  const std::array<std::string, 3> ddl = {
+  const std::array<std::string, 4> ddl = {
       "CREATE KEYSPACE IF NOT EXISTS " + quote(ks_) + " WITH replication = " + replication_,
       "CREATE TABLE IF NOT EXISTS " + quote(ks_) +
           ".migration_state (name text PRIMARY KEY, value bigint, updated_at timestamp, "
@@ -70,7 +70,10 @@ asio::awaitable<outcome<done>> checkpoint_store::ensure_tables() {
           "range_start bigint, range_end bigint, state text, paging_state blob, rows_copied "
           "bigint, bytes_copied bigint, owner text, lease_until timestamp, updated_at timestamp, "
           "PRIMARY KEY ((job), keyspace_name, table_name, unit)) WITH comment = 'Tandem "
-          "backfill plan and checkpoints'"};
+          "backfill plan and checkpoints'",
+      "CREATE TABLE IF NOT EXISTS " + quote(ks_) +
+          ".backfill_plans (job text, keyspace_name text, table_name text, units int, table_id "
+          "text, planned_at timestamp, PRIMARY KEY ((job), keyspace_name, table_name))"};
   outcome<done> out;
   for (const auto& cql : ddl) {
     statement s{cql, {}};  // named: no temporaries inside co_await (GCC 12)
@@ -120,6 +123,40 @@ asio::awaitable<outcome<std::int64_t>> checkpoint_store::t0_or(std::int64_t star
     out.value = long_of(rows.rows[0][*v]);
   } else {
     out.error.message = "reading T0: an unexpected answer";
+  }
+  co_return out;
+}
+
+asio::awaitable<outcome<checkpoint_store::agreed_plan>> checkpoint_store::agree_plan(
+    std::string keyspace, std::string table, std::int32_t proposed_units, std::string table_id) {
+  outcome<agreed_plan> out;
+  statement s{"INSERT INTO " + quote(ks_) +
+                  ".backfill_plans (job, keyspace_name, table_name, units, table_id, planned_at) "
+                  "VALUES (?, ?, ?, ?, ?, toTimestamp(now())) IF NOT EXISTS",
+              {text(job_), text(keyspace), text(table), num(proposed_units), text(table_id)}};
+  auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum);
+  if (!r) {
+    out.error = r.error;
+    co_return out;
+  }
+  const auto& rows = r.value->rows;
+  auto applied = index_of(rows, "[applied]");
+  auto units = index_of(rows, "units");
+  auto id = index_of(rows, "table_id");
+  if (!applied || rows.rows.empty()) {
+    out.error.message = "planning: an unexpected answer";
+    co_return out;
+  }
+  const auto& row = rows.rows[0];
+  if (row[*applied] && !row[*applied]->empty() && row[*applied]->front() != std::byte{0}) {
+    out.value = agreed_plan{proposed_units, table_id};
+  } else {
+    agreed_plan p;
+    p.units = units ? int_of(row[*units]) : 0;
+    if (id && row[*id]) {
+      p.table_id.assign(reinterpret_cast<const char*>(row[*id]->data()), row[*id]->size());
+    }
+    out.value = p;
   }
   co_return out;
 }

@@ -50,6 +50,18 @@ class checkpoint_store {
   // recorded instead, under the same rule (only an earlier value replaces it).
   asio::awaitable<outcome<std::int64_t>> t0_or(std::int64_t start_us, std::string by);
 
+  // The number of units of a table's plan: the first proposal written wins (a lightweight
+  // transaction), so workers planning at the same moment with different size estimates still
+  // share one plan. `table_id` is the source table's id: a plan made for a table since dropped
+  // and recreated is refused (its units may be marked done for data that no longer exists).
+  struct agreed_plan {
+    std::int32_t units = 0;
+    std::string table_id;
+  };
+  asio::awaitable<outcome<agreed_plan>> agree_plan(std::string keyspace, std::string table,
+                                                   std::int32_t proposed_units,
+                                                   std::string table_id);
+
   asio::awaitable<outcome<std::vector<unit_state>>> load(std::string keyspace, std::string table);
   asio::awaitable<outcome<done>> save_plan(std::string keyspace, std::string table,
                                            std::vector<token_range> ranges);

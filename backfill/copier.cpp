@@ -67,6 +67,7 @@ asio::awaitable<std::string> unit_copier::write(std::vector<statement> statement
     const auto begin = std::chrono::steady_clock::now();
     auto r = co_await target_->batch(statements, cl);
     if (r) {
+      ++shared_.requests;
       shared_.limit.on_success(std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - begin));
       co_return std::string();

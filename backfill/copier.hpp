@@ -39,6 +39,7 @@ struct copy_shared {
   std::uint64_t bytes = 0;
   std::uint64_t retries = 0;
   std::uint64_t pushbacks = 0;
+  std::uint64_t requests = 0;  // write requests (batches) the target accepted
 };
 
 struct copy_outcome {

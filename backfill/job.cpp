@@ -223,39 +223,66 @@ asio::awaitable<void> run(job_state& js, const job_options& options) {
   spdlog::info("backfill: T0 {}; undated cells are written at {}", *t0.value, js.undated);
   // Plans: the existing one, or a new one from the size estimates.
   for (auto& w : js.work) {
-    auto units = co_await store.load(w.table.keyspace, w.table.name);
-    if (units && units.value->empty()) {
-      statement est{"SELECT mean_partition_size, partitions_count FROM system.size_estimates "
-                    "WHERE keyspace_name = ? AND table_name = ?",
-                    {protocol::value::of(protocol::bytes(
-                         reinterpret_cast<const std::byte*>(w.table.keyspace.data()),
-                         reinterpret_cast<const std::byte*>(w.table.keyspace.data()) + w.table.keyspace.size())),
-                     protocol::value::of(protocol::bytes(
-                         reinterpret_cast<const std::byte*>(w.table.name.data()),
-                         reinterpret_cast<const std::byte*>(w.table.name.data()) + w.table.name.size()))}};
-      auto rows = co_await (*source.value)->execute(std::move(est), protocol::consistency::one);
-      std::vector<size_estimate> estimates;
-      if (rows) {
-        for (const auto& r : rows.value->rows.rows) {
-          size_estimate e;
-          if (r.size() == 2 && r[0] && r[0]->size() == 8 && r[1] && r[1]->size() == 8) {
-            for (int i = 0; i < 8; ++i) {
-              e.mean_partition_size = (e.mean_partition_size << 8) | std::to_integer<int>((*r[0])[i]);
-              e.partitions_count = (e.partitions_count << 8) | std::to_integer<int>((*r[1])[i]);
-            }
+    const auto ks_value = protocol::value::of(protocol::bytes(
+        reinterpret_cast<const std::byte*>(w.table.keyspace.data()),
+        reinterpret_cast<const std::byte*>(w.table.keyspace.data()) + w.table.keyspace.size()));
+    const auto table_value = protocol::value::of(protocol::bytes(
+        reinterpret_cast<const std::byte*>(w.table.name.data()),
+        reinterpret_cast<const std::byte*>(w.table.name.data()) + w.table.name.size()));
+    statement est{"SELECT mean_partition_size, partitions_count FROM system.size_estimates "
+                  "WHERE keyspace_name = ? AND table_name = ?",
+                  {ks_value, table_value}};
+    auto rows = co_await (*source.value)->execute(std::move(est), protocol::consistency::one);
+    std::vector<size_estimate> estimates;
+    if (rows) {
+      for (const auto& r : rows.value->rows.rows) {
+        size_estimate e;
+        if (r.size() == 2 && r[0] && r[0]->size() == 8 && r[1] && r[1]->size() == 8) {
+          for (int i = 0; i < 8; ++i) {
+            e.mean_partition_size = (e.mean_partition_size << 8) | std::to_integer<int>((*r[0])[i]);
+            e.partitions_count = (e.partitions_count << 8) | std::to_integer<int>((*r[1])[i]);
           }
-          estimates.push_back(e);
         }
+        estimates.push_back(e);
       }
-      const auto n = unit_count(estimated_bytes(estimates), cfg.backfill.unit_size,
-                                std::max<std::uint32_t>(8, cfg.backfill.workers * 2));
-      auto saved = co_await store.save_plan(w.table.keyspace, w.table.name, split_ring(n));
-      if (!saved) {
-        js.failures.push_back("saving the plan of " + w.table.keyspace + "." + w.table.name +
-                              ": " + saved.error.message);
-        co_return;
+    }
+    statement id_query{"SELECT id FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?",
+                       {ks_value, table_value}};
+    auto id_rows = co_await (*source.value)->execute(std::move(id_query), protocol::consistency::one);
+    std::string table_id;
+    if (id_rows && !id_rows.value->rows.rows.empty() && id_rows.value->rows.rows[0][0]) {
+      static constexpr char hex[] = "0123456789abcdef";
+      for (auto b : *id_rows.value->rows.rows[0][0]) {
+        table_id += hex[std::to_integer<unsigned>(b) >> 4];
+        table_id += hex[std::to_integer<unsigned>(b) & 15];
       }
-      units = co_await store.load(w.table.keyspace, w.table.name);
+    }
+    const auto proposed = unit_count(estimated_bytes(estimates), cfg.backfill.unit_size,
+                                     std::max<std::uint32_t>(8, cfg.backfill.workers * 2));
+    auto plan = co_await store.agree_plan(w.table.keyspace, w.table.name,
+                                          static_cast<std::int32_t>(proposed), table_id);
+    if (!plan) {
+      js.failures.push_back("planning " + w.table.keyspace + "." + w.table.name + ": " +
+                            plan.error.message);
+      co_return;
+    }
+    if (plan.value->table_id != table_id) {
+      js.failures.push_back("job '" + cfg.backfill.job + "' was planned for an earlier " +
+                            w.table.keyspace + "." + w.table.name +
+                            " (the table has been dropped and created again since); use a new "
+                            "backfill.job");
+      co_return;
+    }
+    const auto n = static_cast<std::uint32_t>(std::max(1, plan.value->units));
+    auto saved = co_await store.save_plan(w.table.keyspace, w.table.name, split_ring(n));
+    if (!saved) {
+      js.failures.push_back("saving the plan of " + w.table.keyspace + "." + w.table.name +
+                            ": " + saved.error.message);
+      co_return;
+    }
+    auto units = co_await store.load(w.table.keyspace, w.table.name);
+    if (units) {
+      std::erase_if(*units.value, [n](const unit_state& u) { return u.unit < 0 || static_cast<std::uint32_t>(u.unit) >= n; });
     }
     if (!units) {
       js.failures.push_back("reading the plan: " + units.error.message);
@@ -363,13 +390,15 @@ asio::awaitable<void> run(job_state& js, const job_options& options) {
   }
   const double secs = std::max(0.001, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   std::fprintf(stderr,
-               "backfill: %s: %llu rows, %.1f MB copied in %.1f s (%.0f rows/s, %.2f MB/s); units "
+               "backfill: %s: %llu rows, %.1f MB copied in %.1f s (%.0f rows/s, %.2f MB/s, "
+               "%.0f write requests/s); units "
                "%llu/%llu done (%llu skipped as done before); %llu retries after push-back; "
                "adaptive concurrency ended at %u (%llu decreases)\n",
                js.failures.empty() ? "finished" : "stopped",
                static_cast<unsigned long long>(shared.rows), static_cast<double>(shared.bytes) / 1e6,
                secs, static_cast<double>(shared.rows) / secs,
                static_cast<double>(shared.bytes) / secs / 1e6,
+               static_cast<double>(shared.requests) / secs,
                static_cast<unsigned long long>(js.progress.units_done.load()),
                static_cast<unsigned long long>(js.progress.units_total.load()),
                static_cast<unsigned long long>(js.progress.units_skipped.load()),
