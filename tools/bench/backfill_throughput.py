@@ -55,11 +55,11 @@ def main():
     cql("127.0.0.3", "DROP KEYSPACE IF EXISTS tandem_bf")
     run([str(ROOT / "build" / "tandem"), "schema", "apply"], env={"TANDEM_BACKFILL_KEYSPACES": "tandem_bf"})
     stamp = str(int(time.time()))
-    rows, mb, secs = backfill(tables, "bench-all-" + stamp)
+    rows, mb, secs = backfill(tables, "bench_all_" + stamp)
     print(f"tandem backfill, whole fixture: {rows} rows, {mb:.1f} MB in {secs:.1f}s = "
           f"{rows / secs:,.0f} rows/s, {mb / secs:.2f} MB/s")
     cql("127.0.0.3", "TRUNCATE tandem_bf.users")
-    rows, mb, secs = backfill(["users"], "bench-users-" + stamp)
+    rows, mb, secs = backfill(["users"], "bench_users_" + stamp)
     print(f"tandem backfill, users table: {rows} rows in {secs:.1f}s = {rows / secs:,.0f} rows/s")
     cql("127.0.0.3", "TRUNCATE tandem_bf.users")
     with tempfile.TemporaryDirectory() as d:
