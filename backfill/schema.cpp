@@ -1,11 +1,14 @@
 #include "backfill/schema.hpp"
 
 #include "protocol/wire_reader.hpp"
+#include "proxy/own_connection.hpp"
 
 #include <algorithm>
 
 namespace tandem::backfill {
 namespace {
+
+using proxy::cql_string_literal;
 
 std::optional<std::string> read_item(protocol::wire_reader& r) {
   auto n = r.read_int();
@@ -17,17 +20,6 @@ std::optional<std::string> read_item(protocol::wire_reader& r) {
     return std::nullopt;
   }
   return std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size());
-}
-
-std::string cql_string(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) {
-    out += ch;
-    if (ch == '\'') {
-      out += '\'';
-    }
-  }
-  return out + "'";
 }
 
 std::optional<std::size_t> column_index(const protocol::rows_result& r, const std::string& name) {
@@ -228,7 +220,7 @@ asio::awaitable<outcome<schema_snapshot>> read_schema(cql_client& c, std::set<st
 std::string create_keyspace_cql(const std::string& ks, const keyspace_info& k) {
   std::string rep;
   for (const auto& [key, value] : k.replication) {
-    rep += (rep.empty() ? "" : ", ") + cql_string(key) + ": " + cql_string(value);
+    rep += (rep.empty() ? "" : ", ") + cql_string_literal(key) + ": " + cql_string_literal(value);
   }
   return "CREATE KEYSPACE IF NOT EXISTS " + quote(ks) + " WITH replication = {" + rep +
          "} AND durable_writes = " + (k.durable_writes ? "true" : "false");
@@ -270,7 +262,7 @@ std::string create_index_cql(const std::string& ks, const std::string& table,
   if (i.kind == "CUSTOM") {
     const auto cls = i.options.count("class_name") ? i.options.at("class_name") : std::string();
     return "CREATE CUSTOM INDEX IF NOT EXISTS " + quote(name) + " ON " + quote(ks) + "." +
-           quote(table) + " (" + target + ") USING " + cql_string(cls);
+           quote(table) + " (" + target + ") USING " + cql_string_literal(cls);
   }
   return "CREATE INDEX IF NOT EXISTS " + quote(name) + " ON " + quote(ks) + "." + quote(table) +
          " (" + target + ")";

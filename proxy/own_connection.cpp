@@ -96,6 +96,17 @@ asio::awaitable<statement_outcome> run_statement(cluster_connection& conn, std::
   co_return out;
 }
 
+std::string cql_string_literal(const std::string& s) {
+  std::string out = "'";
+  for (char ch : s) {
+    out += ch;
+    if (ch == '\'') {
+      out += '\'';
+    }
+  }
+  return out + "'";
+}
+
 std::optional<protocol::bytes> first_row_cell(const protocol::rows_result& rows,
                                               const std::string& column) {
   if (rows.rows.empty()) {

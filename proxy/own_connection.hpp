@@ -43,4 +43,7 @@ std::string first_row_text(const protocol::rows_result& rows, const std::string&
 std::optional<protocol::bytes> first_row_cell(const protocol::rows_result& rows,
                                               const std::string& column);
 
+// A CQL string literal: 'text' with each quote inside doubled (CQL's only escape there).
+std::string cql_string_literal(const std::string& s);
+
 }  // namespace tandem::proxy

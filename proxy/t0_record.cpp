@@ -13,18 +13,6 @@
 namespace tandem::proxy {
 namespace {
 
-// A CQL string literal: single quotes doubled (CQL's only escape inside '...').
-std::string quoted(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) {
-    out += ch;
-    if (ch == '\'') {
-      out += '\'';
-    }
-  }
-  return out + "'";
-}
-
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor);
   t.expires_after(d);
@@ -83,13 +71,13 @@ std::string migration_state_ddl(const target_settings& t) {
 std::string insert_t0_cql(const target_settings& t, std::int64_t proposal, const std::string& by) {
   return "INSERT INTO " + t.state_keyspace +
          ".migration_state (name, value, updated_at, updated_by) VALUES ('t0', " +
-         std::to_string(proposal) + ", toTimestamp(now()), " + quoted(by) + ") IF NOT EXISTS";
+         std::to_string(proposal) + ", toTimestamp(now()), " + cql_string_literal(by) + ") IF NOT EXISTS";
 }
 
 std::string lower_t0_cql(const target_settings& t, std::int64_t proposal, const std::string& by) {
   return "UPDATE " + t.state_keyspace + ".migration_state SET value = " +
          std::to_string(proposal) + ", updated_at = toTimestamp(now()), updated_by = " +
-         quoted(by) + " WHERE name = 't0' IF value > " + std::to_string(proposal);
+         cql_string_literal(by) + " WHERE name = 't0' IF value > " + std::to_string(proposal);
 }
 
 std::optional<conditional_outcome> read_conditional(const protocol::rows_result& rows) {
