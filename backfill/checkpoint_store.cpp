@@ -1,7 +1,6 @@
 #include "backfill/checkpoint_store.hpp"
 
-#include "protocol/wire_reader.hpp"
-#include "protocol/wire_writer.hpp"
+#include "backfill/cell_values.hpp"
 #include "backfill/table_model.hpp"
 
 #include <array>
@@ -11,24 +10,10 @@ namespace {
 
 using protocol::value;
 
-value text(const std::string& s) {
-  return value::of(protocol::bytes(reinterpret_cast<const std::byte*>(s.data()),
-                                   reinterpret_cast<const std::byte*>(s.data()) + s.size()));
-}
-
-value big(std::int64_t v) {
-  protocol::wire_writer w;
-  w.write_long(v);
-  return value::of(w.take());
-}
-
-value num(std::int32_t v) {
-  protocol::wire_writer w;
-  w.write_int(v);
-  return value::of(w.take());
-}
-
-value blob(const std::optional<protocol::bytes>& b) { return b ? value::of(*b) : value::null(); }
+value text(const std::string& s) { return text_value(s); }
+value big(std::int64_t v) { return long_value(v); }
+value num(std::int32_t v) { return int_value(v); }
+value blob(const std::optional<protocol::bytes>& b) { return blob_value(b); }
 
 std::optional<std::size_t> index_of(const protocol::rows_result& r, const std::string& name) {
   for (std::size_t i = 0; i < r.metadata.columns.size(); ++i) {
@@ -37,19 +22,8 @@ std::optional<std::size_t> index_of(const protocol::rows_result& r, const std::s
   return std::nullopt;
 }
 
-std::int64_t long_of(const std::optional<protocol::bytes>& c) {
-  if (!c || c->size() != 8) return 0;
-  protocol::wire_reader r{protocol::bytes_view(*c)};
-  auto v = r.read_long();
-  return v ? *v : 0;
-}
-
-std::int32_t int_of(const std::optional<protocol::bytes>& c) {
-  if (!c || c->size() != 4) return 0;
-  protocol::wire_reader r{protocol::bytes_view(*c)};
-  auto v = r.read_int();
-  return v ? *v : 0;
-}
+std::int64_t long_of(const std::optional<protocol::bytes>& c) { return read_long(c).value_or(0); }
+std::int32_t int_of(const std::optional<protocol::bytes>& c) { return read_int(c).value_or(0); }
 
 }  // namespace
 
@@ -198,16 +172,16 @@ asio::awaitable<outcome<std::vector<unit_state>>> checkpoint_store::load(std::st
 }
 
 asio::awaitable<outcome<done>> checkpoint_store::save_plan(std::string keyspace, std::string table,
-                                                           std::vector<token_range> ranges) {
+                                                           std::vector<std::pair<std::int32_t, token_range>> units) {
   outcome<done> out;
-  for (std::size_t i = 0; i < ranges.size(); ++i) {
+  for (const auto& [unit, range] : units) {
     // IF NOT EXISTS: workers planning at the same time agree on the first plan written.
     statement s{"INSERT INTO " + quote(ks_) +
                     ".backfill_units (job, keyspace_name, table_name, unit, range_start, "
                     "range_end, state, rows_copied, bytes_copied, lease_until, updated_at) VALUES "
                     "(?, ?, ?, ?, ?, ?, 'pending', 0, 0, 0, toTimestamp(now())) IF NOT EXISTS",
-                {text(job_), text(keyspace), text(table), num(static_cast<std::int32_t>(i)),
-                 big(ranges[i].start), big(ranges[i].end)}};
+                {text(job_), text(keyspace), text(table), num(unit), big(range.start),
+                 big(range.end)}};
     auto r = co_await conditional(std::move(s));
     if (!r) {
       out.error = r.error;

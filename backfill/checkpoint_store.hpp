@@ -63,8 +63,9 @@ class checkpoint_store {
                                                    std::string table_id);
 
   asio::awaitable<outcome<std::vector<unit_state>>> load(std::string keyspace, std::string table);
+  // Writes the units (number, range) as pending unless they exist.
   asio::awaitable<outcome<done>> save_plan(std::string keyspace, std::string table,
-                                           std::vector<token_range> ranges);
+                                           std::vector<std::pair<std::int32_t, token_range>> units);
 
   // True when `owner` now holds the unit until now + lease.
   asio::awaitable<outcome<bool>> claim(unit_state u, std::string owner,

@@ -1,6 +1,6 @@
 #include "backfill/copier.hpp"
 
-#include "protocol/wire_writer.hpp"
+#include "backfill/cell_values.hpp"
 #include "proxy/write_clock.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -22,12 +22,6 @@ asio::awaitable<void> sleep_for(std::chrono::microseconds d) {
   }
   asio::steady_timer t(co_await asio::this_coro::executor, d);
   co_await t.async_wait(as_tuple(use_awaitable));
-}
-
-protocol::value long_value(std::int64_t v) {
-  protocol::wire_writer w;
-  w.write_long(v);
-  return protocol::value::of(w.take());
 }
 
 std::size_t size_of(const std::vector<statement>& statements) {
@@ -155,9 +149,9 @@ void unit_copier::finish_write(page_writes& pw, const std::string& err) {
   }
 }
 
-asio::awaitable<copy_outcome> unit_copier::copy(const table_def& t, unit_state u,
+asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
                                                 std::int64_t undated_timestamp) {
-  copy_outcome out;
+  unit_result out;
   const auto& cfg = shared_.settings;
   const auto layout = layout_of(t);
   const std::string select = copy_select(t);

@@ -7,6 +7,7 @@
 #include "backfill/checkpoint_store.hpp"
 #include "backfill/rate_control.hpp"
 #include "backfill/table_model.hpp"
+#include "backfill/unit_runner.hpp"
 #include "proxy/config.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -42,12 +43,6 @@ struct copy_shared {
   std::uint64_t requests = 0;  // write requests (batches) the target accepted
 };
 
-struct copy_outcome {
-  bool done = false;        // the unit is copied and marked done
-  bool lost_lease = false;  // another worker took the unit over
-  std::string error;        // why it stopped otherwise
-};
-
 class unit_copier {
  public:
   unit_copier(std::shared_ptr<cql_client> source, std::shared_ptr<cql_client> target,
@@ -59,7 +54,7 @@ class unit_copier {
         owner_(std::move(owner)) {}
 
   // Copies `u` (from its checkpoint) of table `t`; undated cells get `undated_timestamp`.
-  asio::awaitable<copy_outcome> copy(const table_def& t, unit_state u,
+  asio::awaitable<unit_result> copy(const table_def& t, unit_state u,
                                      std::int64_t undated_timestamp);
 
  private:

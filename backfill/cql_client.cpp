@@ -32,7 +32,6 @@ bool cql_error::is_retryable() const noexcept {
          e == ec::unavailable || e == ec::is_bootstrapping;
 }
 
-bool cql_error::is_pushback() const noexcept { return is_retryable(); }
 
 protocol::consistency consistency_named(const std::string& name) {
   using c = protocol::consistency;

@@ -30,8 +30,6 @@ struct cql_error {
 
   // Overloaded, write/read timeouts, unavailable, or no answer in time: back off and retry.
   bool is_retryable() const noexcept;
-  // The server asks for less load (Overloaded, rate limits) or is slow (timeouts).
-  bool is_pushback() const noexcept;
 };
 
 struct page {
@@ -87,7 +85,8 @@ class cql_client {
   std::map<std::string, protocol::bytes> prepared_;
 };
 
-// The error an answer carries, or std::nullopt for a non-ERROR answer.
+// The error an answer carries: its ERROR code and message, or the connection failure (code 0).
+// Meaningful only for a failed call or an ERROR answer.
 cql_error error_of(const proxy::call_result& r);
 
 }  // namespace tandem::backfill

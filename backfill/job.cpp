@@ -3,6 +3,7 @@
 #include "backfill/checkpoint_store.hpp"
 #include "backfill/copier.hpp"
 #include "backfill/schema.hpp"
+#include "backfill/unit_runner.hpp"
 #include "proxy/tls_context.hpp"
 #include "proxy/write_clock.hpp"
 
@@ -23,105 +24,24 @@ namespace {
 using asio::as_tuple;
 using asio::use_awaitable;
 
-asio::awaitable<void> sleep_ms(long ms) {
-  asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
-  co_await t.async_wait(as_tuple(use_awaitable));
-}
+// The copier as a unit worker of the sweep.
+class copy_worker : public unit_worker {
+ public:
+  copy_worker(std::shared_ptr<cql_client> source, std::shared_ptr<cql_client> target,
+              checkpoint_store& store, copy_shared& shared, std::string owner,
+              std::int64_t undated)
+      : copier_(std::move(source), std::move(target), store, shared, std::move(owner)),
+        undated_(undated) {}
 
-std::string default_worker_id() {
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  return std::string(host) + "-" + std::to_string(::getpid());
-}
+  asio::awaitable<unit_result> run(const table_def& t, unit_state u) override {
+    auto r = co_await copier_.copy(t, std::move(u), undated_);
+    co_return r;
+  }
 
-struct table_work {
-  table_def table;
-  std::vector<unit_state> units;
+ private:
+  unit_copier copier_;
+  std::int64_t undated_;
 };
-
-struct job_state {
-  const proxy::config& cfg;
-  job_progress& progress;
-  std::string owner;
-  std::shared_ptr<asio::ssl::context> source_tls;
-  std::shared_ptr<asio::ssl::context> target_tls;
-  std::vector<table_work> work;
-  std::size_t next = 0;  // next (table, unit) to try, flattened
-  std::int64_t undated = 0;
-  std::vector<std::string> failures;
-  bool finished = false;
-};
-
-std::vector<std::string> hosts_of(const proxy::cluster_settings& c) { return c.contact_points; }
-
-double share_of(const std::vector<table_work>& work) {
-  if (work.empty()) return 1.0;
-  double total = 0;
-  for (const auto& w : work) {
-    double done = 0;
-    for (const auto& u : w.units) {
-      if (u.state == "done") done += ring_share(u.range);
-    }
-    total += done;
-  }
-  return total / static_cast<double>(work.size());
-}
-
-// One copier: claims units one after another until none is left to claim.
-asio::awaitable<void> worker(job_state& js, copy_shared& shared, checkpoint_store& store,
-                             int index) {
-  auto ex = co_await asio::this_coro::executor;
-  auto source = co_await cql_client::open(ex, js.cfg.source, js.source_tls, "source",
-                                          hosts_of(js.cfg.source));
-  auto target = co_await cql_client::open(ex, js.cfg.target, js.target_tls, "target",
-                                          hosts_of(js.cfg.target));
-  if (!source || !target) {
-    js.failures.push_back("worker " + std::to_string(index) + ": " +
-                          (!source ? source.error.message : target.error.message));
-    co_return;
-  }
-  unit_copier copier(*source.value, *target.value, store, shared, js.owner);
-  for (;;) {
-    while (shared.paused != nullptr && shared.paused->load()) {
-      co_await sleep_ms(200);
-    }
-    // The next unit not done, in plan order.
-    table_work* tw = nullptr;
-    unit_state* unit = nullptr;
-    std::size_t flat = 0;
-    for (auto& w : js.work) {
-      for (auto& u : w.units) {
-        if (flat++ < js.next || u.state == "done") continue;
-        tw = &w;
-        unit = &u;
-        break;
-      }
-      if (unit) break;
-    }
-    if (!unit) {
-      break;
-    }
-    js.next = flat;
-    auto claimed = co_await store.claim(*unit, js.owner, js.cfg.backfill.lease);
-    if (!claimed || !*claimed.value) {
-      continue;  // another worker holds it (or the store is unreachable: the sweep retries)
-    }
-    unit_state copy_of = *unit;
-    auto result = co_await copier.copy(tw->table, copy_of, js.undated);
-    if (result.done) {
-      unit->state = "done";
-      js.progress.units_done += 1;
-    } else if (!result.error.empty()) {
-      js.failures.push_back(result.error);
-      spdlog::error("backfill: {}", result.error);
-    } else if (result.lost_lease) {
-      spdlog::warn("backfill: {}.{} unit {} was taken over by another worker", tw->table.keyspace,
-                   tw->table.name, unit->unit);
-    }
-  }
-  source.value->get()->close();
-  target.value->get()->close();
-}
 
 void print_progress(const job_progress& p, std::chrono::steady_clock::time_point started,
                     bool bar) {
@@ -149,15 +69,15 @@ void print_progress(const job_progress& p, std::chrono::steady_clock::time_point
   std::fflush(stderr);
 }
 
-asio::awaitable<void> run(job_state& js, const job_options& options) {
+asio::awaitable<void> run(unit_run& js, const job_options& options) {
   auto ex = co_await asio::this_coro::executor;
   const auto& cfg = js.cfg;
-  auto source = co_await cql_client::open(ex, cfg.source, js.source_tls, "source", hosts_of(cfg.source));
+  auto source = co_await cql_client::open(ex, cfg.source, js.source_tls, "source", cfg.source.contact_points);
   if (!source) {
     js.failures.push_back("the source is unreachable: " + source.error.message);
     co_return;
   }
-  auto target = co_await cql_client::open(ex, cfg.target, js.target_tls, "target", hosts_of(cfg.target));
+  auto target = co_await cql_client::open(ex, cfg.target, js.target_tls, "target", cfg.target.contact_points);
   if (!target) {
     js.failures.push_back("the target is unreachable: " + target.error.message);
     co_return;
@@ -167,44 +87,7 @@ asio::awaitable<void> run(job_state& js, const job_options& options) {
     keyspaces = std::set<std::string>(options.keyspaces.begin(), options.keyspaces.end());
   }
   std::vector<std::string> tables = options.tables.empty() ? cfg.backfill.tables : options.tables;
-  for (const auto& t : tables) {
-    keyspaces.insert(t.substr(0, t.find('.')));
-  }
-  auto src_schema = co_await read_schema(**source.value, keyspaces, cfg.target.state_keyspace);
-  auto dst_schema = co_await read_schema(**target.value, keyspaces, cfg.target.state_keyspace);
-  if (!src_schema || !dst_schema) {
-    js.failures.push_back("reading the schema: " +
-                          (!src_schema ? src_schema.error.message : dst_schema.error.message));
-    co_return;
-  }
-  // The tables to copy, each present on the target with the same columns.
-  for (const auto& [key, t] : src_schema.value->tables) {
-    const std::string name = key.first + "." + key.second;
-    if (!tables.empty() && std::find(tables.begin(), tables.end(), name) == tables.end()) {
-      continue;
-    }
-    const auto it = dst_schema.value->tables.find(key);
-    if (it == dst_schema.value->tables.end()) {
-      js.failures.push_back("table " + name + " does not exist on the target (run `tandem schema apply`)");
-      continue;
-    }
-    for (const auto& c : t.columns) {
-      const auto tc = std::find_if(it->second.columns.begin(), it->second.columns.end(),
-                                   [&](const column_def& x) { return x.name == c.name; });
-      if (tc == it->second.columns.end() || tc->type != c.type || tc->kind != c.kind) {
-        js.failures.push_back("table " + name + ": column " + c.name + " (" + c.type +
-                              ") differs on the target; not copied");
-        break;
-      }
-    }
-    js.work.push_back(table_work{t, {}});
-  }
-  for (const auto& t : tables) {
-    const auto dot = t.find('.');
-    if (!src_schema.value->tables.count({t.substr(0, dot), t.substr(dot + 1)})) {
-      js.failures.push_back("table " + t + " does not exist on the source");
-    }
-  }
+  co_await select_tables(js, **source.value, **target.value, keyspaces, tables);
   if (!js.failures.empty()) {
     co_return;  // nothing is copied, nothing is marked done
   }
@@ -219,83 +102,11 @@ asio::awaitable<void> run(job_state& js, const job_options& options) {
     js.failures.push_back("reading T0: " + t0.error.message);
     co_return;
   }
-  js.undated = *t0.value - 1;
-  spdlog::info("backfill: T0 {}; undated cells are written at {}", *t0.value, js.undated);
-  // Plans: the existing one, or a new one from the size estimates.
-  for (auto& w : js.work) {
-    const auto ks_value = protocol::value::of(protocol::bytes(
-        reinterpret_cast<const std::byte*>(w.table.keyspace.data()),
-        reinterpret_cast<const std::byte*>(w.table.keyspace.data()) + w.table.keyspace.size()));
-    const auto table_value = protocol::value::of(protocol::bytes(
-        reinterpret_cast<const std::byte*>(w.table.name.data()),
-        reinterpret_cast<const std::byte*>(w.table.name.data()) + w.table.name.size()));
-    statement est{"SELECT mean_partition_size, partitions_count FROM system.size_estimates "
-                  "WHERE keyspace_name = ? AND table_name = ?",
-                  {ks_value, table_value}};
-    auto rows = co_await (*source.value)->execute(std::move(est), protocol::consistency::one);
-    std::vector<size_estimate> estimates;
-    if (rows) {
-      for (const auto& r : rows.value->rows.rows) {
-        size_estimate e;
-        if (r.size() == 2 && r[0] && r[0]->size() == 8 && r[1] && r[1]->size() == 8) {
-          for (int i = 0; i < 8; ++i) {
-            e.mean_partition_size = (e.mean_partition_size << 8) | std::to_integer<int>((*r[0])[i]);
-            e.partitions_count = (e.partitions_count << 8) | std::to_integer<int>((*r[1])[i]);
-          }
-        }
-        estimates.push_back(e);
-      }
-    }
-    statement id_query{"SELECT id FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?",
-                       {ks_value, table_value}};
-    auto id_rows = co_await (*source.value)->execute(std::move(id_query), protocol::consistency::one);
-    std::string table_id;
-    if (id_rows && !id_rows.value->rows.rows.empty() && id_rows.value->rows.rows[0][0]) {
-      static constexpr char hex[] = "0123456789abcdef";
-      for (auto b : *id_rows.value->rows.rows[0][0]) {
-        table_id += hex[std::to_integer<unsigned>(b) >> 4];
-        table_id += hex[std::to_integer<unsigned>(b) & 15];
-      }
-    }
-    const auto proposed = unit_count(estimated_bytes(estimates), cfg.backfill.unit_size,
-                                     std::max<std::uint32_t>(8, cfg.backfill.workers * 2));
-    auto plan = co_await store.agree_plan(w.table.keyspace, w.table.name,
-                                          static_cast<std::int32_t>(proposed), table_id);
-    if (!plan) {
-      js.failures.push_back("planning " + w.table.keyspace + "." + w.table.name + ": " +
-                            plan.error.message);
-      co_return;
-    }
-    if (plan.value->table_id != table_id) {
-      js.failures.push_back("job '" + cfg.backfill.job + "' was planned for an earlier " +
-                            w.table.keyspace + "." + w.table.name +
-                            " (the table has been dropped and created again since); use a new "
-                            "backfill.job");
-      co_return;
-    }
-    const auto n = static_cast<std::uint32_t>(std::max(1, plan.value->units));
-    auto saved = co_await store.save_plan(w.table.keyspace, w.table.name, split_ring(n));
-    if (!saved) {
-      js.failures.push_back("saving the plan of " + w.table.keyspace + "." + w.table.name +
-                            ": " + saved.error.message);
-      co_return;
-    }
-    auto units = co_await store.load(w.table.keyspace, w.table.name);
-    if (units) {
-      std::erase_if(*units.value, [n](const unit_state& u) { return u.unit < 0 || static_cast<std::uint32_t>(u.unit) >= n; });
-    }
-    if (!units) {
-      js.failures.push_back("reading the plan: " + units.error.message);
-      co_return;
-    }
-    w.units = std::move(*units.value);
-    for (const auto& u : w.units) {
-      js.progress.units_total += 1;
-      if (u.state == "done") {
-        js.progress.units_done += 1;
-        js.progress.units_skipped += 1;
-      }
-    }
+  const std::int64_t undated = *t0.value - 1;
+  spdlog::info("backfill: T0 {}; undated cells are written at {}", *t0.value, undated);
+  co_await plan_tables(js, **source.value, store, plan_rule{});
+  if (!js.failures.empty()) {
+    co_return;
   }
   if (js.progress.units_skipped > 0) {
     std::fprintf(stderr, "backfill: resuming job '%s': %llu of %llu units already done, skipped\n",
@@ -305,6 +116,7 @@ asio::awaitable<void> run(job_state& js, const job_options& options) {
   }
   copy_shared shared(cfg.backfill, ex);
   shared.paused = options.paused;
+  js.paused = options.paused;
   const auto started = std::chrono::steady_clock::now();
   // Progress, every second.
   asio::co_spawn(
@@ -318,7 +130,7 @@ asio::awaitable<void> run(job_state& js, const job_options& options) {
           js.progress.bytes = shared.bytes;
           js.progress.retries = shared.retries;
           js.progress.concurrency = shared.limit.limit();
-          js.progress.share_done = share_of(js.work);
+          js.progress.share_done = share_done(js.work);
           js.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
           if (!js.finished && print && (bar || ++tick % 5 == 0)) {
             print_progress(js.progress, started, bar);
@@ -326,58 +138,16 @@ asio::awaitable<void> run(job_state& js, const job_options& options) {
         }
       },
       asio::detached);
-  // Sweeps: copy what can be claimed; units held by live workers elsewhere are waited for
-  // and taken over once their lease expires.
-  for (;;) {
-    js.next = 0;
-    std::size_t remaining = 0;
-    for (const auto& w : js.work) {
-      for (const auto& u : w.units) remaining += u.state == "done" ? 0 : 1;
-    }
-    if (remaining == 0 || !js.failures.empty()) {
-      break;
-    }
-    auto pending = std::make_shared<unsigned>(cfg.backfill.workers);
-    asio::steady_timer workers_done(ex);
-    for (unsigned i = 0; i < cfg.backfill.workers; ++i) {
-      asio::co_spawn(
-          ex,
-          [&js, &shared, &store, i, pending, &workers_done]() -> asio::awaitable<void> {
-            co_await worker(js, shared, store, static_cast<int>(i));
-            if (--*pending == 0) workers_done.cancel();
-          },
-          asio::detached);
-    }
-    while (*pending > 0) {
-      workers_done.expires_at(asio::steady_timer::time_point::max());
-      co_await workers_done.async_wait(as_tuple(use_awaitable));
-    }
-    if (!js.failures.empty()) {
-      break;
-    }
-    // Units another worker holds: look again after a while (their leases may expire).
-    bool all_done = true;
-    for (auto& w : js.work) {
-      auto fresh = co_await store.load(w.table.keyspace, w.table.name);
-      if (fresh) {
-        for (std::size_t i = 0; i < w.units.size() && i < fresh.value->size(); ++i) {
-          if ((*fresh.value)[i].state == "done" && w.units[i].state != "done") {
-            w.units[i].state = "done";
-            js.progress.units_done += 1;
-          }
-          all_done = all_done && w.units[i].state == "done";
-        }
-      }
-    }
-    if (all_done) {
-      break;
-    }
-    co_await sleep_ms(std::min<long>(2000, cfg.backfill.lease.count()));
-  }
+  const std::string owner = js.owner;
+  worker_factory factory = [&store, &shared, owner, undated](std::shared_ptr<cql_client> s,
+                                                             std::shared_ptr<cql_client> t) {
+    return std::make_unique<copy_worker>(std::move(s), std::move(t), store, shared, owner, undated);
+  };
+  co_await sweep_units(js, store, cfg.backfill.workers, factory);
   js.finished = true;
   js.progress.rows = shared.rows;
   js.progress.bytes = shared.bytes;
-  js.progress.share_done = share_of(js.work);
+  js.progress.share_done = share_done(js.work);
   js.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (options.progress_bar && options.print_summary) {
     print_progress(js.progress, started, true);
@@ -422,9 +192,9 @@ std::string take_config_path(std::vector<std::string>& args) {
 }  // namespace
 
 int run_backfill(const proxy::config& cfg, const job_options& options, job_progress& progress) {
-  job_state js{cfg, progress, options.worker_id.empty() ? default_worker_id() : options.worker_id,
-               proxy::make_cluster_tls(cfg.source.tls, "source"),
-               proxy::make_cluster_tls(cfg.target.tls, "target"), {}, 0, 0, {}, false};
+  unit_run js{cfg, progress, options.worker_id.empty() ? default_worker_id() : options.worker_id,
+              proxy::make_cluster_tls(cfg.source.tls, "source"),
+              proxy::make_cluster_tls(cfg.target.tls, "target"), {}, {}};
   asio::io_context io{1};
   asio::co_spawn(io, run(js, options), [&](std::exception_ptr e) {
     if (e) {

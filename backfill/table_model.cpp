@@ -1,43 +1,13 @@
 #include "backfill/table_model.hpp"
 
-#include "protocol/wire_reader.hpp"
-#include "protocol/wire_writer.hpp"
+#include "backfill/cell_values.hpp"
+
 
 #include <algorithm>
 #include <map>
 
 namespace tandem::backfill {
 namespace {
-
-protocol::value long_value(std::int64_t v) {
-  protocol::wire_writer w;
-  w.write_long(v);
-  return protocol::value::of(w.take());
-}
-
-protocol::value int_value(std::int32_t v) {
-  protocol::wire_writer w;
-  w.write_int(v);
-  return protocol::value::of(w.take());
-}
-
-std::optional<std::int64_t> read_long(const std::optional<protocol::bytes>& cell) {
-  if (!cell || cell->size() != 8) {
-    return std::nullopt;
-  }
-  protocol::wire_reader r{protocol::bytes_view(*cell)};
-  auto v = r.read_long();
-  return v ? std::optional<std::int64_t>(*v) : std::nullopt;
-}
-
-std::optional<std::int32_t> read_int(const std::optional<protocol::bytes>& cell) {
-  if (!cell || cell->size() != 4) {
-    return std::nullopt;
-  }
-  protocol::wire_reader r{protocol::bytes_view(*cell)};
-  auto v = r.read_int();
-  return v ? std::optional<std::int32_t>(*v) : std::nullopt;
-}
 
 std::string join_names(const std::vector<const column_def*>& cols, const std::string& sep) {
   std::string out;

@@ -459,6 +459,35 @@ void add_backfill_keys(std::vector<key_spec>& k) {
   });
 }
 
+void add_validate_keys(std::vector<key_spec>& k) {
+  const auto add = [&](std::string name, apply_fn f) {
+    k.push_back({std::move(name), std::move(f)});
+  };
+  add("validate.job", [](config& c, const raw_value& v) { c.validate.job = as_cql_name(v); });
+  add("validate.workers", [](config& c, const raw_value& v) {
+    c.validate.workers = static_cast<std::uint32_t>(as_uint(v, 1, 256));
+  });
+  add("validate.page_size", [](config& c, const raw_value& v) {
+    c.validate.page_size = static_cast<std::uint32_t>(as_uint(v, 10, 100'000));
+  });
+  add("validate.consistency",
+      [](config& c, const raw_value& v) { c.validate.consistency = as_consistency(v); });
+  add("validate.min_units", [](config& c, const raw_value& v) {
+    c.validate.min_units = static_cast<std::uint32_t>(as_uint(v, 1, 1'000'000));
+  });
+  add("validate.recheck_delay", [](config& c, const raw_value& v) {
+    c.validate.recheck_delay = as_duration(v, milliseconds(0), one_hour);
+  });
+  add("validate.ttl_slack", [](config& c, const raw_value& v) {
+    c.validate.ttl_slack = std::chrono::duration_cast<std::chrono::seconds>(
+        as_duration(v, milliseconds(0), one_hour));
+  });
+  add("validate.report_dir", [](config& c, const raw_value& v) { c.validate.report_dir = as_string(v); });
+  add("cutover.max_validation_age", [](config& c, const raw_value& v) {
+    c.cutover.max_validation_age = as_duration(v, milliseconds(1000), milliseconds(365ll * 24 * 3600 * 1000));
+  });
+}
+
 // In the order of conf/tandem.yaml.
 std::vector<key_spec> build_keys() {
   std::vector<key_spec> k;
@@ -477,6 +506,7 @@ std::vector<key_spec> build_keys() {
                }});
   add_policy_keys(k);
   add_backfill_keys(k);
+  add_validate_keys(k);
   return k;
 }
 

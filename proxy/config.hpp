@@ -164,6 +164,28 @@ struct backfill_settings {
   friend bool operator==(const backfill_settings&, const backfill_settings&) = default;
 };
 
+// The validation (tandem validate) and the cutover gate (tandem cutover check, GET
+// /api/v1/cutover): issue 6, DESIGN.md "Validation".
+struct validate_settings {
+  std::string job = "default";              // the name rounds and results are kept under
+  std::uint32_t workers = 4;                // units validated at the same time by one process
+  std::uint32_t page_size = 1000;           // rows per page, on each cluster
+  std::string consistency = "LOCAL_QUORUM"; // reads on both clusters and the repair's writes
+  std::uint32_t min_units = 32;             // a table is split into at least this many units
+  std::chrono::milliseconds recheck_delay{2'000};  // a difference is read again after this long
+  std::chrono::seconds ttl_slack{2};        // TTLs differ only beyond the scan's age plus this
+  std::string report_dir = ".";             // where the JSON-lines reports are written
+
+  friend bool operator==(const validate_settings&, const validate_settings&) = default;
+};
+
+struct cutover_settings {
+  // The last clean validation of every table must be at most this old.
+  std::chrono::milliseconds max_validation_age{24ll * 3600 * 1000};
+
+  friend bool operator==(const cutover_settings&, const cutover_settings&) = default;
+};
+
 namespace detail {
 template <class Settings>
 Settings with_contact_point(std::string host) {
@@ -183,6 +205,8 @@ struct config {
   admin_settings admin;
   logging_settings logging;
   backfill_settings backfill;
+  validate_settings validate;
+  cutover_settings cutover;
 
   friend bool operator==(const config&, const config&) = default;
 };

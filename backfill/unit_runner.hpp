@@ -1,0 +1,85 @@
+// What the backfill and the validation share: choosing the tables (present on both clusters with
+// the same columns), planning each into token-range units persisted in the target's state
+// keyspace (one agreed plan per job and table, DESIGN.md "Planning"), and sweeping the units
+// with `workers` concurrent unit workers that claim units with leases, so that several processes
+// share one plan and a dead worker's units are taken over once its lease lapses.
+#pragma once
+
+#include "backfill/checkpoint_store.hpp"
+#include "backfill/job.hpp"
+#include "backfill/table_model.hpp"
+#include "proxy/config.hpp"
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace tandem::backfill {
+
+struct table_work {
+  table_def table;
+  std::vector<unit_state> units;
+};
+
+struct unit_result {
+  bool done = false;        // the unit is finished and marked done
+  bool lost_lease = false;  // another worker took the unit over
+  std::string error;        // why it stopped otherwise
+};
+
+// The work of one worker on its own pair of connections: one unit at a time.
+class unit_worker {
+ public:
+  virtual ~unit_worker() = default;
+  virtual asio::awaitable<unit_result> run(const table_def& t, unit_state u) = 0;
+};
+
+using worker_factory = std::function<std::unique_ptr<unit_worker>(
+    std::shared_ptr<cql_client> source, std::shared_ptr<cql_client> target)>;
+
+// How a table is split and which units of the split are worked on.
+struct plan_rule {
+  std::uint32_t min_units = 8;
+  // Units of the split that belong to the plan (all when empty): the validation's --sample.
+  std::function<bool(std::uint32_t unit)> chosen;
+};
+
+struct unit_run {
+  const proxy::config& cfg;
+  job_progress& progress;
+  std::string owner;
+  std::shared_ptr<asio::ssl::context> source_tls;
+  std::shared_ptr<asio::ssl::context> target_tls;
+  std::vector<table_work> work;
+  std::vector<std::string> failures;
+  const std::atomic<bool>* paused = nullptr;
+  std::size_t next = 0;  // next (table, unit) to try, flattened
+  bool finished = false;
+};
+
+std::string default_worker_id();
+asio::awaitable<void> sleep_ms(long ms);
+
+// The tables named (ks.t) or, when none is named, every table of `keyspaces` (every non-system
+// keyspace when that is empty too); each must exist on both clusters with the same columns,
+// otherwise a failure names it and nothing is planned.
+asio::awaitable<void> select_tables(unit_run& run, cql_client& source, cql_client& target,
+                                    std::set<std::string> keyspaces,
+                                    std::vector<std::string> tables);
+
+// Plans every table of run.work under `store`'s job (agreeing with other workers) and loads the
+// units' states.
+asio::awaitable<void> plan_tables(unit_run& run, cql_client& source, checkpoint_store& store,
+                                  plan_rule rule);
+
+// Runs `workers` workers until every unit is done (waiting for units other processes hold) or
+// a failure stops the run.
+asio::awaitable<void> sweep_units(unit_run& run, checkpoint_store& store, unsigned workers,
+                                  worker_factory factory);
+
+// The share of the planned token space that is done, tables weighted equally.
+double share_done(const std::vector<table_work>& work);
+
+}  // namespace tandem::backfill
