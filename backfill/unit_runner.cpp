@@ -205,7 +205,7 @@ asio::awaitable<void> plan_tables(unit_run& run, cql_client& source, checkpoint_
     const auto ranges = split_ring(n);
     std::vector<std::pair<std::int32_t, token_range>> planned;
     for (std::uint32_t i = 0; i < n; ++i) {
-      if (!rule.chosen || rule.chosen(i)) {
+      if (!rule.chosen || rule.chosen(w.table, i, n)) {
         planned.emplace_back(static_cast<std::int32_t>(i), ranges[i]);
       }
     }

@@ -43,7 +43,7 @@ using worker_factory = std::function<std::unique_ptr<unit_worker>(
 struct plan_rule {
   std::uint32_t min_units = 8;
   // Units of the split that belong to the plan (all when empty): the validation's --sample.
-  std::function<bool(std::uint32_t unit)> chosen;
+  std::function<bool(const table_def& t, std::uint32_t unit, std::uint32_t units)> chosen;
 };
 
 struct unit_run {

@@ -29,6 +29,13 @@ constexpr std::string_view usage_text =
     "  schema diff|apply [--config FILE]\n"
     "                compare the source's keyspaces, types, tables and indexes with the target's;\n"
     "                apply creates what the target lacks\n"
+    "  validate [--config FILE] [--table ks.t]... [--keyspace ks]... [--sample F] [--seed N]\n"
+    "           [--repair] [--report FILE] [--worker-id ID] [--new-round]\n"
+    "                compare every cell's value, writetime and TTL on both clusters; --repair\n"
+    "                writes the source's cells with the source's writetimes; exit 1 when\n"
+    "                differences remain\n"
+    "  cutover check [--config FILE]\n"
+    "                say whether reads may be flipped to the target, and what is missing\n"
     "  version       print the version and the protocol versions spoken\n"
     "  frames FILE   decode CQL frames (v3/v4 raw bytes, or hex with --hex) and print their headers\n"
     "  help          print this text\n";

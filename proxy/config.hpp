@@ -173,7 +173,7 @@ struct validate_settings {
   std::string consistency = "LOCAL_QUORUM"; // reads on both clusters and the repair's writes
   std::uint32_t min_units = 32;             // a table is split into at least this many units
   std::chrono::milliseconds recheck_delay{2'000};  // a difference is read again after this long
-  std::chrono::seconds ttl_slack{2};        // TTLs differ only beyond the scan's age plus this
+  std::chrono::seconds ttl_slack{10};       // TTLs differ only beyond the scan's age plus this
   std::string report_dir = ".";             // where the JSON-lines reports are written
 
   friend bool operator==(const validate_settings&, const validate_settings&) = default;

@@ -1,0 +1,105 @@
+#include "backfill/repair_statements.hpp"
+
+#include "backfill/cell_values.hpp"
+
+namespace tandem::backfill {
+namespace {
+
+std::string where_of(const table_def& t, bool partition_only) {
+  std::string where;
+  for (const auto& c : t.columns) {
+    const bool key = c.kind == column_kind::partition_key ||
+                     (!partition_only && c.kind == column_kind::clustering);
+    if (key) {
+      where += (where.empty() ? "" : " AND ") + quote(c.name) + " = ?";
+    }
+  }
+  return where;
+}
+
+std::string token_of(const table_def& t) {
+  std::string pk;
+  for (const auto* c : t.of_kind(column_kind::partition_key)) {
+    pk += (pk.empty() ? "" : ", ") + quote(c->name);
+  }
+  return "token(" + pk + ")";
+}
+
+bool partition_level(const select_layout& l, const select_layout::value_column& c,
+                     const protocol::result_row& row) {
+  return c.column->kind == column_kind::static_column || is_static_only(l, row);
+}
+
+}  // namespace
+
+bool is_static_only(const select_layout& l, const protocol::result_row& row) {
+  return l.key_columns > l.partition_key_columns && l.partition_key_columns < row.size() &&
+         !row[l.partition_key_columns];
+}
+
+std::vector<protocol::value> key_values(const select_layout& l, const protocol::result_row& row,
+                                        bool partition_only) {
+  const std::size_t n = partition_only || is_static_only(l, row) ? l.partition_key_columns : l.key_columns;
+  std::vector<protocol::value> out;
+  for (std::size_t i = 0; i < n && i < row.size(); ++i) {
+    out.push_back(blob_value(row[i]));
+  }
+  return out;
+}
+
+statement write_cell(const table_def& t, const select_layout& l,
+                     const select_layout::value_column& c, const protocol::result_row& row,
+                     std::int64_t timestamp, std::int32_t ttl) {
+  const bool partition_only = partition_level(l, c, row);
+  statement s;
+  s.cql = "UPDATE " + t.qualified() + " USING TIMESTAMP ? AND TTL ? SET " + quote(c.column->name) +
+          " = ? WHERE " + where_of(t, partition_only);
+  s.values = {long_value(timestamp), int_value(ttl), blob_value(row[c.value])};
+  for (auto& v : key_values(l, row, partition_only)) s.values.push_back(std::move(v));
+  return s;
+}
+
+statement delete_cell(const table_def& t, const select_layout& l,
+                      const select_layout::value_column& c, const protocol::result_row& row,
+                      std::int64_t timestamp) {
+  const bool partition_only = partition_level(l, c, row);
+  statement s;
+  s.cql = "DELETE " + quote(c.column->name) + " FROM " + t.qualified() +
+          " USING TIMESTAMP ? WHERE " + where_of(t, partition_only);
+  s.values = {long_value(timestamp)};
+  for (auto& v : key_values(l, row, partition_only)) s.values.push_back(std::move(v));
+  return s;
+}
+
+statement delete_row(const table_def& t, const select_layout& l, const protocol::result_row& row,
+                     std::int64_t timestamp) {
+  statement s;
+  if (is_static_only(l, row)) {
+    std::string statics;
+    for (const auto* c : t.of_kind(column_kind::static_column)) {
+      statics += (statics.empty() ? "" : ", ") + quote(c->name);
+    }
+    s.cql = "DELETE " + statics + " FROM " + t.qualified() + " USING TIMESTAMP ? WHERE " +
+            where_of(t, true);
+  } else {
+    s.cql = "DELETE FROM " + t.qualified() + " USING TIMESTAMP ? WHERE " + where_of(t, false);
+  }
+  s.values = {long_value(timestamp)};
+  for (auto& v : key_values(l, row, false)) s.values.push_back(std::move(v));
+  return s;
+}
+
+std::string validation_select(const table_def& t) {
+  std::string select = copy_select(t);
+  const auto from = select.find(" FROM ");
+  return select.substr(0, from) + ", " + token_of(t) + select.substr(from);
+}
+
+std::string row_select(const table_def& t, bool partition_only) {
+  std::string select = validation_select(t);
+  const auto where = select.find(" WHERE ");
+  return select.substr(0, where) + " WHERE " + where_of(t, partition_only) +
+         (partition_only ? " LIMIT 1" : "");
+}
+
+}  // namespace tandem::backfill

@@ -1,0 +1,42 @@
+// The statements `tandem validate --repair` writes (issue 6). Never the current time: a cell
+// is written with the source's writetime and remaining TTL (table_model's writes_for_row, the
+// backfill's own writes), and what the target holds that the source does not is deleted with a
+// timestamp that cannot shadow a newer write — the target cell's own writetime. A target cell
+// newer than the source's (a write the source never saw) cannot be replaced under the source's
+// older timestamp; it is re-stamped: the source's value written to both clusters at the target's
+// writetime + 1, so both end with the same value and the same writetime. Pure.
+#pragma once
+
+#include "backfill/table_model.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace tandem::backfill {
+
+// The WHERE clause values of a row's key: the partition key, and the clustering unless the row
+// is a partition's static-only row (null clustering) or `partition_only`.
+std::vector<protocol::value> key_values(const select_layout& l, const protocol::result_row& row,
+                                        bool partition_only);
+bool is_static_only(const select_layout& l, const protocol::result_row& row);
+
+// UPDATE ... USING TIMESTAMP <ts> [AND TTL <ttl>] SET c = <the row's value> WHERE <key>.
+statement write_cell(const table_def& t, const select_layout& l,
+                     const select_layout::value_column& c, const protocol::result_row& row,
+                     std::int64_t timestamp, std::int32_t ttl);
+
+// DELETE c FROM ... USING TIMESTAMP <ts> WHERE <key>.
+statement delete_cell(const table_def& t, const select_layout& l,
+                      const select_layout::value_column& c, const protocol::result_row& row,
+                      std::int64_t timestamp);
+
+// DELETE FROM ... USING TIMESTAMP <ts> WHERE <key> (a static-only row: its static cells).
+statement delete_row(const table_def& t, const select_layout& l, const protocol::result_row& row,
+                     std::int64_t timestamp);
+
+// The SELECT of one row by key, in the layout of the validation SELECT (token last).
+std::string row_select(const table_def& t, bool partition_only);
+// The validation SELECT of a token range: copy_select with token(pk) as the last column.
+std::string validation_select(const table_def& t);
+
+}  // namespace tandem::backfill
