@@ -1,5 +1,7 @@
 #include "backfill/admin_job.hpp"
 
+#include "backfill/cutover.hpp"
+
 #include <boost/json.hpp>
 
 #include <unistd.h>
@@ -85,6 +87,13 @@ std::string admin_job::status_json() const {
   }
   o["errors"] = std::move(errors);
   return json::serialize(o);
+}
+
+std::string admin_job::cutover_json(bool source_reachable, bool target_reachable,
+                                    std::int64_t last_target_write_failure_us) const {
+  const cutover_live live{source_reachable, target_reachable, last_target_write_failure_us};
+  const auto in = gather(cfg_, live, std::chrono::seconds(5));
+  return verdict_json(in, decide(in));
 }
 
 void register_admin_backfill() {

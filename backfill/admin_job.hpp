@@ -23,6 +23,8 @@ class admin_job : public proxy::backfill_control {
   std::string pause() override;
   std::string resume() override;
   std::string status_json() const override;
+  std::string cutover_json(bool source_reachable, bool target_reachable,
+                           std::int64_t last_target_write_failure_us) const override;
 
  private:
   const proxy::config cfg_;

@@ -153,6 +153,19 @@ admin_response admin_api::handle(const admin_request& r) {
     }
     return error_answer(405, "use GET or POST on /api/v1/backfill");
   }
+  if (path == "/api/v1/cutover") {
+    if (!get) {
+      return error_answer(405, "use GET on /api/v1/cutover");
+    }
+    if (!backfill_) {
+      return error_answer(501, "the cutover gate is not available in this process");
+    }
+    return admin_response{200, "application/json",
+                          backfill_->cutover_json(
+                              ctx_->reachable[static_cast<std::size_t>(cluster::source)].load(),
+                              ctx_->reachable[static_cast<std::size_t>(cluster::target)].load(),
+                              ctx_->last_target_write_failure_us.load())};
+  }
   if ((path == "/" || path == "/index.html") && get) {
     return admin_response{200, "text/html; charset=utf-8", std::string(status_page_html())};
   }
@@ -312,6 +325,7 @@ std::string admin_api::status_json() const {
   t0["recorded_us"] = ctx_->t0_recorded.load();
   t0["keyspace"] = cfg.target.state_keyspace;
   root["t0"] = std::move(t0);
+  root["last_target_write_failure_us"] = ctx_->last_target_write_failure_us.load();
   root["client_connections"] =
       ctx_->stats.client_connections_opened.load() - ctx_->stats.client_connections_closed.load();
   root["requests_in_flight"] = ctx_->requests_in_flight.load();
@@ -334,7 +348,6 @@ std::string admin_api::status_json() const {
   } else {
     root["backfill"] = json::object{{"state", "not available"}};
   }
-  root["validation"] = json::object{{"state", "not run"}};
   root["journal"] = json::object{{"state", "not implemented"}, {"pending", 0}};
   return json::serialize(root) + "\n";
 }

@@ -20,6 +20,10 @@ class backfill_control {
   virtual std::string resume() = 0;
   // A JSON object: state (idle | running | paused | finished | failed), units, rows, rates.
   virtual std::string status_json() const = 0;
+  // GET /api/v1/cutover: the cutover gate's verdict as JSON (ready, missing, tables), given
+  // what the proxy knows live. Blocks while it reads the clusters' state (a few seconds at most).
+  virtual std::string cutover_json(bool source_reachable, bool target_reachable,
+                                   std::int64_t last_target_write_failure_us) const = 0;
 };
 
 using backfill_factory = std::function<std::shared_ptr<backfill_control>(const config&)>;

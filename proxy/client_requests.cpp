@@ -86,6 +86,9 @@ std::shared_ptr<cluster_connection> client_session::connection(cluster c) const 
 void client_session::note_secondary_failure(cluster c, const call_result& r,
                                             const std::string& what) {
   bump(c == cluster::target ? ctx_->stats.target_write_failures : ctx_->stats.source_failures);
+  if (c == cluster::target) {
+    ctx_->last_target_write_failure_us.store(write_clock::system_now_us());
+  }
   // A target outage fails every mirrored write: log at most a few a second, say how many not.
   const auto suppressed = ctx_->failure_log.admit();
   if (!suppressed) {

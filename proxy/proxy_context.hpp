@@ -97,6 +97,9 @@ struct proxy_context {
   std::atomic<std::int64_t> t0{0};
   // T0 as stored on the target (the earliest of all proxies'); 0 until recorded.
   std::atomic<std::int64_t> t0_recorded{0};
+  // When a mirrored write last failed on the target (system clock, µs; 0: never since start).
+  // Recorded on the target for the cutover gate (failure_record.hpp).
+  std::atomic<std::int64_t> last_target_write_failure_us{0};
   // Client requests being served, all sessions together: shutdown drains this to zero.
   std::atomic<std::int64_t> requests_in_flight{0};
   // What system.local/peers answers report; set once before the first client is accepted.

@@ -190,6 +190,7 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
                                   std::to_string(listen.port()) + " pid " +
                                   std::to_string(::getpid());
   asio::co_spawn(main_io, record_t0(ctx, recorded_by), asio::detached);
+  asio::co_spawn(main_io, record_target_failures(ctx, recorded_by), asio::detached);
   asio::co_spawn(main_io, refresh_nodes(ctx), asio::detached);
   asio::co_spawn(main_io, monitor_cluster(ctx, cluster::source), asio::detached);
   asio::co_spawn(main_io, monitor_cluster(ctx, cluster::target), asio::detached);

@@ -142,4 +142,47 @@ asio::awaitable<void> record_t0(std::shared_ptr<proxy_context> ctx, std::string 
   }
 }
 
+std::string record_failure_cql(const target_settings& t, std::int64_t at_us, const std::string& by) {
+  // USING TIMESTAMP the failure's own time: whichever proxy writes last, the newest stays.
+  return "UPDATE " + t.state_keyspace + ".migration_state USING TIMESTAMP " +
+         std::to_string(at_us) + " SET value = " + std::to_string(at_us) +
+         ", updated_at = toTimestamp(now()), updated_by = " + cql_string_literal(by) +
+         " WHERE name = 'last_target_write_failure'";
+}
+
+asio::awaitable<void> record_target_failures(std::shared_ptr<proxy_context> ctx,
+                                             std::string recorded_by) {
+  const auto& target = ctx->cfg.target;
+  auto ex = co_await asio::this_coro::executor;
+  std::int64_t recorded = 0;
+  for (;;) {
+    co_await sleep_for(std::chrono::seconds(2));
+    const std::int64_t latest = ctx->last_target_write_failure_us.load();
+    if (latest <= recorded) {
+      continue;
+    }
+    // The target may be the thing that is failing: try again every 2 s until it takes it.
+    for (const auto& host : target.contact_points) {
+      auto opened = co_await open_own_connection(ex, target, ctx->target_tls, "target", host);
+      if (!opened.conn) {
+        continue;
+      }
+      const std::array<std::string, 3> cqls{state_keyspace_ddl(target), migration_state_ddl(target),
+                                            record_failure_cql(target, latest, recorded_by)};
+      bool ok = true;
+      for (const std::string& cql : cqls) {
+        auto r = co_await run_statement(*opened.conn, cql, protocol::consistency::local_quorum);
+        ok = ok && static_cast<bool>(r.result);
+        if (!ok) break;
+      }
+      opened.conn->close("failure recorded");
+      if (ok) {
+        recorded = latest;
+        spdlog::info("the latest failed target write ({} µs) is recorded for the cutover gate", latest);
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace tandem::proxy

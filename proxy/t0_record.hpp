@@ -35,4 +35,12 @@ std::optional<conditional_outcome> read_conditional(const protocol::rows_result&
 // proxy stops.
 asio::awaitable<void> record_t0(std::shared_ptr<proxy_context> ctx, std::string recorded_by);
 
+// The cutover gate (issue 6) must know whether a mirrored write failed on the target after the
+// last validation began: the time of the latest failure (ctx->last_target_write_failure_us) is
+// kept in the same table, row 'last_target_write_failure', retried every 2 s until the target
+// takes it. Runs until the proxy stops.
+std::string record_failure_cql(const target_settings& t, std::int64_t at_us, const std::string& by);
+asio::awaitable<void> record_target_failures(std::shared_ptr<proxy_context> ctx,
+                                             std::string recorded_by);
+
 }  // namespace tandem::proxy

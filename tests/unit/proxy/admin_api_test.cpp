@@ -172,6 +172,11 @@ class recording_backfill : public backfill_control {
   std::string pause() override { return record("pause"); }
   std::string resume() override { return record("resume"); }
   std::string status_json() const override { return "{\"state\":\"" + state + "\"}"; }
+  std::string cutover_json(bool source_up, bool target_up, std::int64_t failure) const override {
+    return std::string("{\"source\":") + (source_up ? "true" : "false") +
+           ",\"target\":" + (target_up ? "true" : "false") +
+           ",\"failure\":" + std::to_string(failure) + "}";
+  }
   std::string record(const std::string& action) {
     calls += action + ";";
     return refuse;
@@ -180,6 +185,21 @@ class recording_backfill : public backfill_control {
   std::string refuse;
   std::string state = "idle";
 };
+
+TEST(AdminApi, CutoverGateGetsWhatTheProxyKnowsLive) {
+  auto ctx = context();
+  admin_api without(ctx);
+  EXPECT_EQ(get(without, "/api/v1/cutover").status, 501u);
+  auto job = std::make_shared<recording_backfill>();
+  admin_api api(ctx, job);
+  ctx->reachable[0].store(true);
+  ctx->reachable[1].store(false);
+  ctx->last_target_write_failure_us.store(1234);
+  const auto a = get(api, "/api/v1/cutover");
+  EXPECT_EQ(a.status, 200u);
+  EXPECT_EQ(a.body, "{\"source\":true,\"target\":false,\"failure\":1234}");
+  EXPECT_EQ(post(api, "/api/v1/cutover", "{}").status, 405u);
+}
 
 TEST(AdminApi, BackfillActionsReachTheJob) {
   auto ctx = context();
