@@ -89,6 +89,41 @@ statement delete_row(const table_def& t, const select_layout& l, const protocol:
   return s;
 }
 
+statement write_marker(const table_def& t, const select_layout& l, const protocol::result_row& row,
+                       std::int64_t timestamp) {
+  statement s;
+  std::string names;
+  std::string marks;
+  for (const auto& c : t.columns) {
+    if (c.kind == column_kind::partition_key || c.kind == column_kind::clustering) {
+      names += (names.empty() ? "" : ", ") + quote(c.name);
+      marks += marks.empty() ? "?" : ", ?";
+    }
+  }
+  s.cql = "INSERT INTO " + t.qualified() + " (" + names + ") VALUES (" + marks + ") USING TIMESTAMP ?";
+  s.values = key_values(l, row, false);
+  s.values.push_back(long_value(timestamp));
+  return s;
+}
+
+std::vector<statement> restamp_row(const table_def& t, const select_layout& l,
+                                   const protocol::result_row& row, std::int64_t timestamp) {
+  std::vector<statement> out;
+  const bool static_only = is_static_only(l, row);
+  if (!static_only) {
+    out.push_back(write_marker(t, l, row, timestamp));
+  }
+  for (const auto& v : l.values) {
+    if (!row[v.value] || v.column->counter ||
+        (static_only && v.column->kind != column_kind::static_column)) {
+      continue;
+    }
+    const auto ttl = v.ttl ? read_int(row[*v.ttl]).value_or(0) : 0;
+    out.push_back(write_cell(t, l, v, row, timestamp, ttl));
+  }
+  return out;
+}
+
 std::string validation_select(const table_def& t) {
   std::string select = copy_select(t);
   const auto from = select.find(" FROM ");

@@ -34,6 +34,18 @@ statement delete_cell(const table_def& t, const select_layout& l,
 statement delete_row(const table_def& t, const select_layout& l, const protocol::result_row& row,
                      std::int64_t timestamp);
 
+// INSERT INTO ... (<key>) VALUES (...) USING TIMESTAMP <ts>: the row marker alone.
+statement write_marker(const table_def& t, const select_layout& l, const protocol::result_row& row,
+                       std::int64_t timestamp);
+
+// The whole row as the source holds it, every non-null cell (collections as a full
+// assignment) and the row marker, at one timestamp: a row the target deleted with a newer
+// tombstone (whose timestamp no query shows) cannot be written back under the source's own
+// writetimes; it is written to both clusters at the time the source row was read, so both
+// end alike and any write made after that read still wins.
+std::vector<statement> restamp_row(const table_def& t, const select_layout& l,
+                                   const protocol::result_row& row, std::int64_t timestamp);
+
 // The SELECT of one row by key, in the layout of the validation SELECT (token last).
 std::string row_select(const table_def& t, bool partition_only);
 // The validation SELECT of a token range: copy_select with token(pk) as the last column.

@@ -36,14 +36,15 @@ std::vector<cell_difference> compare_rows(const select_layout& l, const protocol
     if (!source[v.value] || !v.writetime || !v.ttl) {
       continue;  // both null, or a cell without a single writetime: the value is all there is
     }
-    if (read_long(source[*v.writetime]) != read_long(target[*v.writetime])) {
-      out.push_back({&v, difference_kind::writetime_differs});
-      continue;
-    }
+    // A TTL on one side only first (a dropped TTL keeps data that should expire, whatever
+    // its writetime), then the writetime, then TTLs further apart than the scan's age.
     const auto source_ttl = read_int(source[*v.ttl]).value_or(0);
     const auto target_ttl = read_int(target[*v.ttl]).value_or(0);
-    if ((source_ttl == 0) != (target_ttl == 0) ||
-        std::abs(static_cast<std::int64_t>(source_ttl) - target_ttl) > ttl_tolerance_seconds) {
+    if ((source_ttl == 0) != (target_ttl == 0)) {
+      out.push_back({&v, difference_kind::ttl_differs});
+    } else if (read_long(source[*v.writetime]) != read_long(target[*v.writetime])) {
+      out.push_back({&v, difference_kind::writetime_differs});
+    } else if (std::abs(static_cast<std::int64_t>(source_ttl) - target_ttl) > ttl_tolerance_seconds) {
       out.push_back({&v, difference_kind::ttl_differs});
     }
   }

@@ -34,8 +34,8 @@ struct cell_difference {
   difference_kind kind = difference_kind::value_differs;
 };
 
-// The differences between two rows with the same key, one per differing column (the first
-// that applies of value, writetime, TTL). `with_statics`: compare the static columns too (the
+// The differences between two rows with the same key, one per differing column: the first that
+// applies of value, TTL on one side only, writetime, TTLs too far apart. `with_statics`: compare the static columns too (the
 // first row of a partition).
 std::vector<cell_difference> compare_rows(const select_layout& l, const protocol::result_row& source,
                                           const protocol::result_row& target, bool with_statics,

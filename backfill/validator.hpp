@@ -57,6 +57,7 @@ class unit_validator : public unit_worker {
   struct fresh_rows {
     std::optional<protocol::result_row> source;
     std::optional<protocol::result_row> target;
+    std::int64_t read_us = 0;  // when the source row was read (system clock)
     std::string error;
   };
 
@@ -73,6 +74,8 @@ class unit_validator : public unit_worker {
     std::string error;        // why the key could not be read again or repaired
     bool unresolved = false;  // the difference remains
   };
+  // Writes statements to both clusters (source first); "" or what failed.
+  asio::awaitable<std::string> write_both(std::vector<statement> statements);
   // Reads a candidate again, reports, repairs.
   asio::awaitable<settled> settle(const table_def& t, const select_layout& l,
                                       const candidate& c, table_tally& tally);

@@ -132,3 +132,42 @@ def connect_to():
 @pytest.fixture
 def cqlsh() -> str:
     return cqlsh_path()
+
+
+# The backfill fixture (tools/backfill_fixture.py, 200,000 rows in keyspace tandem_bf) loaded
+# directly into the source once per pytest run, with its schema applied to the target;
+# test_backfill.py and test_validate.py share it.
+BACKFILL_KEYSPACE = "tandem_bf"
+
+
+def run_tandem(args, env=None, **kw):
+    """Runs the tandem binary under test with the clusters' settings; returns CompletedProcess."""
+    import subprocess
+    from proxy_process import proxy_binary, proxy_environment
+    e = proxy_environment(os.environ)
+    e.update(env or {})
+    return subprocess.run([proxy_binary()] + args, env=e, capture_output=True, text=True, **kw)
+
+
+@pytest.fixture(scope="session")
+def backfill_direct():
+    out = {name: connect(node_settings(name), 4) for name in ("source", "target")}
+    yield {name: session for name, (_, session) in out.items()}
+    for cluster, _ in out.values():
+        cluster.shutdown()
+
+
+@pytest.fixture(scope="session")
+def backfill_fixture(backfill_direct):
+    import subprocess
+    scale = os.environ.get("TANDEM_BACKFILL_SCALE", "1")
+    load = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "backfill_fixture.py"),
+                           "--host", node_settings("source").host, "--scale", scale],
+                          capture_output=True, text=True, timeout=900)
+    assert load.returncode == 0, load.stdout + load.stderr
+    backfill_direct["target"].execute(f"DROP KEYSPACE IF EXISTS {BACKFILL_KEYSPACE}")
+    schema = run_tandem(["schema", "apply"], env={"TANDEM_BACKFILL_KEYSPACES": BACKFILL_KEYSPACE},
+                        timeout=300)
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    assert f'creating: CREATE TABLE IF NOT EXISTS "{BACKFILL_KEYSPACE}"."events"' in schema.stdout
+    return True

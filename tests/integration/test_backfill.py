@@ -44,23 +44,12 @@ def start_backfill(args, env):
 
 
 @pytest.fixture(scope="module")
-def direct():
-    out = {name: connect(node_settings(name), 4) for name in ("source", "target")}
-    yield {name: session for name, (_, session) in out.items()}
-    for cluster, _ in out.values():
-        cluster.shutdown()
+def direct(backfill_direct):
+    return backfill_direct
 
 
 @pytest.fixture(scope="module")
-def fixture_loaded(direct):
-    load = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "backfill_fixture.py"),
-                           "--host", node_settings("source").host, "--scale", str(SCALE)],
-                          capture_output=True, text=True, timeout=900)
-    assert load.returncode == 0, load.stdout + load.stderr
-    direct["target"].execute(f"DROP KEYSPACE IF EXISTS {KS}")
-    schema = tandem(["schema", "apply"], env={"TANDEM_BACKFILL_KEYSPACES": KS}, timeout=300)
-    assert schema.returncode == 0, schema.stdout + schema.stderr
-    assert "creating: CREATE TABLE IF NOT EXISTS \"tandem_bf\".\"events\"" in schema.stdout
+def fixture_loaded(backfill_direct, backfill_fixture):
     again = tandem(["schema", "diff"], env={"TANDEM_BACKFILL_KEYSPACES": KS}, timeout=300)
     assert again.returncode == 0 and "has every keyspace" in again.stdout, again.stdout
     return True

@@ -1,0 +1,270 @@
+"""Issue 6, done-means 1-4: validation, repair and the cutover gate against the real clusters.
+
+After a complete backfill of the fixture (tools/backfill_fixture.py), differences are injected
+DIRECTLY into the target: deleted rows, changed values, changed writetimes, extra rows, a dropped
+TTL. `tandem validate` reports exactly these while a writer keeps writing through the proxy;
+`--repair` fixes them and a second validation is clean, with every target writetime one the source
+has too. The cutover gate follows: not ready before the backfill, missing validation after it,
+ready after a clean one, not ready again after a target write fails. `--sample` is timed against
+the full run and finds an injected difference exactly where its units cover it."""
+
+import json
+import os
+import random
+import re
+import signal
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+from cassandra.policies import WhiteListRoundRobinPolicy
+
+from backfill_compare import compare
+from conftest import BACKFILL_KEYSPACE as KS, run_tandem
+from proxy_process import ProxyProcess
+
+PORT = 9168
+STATE_DIR = Path(os.environ.get("TANDEM_STATE_DIR", Path.home() / ".cache" / "tandem" / "clusters"))
+WRITER_KEYS = range(0, 20000)  # the live writer's users; injections stay away from them
+
+
+def settings(tmp_path):
+    pid = os.getpid()
+    return {"TANDEM_BACKFILL_JOB": f"vbf{pid}", "TANDEM_BACKFILL_KEYSPACES": KS,
+            "TANDEM_VALIDATE_JOB": f"v{pid}", "TANDEM_VALIDATE_REPORT_DIR": str(tmp_path),
+            "TANDEM_VALIDATE_RECHECK_DELAY": "1s", "TANDEM_VALIDATE_MIN_UNITS": "16"}
+
+
+def validate(env, *args, timeout=900):
+    run = run_tandem(["validate", "--no-progress-bar", *args], env=env, timeout=timeout)
+    m = re.search(r"validate: (?:starting|resuming) round (\d+).*report: (\S+)", run.stderr)
+    assert m, run.stdout + run.stderr
+    lines = [json.loads(l) for l in Path(m.group(2)).read_text().splitlines() if l.strip()]
+    return run, int(m.group(1)), lines
+
+
+def gate(env):
+    run = run_tandem(["cutover", "check"], env=env, timeout=120)
+    return run.returncode, run.stdout + run.stderr
+
+
+def found(lines):
+    """(table, key as sorted tuple, class, column) of each report line."""
+    return {(l["table"], tuple(sorted(l["key"].items())), l["class"], l["column"]) for l in lines}
+
+
+def key(**kv):
+    return tuple(sorted(kv.items()))
+
+
+class Writer:
+    """Updates and deletes random users (WRITER_KEYS) through the proxy until stopped."""
+
+    def __init__(self, port):
+        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
+        self.cluster = Cluster(["127.0.0.1"], port=port, protocol_version=4,
+                               execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+        self.session = self.cluster.connect()
+        self.update = self.session.prepare(f"UPDATE {KS}.users SET name = ?, age = ? WHERE k = ?")
+        self.delete = self.session.prepare(f"DELETE FROM {KS}.users WHERE k = ?")
+        self.stop, self.writes, self.errors = threading.Event(), 0, []
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self):
+        rng = random.Random(11)
+        while not self.stop.is_set():
+            k = rng.choice(WRITER_KEYS)
+            try:
+                if rng.random() < 0.2:
+                    self.session.execute(self.delete, (k,))
+                else:
+                    self.session.execute(self.update, (f"live {k}", rng.randrange(100), k))
+                self.writes += 1
+            except Exception as e:  # asserted on below
+                self.errors.append(repr(e))
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.cluster.shutdown()
+
+
+def writetime(session, table, column, where, args):
+    row = session.execute(f"SELECT writetime({column}) AS wt FROM {KS}.{table} WHERE {where}", args).one()
+    assert row is not None and row.wt is not None, (table, column, args)
+    return row.wt
+
+
+def inject(direct):
+    """Differences written straight into the target; returns what validate must report."""
+    src, dst = direct["source"], direct["target"]
+    expected = set()
+    for c in (100, 200, 300):  # deleted rows
+        dst.execute(f"DELETE FROM {KS}.wide WHERE p = 0 AND c = %s", (c,))
+        expected.add((f"{KS}.wide", key(p=0, c=c), "missing_on_target", None))
+    event = next(r for r in src.execute(f"SELECT tenant, day, seq FROM {KS}.events LIMIT 50") if r.seq > 0)
+    dst.execute(f"DELETE FROM {KS}.events WHERE tenant = %s AND day = %s AND seq = %s",
+                (event.tenant, event.day, event.seq))
+    expected.add((f"{KS}.events", key(tenant=event.tenant, day=event.day, seq=event.seq),
+                  "missing_on_target", None))
+    for k in (40002, 40005):  # changed values (at a writetime a little after the source's)
+        wt = writetime(src, "users", "name", "k = %s", (k,))
+        dst.execute(f"UPDATE {KS}.users USING TIMESTAMP %s SET name = 'changed' WHERE k = %s", (wt + 1000, k))
+        expected.add((f"{KS}.users", key(k=k), "value_differs", "name"))
+    for k in (40008, 40011):  # changed writetimes, same value
+        row = src.execute(f"SELECT score, writetime(score) AS wt FROM {KS}.users WHERE k = %s", (k,)).one()
+        dst.execute(f"UPDATE {KS}.users USING TIMESTAMP %s SET score = %s WHERE k = %s", (row.wt + 5000, row.score, k))
+        expected.add((f"{KS}.users", key(k=k), "writetime_differs", "score"))
+    dst.execute(f"INSERT INTO {KS}.keyonly (a, b) VALUES (5000, 1)")  # extra rows
+    expected.add((f"{KS}.keyonly", key(a=5000, b=1), "extra_on_target", None))
+    dst.execute(f"INSERT INTO {KS}.wide (p, c, v) VALUES (500, 1, 'extra') USING TIMESTAMP 1600000000000000")
+    expected.add((f"{KS}.wide", key(p=500, c=1), "extra_on_target", None))
+    k = 40000  # a TTL row (k % 3 == 1): its TTL dropped by a rewrite of the same value
+    assert k % 3 == 1
+    row = src.execute(f"SELECT age, writetime(age) AS wt, ttl(age) AS ttl FROM {KS}.users WHERE k = %s", (k,)).one()
+    assert row.ttl is not None
+    dst.execute(f"UPDATE {KS}.users USING TIMESTAMP %s SET age = %s WHERE k = %s", (row.wt + 1, row.age, k))
+    expected.add((f"{KS}.users", key(k=k), "ttl_differs", "age"))
+    return expected
+
+
+def admin_get(proxy, path):
+    try:
+        with urllib.request.urlopen(proxy.admin_url(path), timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def target_pid():
+    return int((STATE_DIR / "target" / "cassandra.pid").read_text().strip())
+
+
+def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gates_cutover(
+        backfill_direct, backfill_fixture, tmp_path):
+    direct = backfill_direct
+    env = settings(tmp_path)
+    code, out = gate(env)
+    assert code == 1 and f"{KS}.users: not backfilled" in out, out
+
+    backfill = run_tandem(["backfill", "--no-progress-bar"], env=env, timeout=1200)
+    assert backfill.returncode == 0, backfill.stderr
+    code, out = gate(env)
+    assert code == 1 and "not backfilled" not in out and "backfill incomplete" not in out, out
+    assert f"{KS}.users: no finished full validation" in out, out
+
+    expected = inject(direct)
+    proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n", env=env).start()
+    try:
+        with Writer(PORT) as writer:
+            run, _, lines = validate(env)
+        assert not writer.errors, writer.errors[:3]
+        assert writer.writes > 100, writer.writes
+        assert run.returncode == 1, run.stderr
+        assert found(lines) == expected, (found(lines) ^ expected, run.stderr[-3000:])
+        assert all(l["resolution"] == "reported" for l in lines)
+        code, out = gate(env)
+        assert code == 1 and "differences" in out, out
+
+        with Writer(PORT) as writer:
+            repair, _, lines = validate(env, "--repair")
+        assert repair.returncode == 0, repair.stderr
+        assert found(lines) == expected, (found(lines) ^ expected, repair.stderr[-3000:])
+        assert {l["resolution"] for l in lines} == {"repaired"}, lines
+
+        clean, _, lines = validate(env)
+        assert clean.returncode == 0, clean.stderr
+        assert lines == [] and "validate: clean" in clean.stderr, clean.stderr
+        # Every cell on the target carries a writetime the source has too (and the same value).
+        for table in ("users", "wide", "keyonly", "events", "counts"):
+            diffs, rows = compare(direct["source"], direct["target"], KS, table, ttl_slack=180)
+            assert not diffs and rows > 0, (table, [d.detail for d in diffs[:5]])
+
+        code, out = gate(env)
+        assert code == 0 and "READY" in out, out
+        status, body = admin_get(proxy, "/api/v1/cutover")
+        assert status == 200 and body["ready"] is True, body
+    finally:
+        proxy.stop()
+
+    # A mirrored write that fails on the target (the target paused) turns the gate back.
+    proxy = ProxyProcess(port=PORT + 1, yaml_text=f"  instances: [\"127.0.0.1:{PORT + 1}\"]\n"
+                         "target:\n  request_timeout: 2s\n  heartbeat_interval: 1s\n",
+                         env=env).start()
+    try:
+        cluster = Cluster(["127.0.0.1"], port=PORT + 1, protocol_version=4, execution_profiles={
+            EXEC_PROFILE_DEFAULT: ExecutionProfile(
+                load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))})
+        session = cluster.connect()
+        pid = target_pid()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            for k in range(5):
+                session.execute(f"UPDATE {KS}.users SET name = 'during the pause' WHERE k = %s", (k,))
+            deadline = time.monotonic() + 30
+            while admin_get(proxy, "/api/v1/status")[1]["last_target_write_failure_us"] == 0:
+                assert time.monotonic() < deadline, "no target write failed while the target was paused"
+                time.sleep(0.5)
+            status, body = admin_get(proxy, "/api/v1/cutover")
+            assert status == 200 and body["ready"] is False, body
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        cluster.shutdown()
+        # Once the target is back the proxy records the failure there; the CLI sees it too.
+        deadline = time.monotonic() + 60
+        while True:
+            code, out = gate(env)
+            if "a mirrored write failed on the target" in out:
+                break
+            assert time.monotonic() < deadline, out
+            time.sleep(1)
+        assert code == 1, out
+        status, body = admin_get(proxy, "/api/v1/cutover")
+        assert body["ready"] is False and any("mirrored write failed" in m for m in body["missing"]), body
+    finally:
+        proxy.stop()
+
+
+def test_a_sample_is_faster_and_finds_the_differences_in_the_units_it_covers(
+        backfill_direct, backfill_fixture, tmp_path):
+    direct = backfill_direct
+    env = settings(tmp_path)
+    env["TANDEM_VALIDATE_JOB"] = f"sample{os.getpid()}"
+    env["TANDEM_VALIDATE_MIN_UNITS"] = "64"
+    table = f"{KS}.users"
+    injected = [45002 + 3 * i for i in range(100)]  # rows without TTL, away from any writer
+    for k in injected:
+        direct["target"].execute(f"UPDATE {KS}.users USING TIMESTAMP 1700000000000000 SET name = 'sampled' WHERE k = %s", (k,))
+    tokens = {k: direct["source"].execute(f"SELECT token(k) AS t FROM {KS}.users WHERE k = %s", (k,)).one().t
+              for k in injected}
+
+    began = time.monotonic()
+    full, _, full_lines = validate(env, "--table", table, "--new-round")
+    full_seconds = time.monotonic() - began
+    assert full.returncode == 1
+    assert {l["key"]["k"] for l in full_lines} == set(injected)
+
+    began = time.monotonic()
+    sample, round_no, lines = validate(env, "--table", table, "--sample", "0.1", "--seed", "7")
+    sample_seconds = time.monotonic() - began
+    print(f"\nvalidate {table}: full {full_seconds:.1f} s, --sample 0.1 {sample_seconds:.1f} s")
+    units = list(direct["target"].execute(
+        "SELECT range_start, range_end FROM tandem.backfill_units WHERE job = %s",
+        (f"validate:{env['TANDEM_VALIDATE_JOB']}:{round_no}",)))
+    assert 0 < len(units) < 64 * 0.2, len(units)
+    covered = {k for k, t in tokens.items() if any(u.range_start < t <= u.range_end for u in units)}
+    assert covered, "the sample covered none of the 100 injected keys"
+    assert {l["key"]["k"] for l in lines} == covered
+    assert sample.returncode == 1
+    assert sample_seconds < full_seconds, (sample_seconds, full_seconds)
+
+    repair, _, _ = validate(env, "--table", table, "--repair", "--new-round")
+    assert repair.returncode == 0, repair.stderr
