@@ -47,6 +47,16 @@ try {
         await shown("source-nodes"));
   check("target state", await shown("target-state") === (s.clusters.target.reachable ? "reachable" : "unreachable: " + (s.clusters.target.unreachable_reason || "")),
         await shown("target-state"));
+  // The cutover panel shows the gate's verdict and the first thing it misses.
+  await page.waitForFunction(() => document.getElementById("cutover-state").textContent !== "–",
+                             null, { timeout: 15000 });
+  const gate = await (await fetch(base + "/api/v1/cutover")).json();
+  check("cutover verdict", await shown("cutover-state") === (gate.ready ? "READY for cutover" : "NOT READY"),
+        await shown("cutover-state"));
+  if (!gate.ready) {
+    check("cutover missing", (await shown("cutover-missing")).includes(gate.missing[0]),
+          await shown("cutover-missing"));
+  }
   const before = s.routing.primary;
   const after = before === "source" ? "target" : "source";
   await page.click("#flip");

@@ -240,9 +240,12 @@ def test_a_sample_is_faster_and_finds_the_differences_in_the_units_it_covers(
     env["TANDEM_VALIDATE_JOB"] = f"sample{os.getpid()}"
     env["TANDEM_VALIDATE_MIN_UNITS"] = "64"
     table = f"{KS}.users"
+    backfill = run_tandem(["backfill", "--no-progress-bar"], env=env, timeout=1200)  # resumes: done
+    assert backfill.returncode == 0, backfill.stderr
     injected = [45002 + 3 * i for i in range(100)]  # rows without TTL, away from any writer
     for k in injected:
-        direct["target"].execute(f"UPDATE {KS}.users USING TIMESTAMP 1700000000000000 SET name = 'sampled' WHERE k = %s", (k,))
+        wt = writetime(direct["source"], "users", "name", "k = %s", (k,))
+        direct["target"].execute(f"UPDATE {KS}.users USING TIMESTAMP %s SET name = 'sampled' WHERE k = %s", (wt + 1000, k))
     tokens = {k: direct["source"].execute(f"SELECT token(k) AS t FROM {KS}.users WHERE k = %s", (k,)).one().t
               for k in injected}
 

@@ -74,6 +74,7 @@ TEST(RowCompare, ClassifiesEachCellByValueThenWritetimeThenTtl) {
       {"both null", {.v = std::nullopt}, {.v = std::nullopt}, {}},
       {"another writetime", {}, {.wt = 101}, {"v:writetime_differs"}},
       {"a dropped TTL", {.ttl = 500}, {.ttl = 0}, {"v:ttl_differs"}},
+      {"a TTL dropped by a newer write", {.ttl = 500}, {.wt = 101, .ttl = 0}, {"v:ttl_differs"}},
       {"a TTL read two seconds later", {.ttl = 500}, {.ttl = 498}, {}},
       {"a TTL far apart", {.ttl = 500}, {.ttl = 300}, {"v:ttl_differs"}},
       {"value wins over writetime", {}, {.v = "y", .wt = 7}, {"v:value_differs"}},
