@@ -72,26 +72,16 @@ void print_progress(const job_progress& p, std::chrono::steady_clock::time_point
 asio::awaitable<void> run(unit_run& js, const job_options& options) {
   auto ex = co_await asio::this_coro::executor;
   const auto& cfg = js.cfg;
-  auto source = co_await cql_client::open(ex, cfg.source, js.source_tls, "source", cfg.source.contact_points);
-  if (!source) {
-    js.failures.push_back("the source is unreachable: " + source.error.message);
+  auto pair = co_await open_and_select(js, options.keyspaces, options.tables);
+  if (!pair) {
     co_return;
   }
-  auto target = co_await cql_client::open(ex, cfg.target, js.target_tls, "target", cfg.target.contact_points);
-  if (!target) {
-    js.failures.push_back("the target is unreachable: " + target.error.message);
-    co_return;
-  }
-  std::set<std::string> keyspaces(cfg.backfill.keyspaces.begin(), cfg.backfill.keyspaces.end());
-  if (!options.keyspaces.empty()) {
-    keyspaces = std::set<std::string>(options.keyspaces.begin(), options.keyspaces.end());
-  }
-  std::vector<std::string> tables = options.tables.empty() ? cfg.backfill.tables : options.tables;
-  co_await select_tables(js, **source.value, **target.value, keyspaces, tables);
+  auto& source = pair->source;
+  auto& target = pair->target;
   if (!js.failures.empty()) {
     co_return;  // nothing is copied, nothing is marked done
   }
-  checkpoint_store store(*target.value, cfg.target.state_keyspace, cfg.backfill.job,
+  checkpoint_store store(target, cfg.target.state_keyspace, cfg.backfill.job,
                          cfg.target.state_replication);
   if (auto r = co_await store.ensure_tables(); !r) {
     js.failures.push_back("creating the state tables: " + r.error.message);
@@ -104,7 +94,7 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
   }
   const std::int64_t undated = *t0.value - 1;
   spdlog::info("backfill: T0 {}; undated cells are written at {}", *t0.value, undated);
-  co_await plan_tables(js, **source.value, store, plan_rule{});
+  co_await plan_tables(js, *source, store, plan_rule{});
   if (!js.failures.empty()) {
     co_return;
   }
@@ -154,8 +144,8 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
     std::fprintf(stderr, "\n");
   }
   if (!options.print_summary) {
-    (*source.value)->close();
-    (*target.value)->close();
+    source->close();
+    target->close();
     co_return;
   }
   const double secs = std::max(0.001, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -174,8 +164,8 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
                static_cast<unsigned long long>(js.progress.units_skipped.load()),
                static_cast<unsigned long long>(shared.retries), shared.limit.limit(),
                static_cast<unsigned long long>(shared.limit.decreases()));
-  (*source.value)->close();
-  (*target.value)->close();
+  source->close();
+  target->close();
 }
 
 std::string take_config_path(std::vector<std::string>& args) {

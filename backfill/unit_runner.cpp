@@ -180,6 +180,33 @@ asio::awaitable<void> select_tables(unit_run& run, cql_client& source, cql_clien
   }
 }
 
+asio::awaitable<std::optional<cluster_pair>> open_and_select(unit_run& run,
+                                                             std::vector<std::string> keyspaces,
+                                                             std::vector<std::string> tables) {
+  auto ex = co_await asio::this_coro::executor;
+  const auto& cfg = run.cfg;
+  auto source = co_await cql_client::open(ex, cfg.source, run.source_tls, "source", hosts_of(cfg.source));
+  if (!source) {
+    run.failures.push_back("the source is unreachable: " + source.error.message);
+    co_return std::nullopt;
+  }
+  auto target = co_await cql_client::open(ex, cfg.target, run.target_tls, "target", hosts_of(cfg.target));
+  if (!target) {
+    run.failures.push_back("the target is unreachable: " + target.error.message);
+    source.value->get()->close();
+    co_return std::nullopt;
+  }
+  if (keyspaces.empty()) {
+    keyspaces = cfg.backfill.keyspaces;
+  }
+  if (tables.empty()) {
+    tables = cfg.backfill.tables;
+  }
+  std::set<std::string> chosen(keyspaces.begin(), keyspaces.end());
+  co_await select_tables(run, **source.value, **target.value, chosen, tables);
+  co_return cluster_pair{*source.value, *target.value};
+}
+
 asio::awaitable<void> plan_tables(unit_run& run, cql_client& source, checkpoint_store& store,
                                   plan_rule rule) {
   const auto& cfg = run.cfg;

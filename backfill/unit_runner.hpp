@@ -69,6 +69,18 @@ asio::awaitable<void> select_tables(unit_run& run, cql_client& source, cql_clien
                                     std::set<std::string> keyspaces,
                                     std::vector<std::string> tables);
 
+struct cluster_pair {
+  std::shared_ptr<cql_client> source;
+  std::shared_ptr<cql_client> target;
+};
+
+// Connects to both clusters and selects the tables: `tables` (ks.t) and `keyspaces` from the
+// command line, or backfill.tables / backfill.keyspaces when those are empty. std::nullopt when a
+// cluster is unreachable (a failure says which); table problems are failures too.
+asio::awaitable<std::optional<cluster_pair>> open_and_select(unit_run& run,
+                                                             std::vector<std::string> keyspaces,
+                                                             std::vector<std::string> tables);
+
 // Plans every table of run.work under `store`'s job (agreeing with other workers) and loads the
 // units' states.
 asio::awaitable<void> plan_tables(unit_run& run, cql_client& source, checkpoint_store& store,

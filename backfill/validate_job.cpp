@@ -123,28 +123,18 @@ asio::awaitable<void> run(validate_run& vr, const validate_options& options) {
   auto ex = co_await asio::this_coro::executor;
   auto& run = vr.units;
   const auto& cfg = run.cfg;
-  auto source = co_await cql_client::open(ex, cfg.source, run.source_tls, "source", cfg.source.contact_points);
-  if (!source) {
-    run.failures.push_back("the source is unreachable: " + source.error.message);
+  auto pair = co_await open_and_select(run, options.keyspaces, options.tables);
+  if (!pair) {
     co_return;
   }
-  auto target = co_await cql_client::open(ex, cfg.target, run.target_tls, "target", cfg.target.contact_points);
-  if (!target) {
-    run.failures.push_back("the target is unreachable: " + target.error.message);
-    co_return;
-  }
-  std::set<std::string> keyspaces(cfg.backfill.keyspaces.begin(), cfg.backfill.keyspaces.end());
-  if (!options.keyspaces.empty()) {
-    keyspaces = std::set<std::string>(options.keyspaces.begin(), options.keyspaces.end());
-  }
-  const auto tables = options.tables.empty() ? cfg.backfill.tables : options.tables;
-  co_await select_tables(run, **source.value, **target.value, keyspaces, tables);
+  auto& source = pair->source;
+  auto& target = pair->target;
   if (!run.failures.empty()) {
     co_return;
   }
-  checkpoint_store state(*target.value, cfg.target.state_keyspace, cfg.validate.job,
+  checkpoint_store state(target, cfg.target.state_keyspace, cfg.validate.job,
                          cfg.target.state_replication);
-  validation_store results(*target.value, cfg.target.state_keyspace, cfg.validate.job);
+  validation_store results(target, cfg.target.state_keyspace, cfg.validate.job);
   if (auto r = co_await state.ensure_tables(); !r) {
     run.failures.push_back("creating the state tables: " + r.error.message);
     co_return;
@@ -186,7 +176,7 @@ asio::awaitable<void> run(validate_run& vr, const validate_options& options) {
                rd.resumed ? "resuming" : "starting", rd.round, rd.sample,
                static_cast<long long>(rd.seed), options.repair ? ", repairing" : "",
                report_path.c_str());
-  checkpoint_store units(*target.value, cfg.target.state_keyspace, results.unit_job(rd.round),
+  checkpoint_store units(target, cfg.target.state_keyspace, results.unit_job(rd.round),
                          cfg.target.state_replication);
   plan_rule rule;
   rule.min_units = std::max<std::uint32_t>(
@@ -197,7 +187,7 @@ asio::awaitable<void> run(validate_run& vr, const validate_options& options) {
       return sampled(share, seed, t.keyspace + "." + t.name, unit, n);
     };
   }
-  co_await plan_tables(run, **source.value, units, rule);
+  co_await plan_tables(run, *source, units, rule);
   if (!run.failures.empty()) {
     std::fclose(shared.report);
     co_return;
@@ -246,8 +236,8 @@ asio::awaitable<void> run(validate_run& vr, const validate_options& options) {
   } else if (left == 0) {
     std::fprintf(stderr, "validate: clean: no difference remains in round %d\n", rd.round);
   }
-  (*source.value)->close();
-  (*target.value)->close();
+  source->close();
+  target->close();
 }
 
 std::string take_config(std::vector<std::string>& args) {
