@@ -345,6 +345,7 @@ void load_connection::on_answer(const frame_in& f) {
   const auto now = bench_clock::now();
   last_answer_ = now;
   if (!s.counted) {
+    ++counts_.warmup_answers;
     return;
   }
   --counted_in_flight_;

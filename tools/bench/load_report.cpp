@@ -64,6 +64,7 @@ std::uint64_t load_counts::error_total() const noexcept {
 void load_counts::merge(const load_counts& other) {
   reads += other.reads;
   writes += other.writes;
+  warmup_answers += other.warmup_answers;
   for (const auto& [code, count] : other.errors) {
     errors[code] += count;
   }
@@ -118,6 +119,7 @@ std::string format_json(const load_summary& s) {
   out += ",\"writes\":" + std::to_string(s.counts.writes);
   out += ",\"reads\":" + std::to_string(s.counts.reads);
   out += ",\"ops_per_s\":" + fixed(s.ops_per_second(), 1);
+  out += ",\"answers_total\":" + std::to_string(s.answers());
   out += ",\"errors\":" + std::to_string(s.counts.error_total());
   out += ",\"errors_by_code\":{";
   bool first = true;

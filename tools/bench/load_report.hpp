@@ -23,6 +23,9 @@ struct load_counts {
   std::uint64_t reads = 0;   // answered without error
   std::uint64_t writes = 0;  // answered without error
   std::map<std::int32_t, std::uint64_t> errors;  // by code
+  // Answers to requests sent during the warm-up: not measured, but work the server did (the
+  // CPU a process spent over the whole run is divided by every request it served).
+  std::uint64_t warmup_answers = 0;
   latency_histogram latency;  // nanoseconds, successful answers only
 
   std::uint64_t error_total() const noexcept;
@@ -46,6 +49,8 @@ struct load_summary {
   load_counts counts;
 
   std::uint64_t ops() const noexcept { return counts.reads + counts.writes; }
+  // Every answer of the run, warm-up and errors included.
+  std::uint64_t answers() const noexcept { return ops() + counts.error_total() + counts.warmup_answers; }
   double ops_per_second() const noexcept { return seconds > 0 ? static_cast<double>(ops()) / seconds : 0; }
 };
 
