@@ -36,6 +36,8 @@ class frame_reader {
   // already received past the last frame are the start of the first segment.
   void begin_segments(bool lz4);
   bool segmented() const noexcept { return segmented_; }
+  // Unframed bytes received and not yet decoded (part of a frame).
+  std::size_t buffered() const noexcept { return end_ - read_pos_; }
 
   // Where the socket may write up to n bytes, then commit how many it wrote.
   std::span<std::byte> prepare(std::size_t n);

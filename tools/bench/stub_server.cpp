@@ -100,7 +100,8 @@ asio::awaitable<void> stub_session::read_loop() {
     if (ec) {
       break;
     }
-    if (phase_ == phase::handshake && !reader_.segmented() &&
+    // Only where a frame starts: the first byte of a read in the middle of one is not a version.
+    if (phase_ == phase::handshake && !reader_.segmented() && reader_.buffered() == 0 &&
         refuse_version(protocol::bytes_view(room.data(), n))) {
       closing_ = true;
     }
