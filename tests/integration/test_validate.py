@@ -103,6 +103,19 @@ def writetime(session, table, column, where, args):
     return row.wt
 
 
+def existing_users(src, start, count, ttl=False):
+    """`count` users from `start` on (same k % 3) that the source still has (other tests' writers
+    delete random users), with a TTL on age when asked."""
+    out, k = [], start
+    while len(out) < count:
+        row = src.execute(f"SELECT k, ttl(age) AS ttl FROM {KS}.users WHERE k = %s", (k,)).one()
+        if row is not None and (row.ttl is not None) == ttl:
+            out.append(k)
+        k += 3
+        assert k < start + 3 * 20 * count + 300, f"too few users left from {start}"
+    return out
+
+
 def inject(direct):
     """Differences written straight into the target; returns what validate must report."""
     src, dst = direct["source"], direct["target"]
@@ -115,11 +128,12 @@ def inject(direct):
                 (event.tenant, event.day, event.seq))
     expected.add((f"{KS}.events", key(tenant=event.tenant, day=event.day, seq=event.seq),
                   "missing_on_target", None))
-    for k in (40002, 40005):  # changed values (at a writetime a little after the source's)
+    changed = existing_users(src, 40002, 4)
+    for k in changed[:2]:  # changed values (at a writetime a little after the source's)
         wt = writetime(src, "users", "name", "k = %s", (k,))
         dst.execute(f"UPDATE {KS}.users USING TIMESTAMP %s SET name = 'changed' WHERE k = %s", (wt + 1000, k))
         expected.add((f"{KS}.users", key(k=k), "value_differs", "name"))
-    for k in (40008, 40011):  # changed writetimes, same value
+    for k in changed[2:]:  # changed writetimes, same value
         row = src.execute(f"SELECT score, writetime(score) AS wt FROM {KS}.users WHERE k = %s", (k,)).one()
         dst.execute(f"UPDATE {KS}.users USING TIMESTAMP %s SET score = %s WHERE k = %s", (row.wt + 5000, row.score, k))
         expected.add((f"{KS}.users", key(k=k), "writetime_differs", "score"))
@@ -127,8 +141,7 @@ def inject(direct):
     expected.add((f"{KS}.keyonly", key(a=5000, b=1), "extra_on_target", None))
     dst.execute(f"INSERT INTO {KS}.wide (p, c, v) VALUES (500, 1, 'extra') USING TIMESTAMP 1600000000000000")
     expected.add((f"{KS}.wide", key(p=500, c=1), "extra_on_target", None))
-    k = 40000  # a TTL row (k % 3 == 1): its TTL dropped by a rewrite of the same value
-    assert k % 3 == 1
+    k = existing_users(src, 40000, 1, ttl=True)[0]  # its TTL dropped by a rewrite of the same value
     row = src.execute(f"SELECT age, writetime(age) AS wt, ttl(age) AS ttl FROM {KS}.users WHERE k = %s", (k,)).one()
     assert row.ttl is not None
     dst.execute(f"UPDATE {KS}.users USING TIMESTAMP %s SET age = %s WHERE k = %s", (row.wt + 1, row.age, k))
@@ -242,7 +255,7 @@ def test_a_sample_is_faster_and_finds_the_differences_in_the_units_it_covers(
     table = f"{KS}.users"
     backfill = run_tandem(["backfill", "--no-progress-bar"], env=env, timeout=1200)  # resumes: done
     assert backfill.returncode == 0, backfill.stderr
-    injected = [45002 + 3 * i for i in range(100)]  # rows without TTL, away from any writer
+    injected = existing_users(direct["source"], 45002, 100)  # rows without TTL, no writer here
     for k in injected:
         wt = writetime(direct["source"], "users", "name", "k = %s", (k,))
         direct["target"].execute(f"UPDATE {KS}.users USING TIMESTAMP %s SET name = 'sampled' WHERE k = %s", (wt + 1000, k))
