@@ -336,7 +336,9 @@ asio::awaitable<unit_result> unit_validator::run(const table_def& t, unit_state 
       last_found = clock::now();
       candidates.push_back({m.source ? std::move(*m.source) : std::move(*m.target), m.first_of_partition});
     }
-    if (clock::now() - last_renewal > std::chrono::seconds(5)) {
+    // Renew the claim well before the lease lapses (another worker would take the unit over).
+    const auto renew_every = std::min<clock::duration>(std::chrono::seconds(5), shared_.cfg.backfill.lease / 3);
+    if (clock::now() - last_renewal > renew_every) {
       last_renewal = clock::now();
       unit_state renew = u;
       renew.paging_state.reset();

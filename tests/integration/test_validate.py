@@ -13,6 +13,7 @@ import os
 import random
 import re
 import signal
+import subprocess
 import threading
 import time
 import urllib.error
@@ -25,7 +26,7 @@ from cassandra.policies import WhiteListRoundRobinPolicy
 
 from backfill_compare import compare
 from conftest import BACKFILL_KEYSPACE as KS, run_tandem
-from proxy_process import ProxyProcess
+from proxy_process import ProxyProcess, proxy_binary, proxy_environment
 
 PORT = 9168
 STATE_DIR = Path(os.environ.get("TANDEM_STATE_DIR", Path.home() / ".cache" / "tandem" / "clusters"))
@@ -284,3 +285,41 @@ def test_a_sample_is_faster_and_finds_the_differences_in_the_units_it_covers(
 
     repair, _, _ = validate(env, "--table", table, "--repair", "--new-round")
     assert repair.returncode == 0, repair.stderr
+
+
+def test_an_interrupted_validation_resumes_its_round(backfill_direct, backfill_fixture, tmp_path):
+    direct = backfill_direct
+    env = settings(tmp_path)
+    env.update({"TANDEM_VALIDATE_JOB": f"resume{os.getpid()}", "TANDEM_VALIDATE_MIN_UNITS": "64",
+                "TANDEM_VALIDATE_WORKERS": "1", "TANDEM_BACKFILL_LEASE": "2s",
+                "TANDEM_VALIDATE_PAGE_SIZE": "100"})
+    backfill = run_tandem(["backfill", "--no-progress-bar"], env=env, timeout=1200)  # resumes: done
+    assert backfill.returncode == 0, backfill.stderr
+    e = proxy_environment(os.environ)
+    e.update(env)
+    first = subprocess.Popen([proxy_binary(), "validate", "--no-progress-bar", "--table", f"{KS}.users"],
+                             env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    job = f"validate:{env['TANDEM_VALIDATE_JOB']}:1"
+    deadline = time.monotonic() + 300
+    states = []
+    while time.monotonic() < deadline and first.poll() is None:
+        try:
+            states = [u.state for u in direct["target"].execute(
+                "SELECT state FROM tandem.backfill_units WHERE job = %s", (job,))]
+        except Exception:
+            states = []  # the state tables may not exist yet
+        if len(states) == 64 and sum(s == "done" for s in states) >= 16:
+            break
+        time.sleep(0.1)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    done = sum(s == "done" for s in states)
+    assert 16 <= done < 64, (done, first.stdout.read()[-2000:])
+    time.sleep(2.5)  # the killed run's claim expires
+    second, round_no, lines = validate(env, "--table", f"{KS}.users")
+    assert round_no == 1 and "resuming round 1" in second.stderr, second.stderr
+    skipped = int(re.search(r"(\d+) of 64 units already validated in this round, skipped", second.stderr).group(1))
+    assert skipped >= done, (skipped, done)
+    assert second.returncode == 0 and lines == [], second.stderr
+    assert all(u.state == "done" for u in direct["target"].execute(
+        "SELECT state FROM tandem.backfill_units WHERE job = %s", (job,)))
