@@ -232,15 +232,8 @@ asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
     shared_.bytes += page_bytes;
     paging = p.value->paging_state;
     if (!paging) {
-      auto finished = co_await store_.finish(u, owner_);
-      if (!finished) {
-        out.error = "marking the unit done: " + finished.error.message;
-      } else if (!*finished.value) {
-        out.lost_lease = true;
-      } else {
-        out.done = true;
-      }
-      co_return out;
+      auto finished = co_await finish_unit(store_, u, owner_);
+      co_return finished;
     }
     u.paging_state = paging;
     auto saved = co_await store_.checkpoint(u, owner_, cfg.lease);

@@ -121,6 +121,19 @@ asio::awaitable<void> sleep_ms(long ms) {
   co_await t.async_wait(as_tuple(use_awaitable));
 }
 
+asio::awaitable<unit_result> finish_unit(checkpoint_store& store, unit_state u, std::string owner) {
+  unit_result out;
+  auto finished = co_await store.finish(std::move(u), std::move(owner));
+  if (!finished) {
+    out.error = "marking the unit done: " + finished.error.message;
+  } else if (!*finished.value) {
+    out.lost_lease = true;
+  } else {
+    out.done = true;
+  }
+  co_return out;
+}
+
 double share_done(const std::vector<table_work>& work) {
   if (work.empty()) return 1.0;
   double total = 0;

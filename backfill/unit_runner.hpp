@@ -29,6 +29,9 @@ struct unit_result {
   std::string error;        // why it stopped otherwise
 };
 
+// Marks `u` done for `owner`: done, lost (another worker owns it now), or the store's error.
+asio::awaitable<unit_result> finish_unit(checkpoint_store& store, unit_state u, std::string owner);
+
 // The work of one worker on its own pair of connections: one unit at a time.
 class unit_worker {
  public:

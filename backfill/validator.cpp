@@ -364,15 +364,8 @@ asio::awaitable<unit_result> unit_validator::run(const table_def& t, unit_state 
   }
   u.rows_copied = rows;
   u.bytes_copied = unresolved;  // validation units: the differences left
-  auto finished = co_await store_.finish(u, owner_);
-  if (!finished) {
-    out.error = "marking the unit done: " + finished.error.message;
-  } else if (!*finished.value) {
-    out.lost_lease = true;
-  } else {
-    out.done = true;
-  }
-  co_return out;
+  auto finished = co_await finish_unit(store_, u, owner_);
+  co_return finished;
 }
 
 }  // namespace tandem::backfill
