@@ -37,7 +37,7 @@ def settings(tmp_path):
     pid = os.getpid()
     return {"TANDEM_BACKFILL_JOB": f"vbf{pid}", "TANDEM_BACKFILL_KEYSPACES": KS,
             "TANDEM_VALIDATE_JOB": f"v{pid}", "TANDEM_VALIDATE_REPORT_DIR": str(tmp_path),
-            "TANDEM_VALIDATE_RECHECK_DELAY": "1s", "TANDEM_VALIDATE_MIN_UNITS": "16"}
+            "TANDEM_VALIDATE_RECHECK_DELAY": "2s", "TANDEM_VALIDATE_MIN_UNITS": "16"}
 
 
 def validate(env, *args, timeout=900):
