@@ -24,8 +24,16 @@ void connection_codec::feed(bytes_view data) {
     reassembler_.feed(data);
     return;
   }
-  if (pending_pos_ > 0 && pending_pos_ == pending_.size()) {
-    pending_.clear();
+  // Drop the bytes already decoded before appending. Waiting for a read that ends exactly on a
+  // frame boundary is not enough: a pipelining client that always leaves a partial frame at
+  // the end of its reads would make pending_ grow with everything it ever sent. Moving the
+  // unread tail down once the consumed prefix is at least half the buffer (or past a small
+  // threshold) keeps the buffer within about twice the bytes in flight, at an amortised cost of
+  // at most one extra copy of every byte.
+  if (pending_pos_ > 0 &&
+      (pending_pos_ == pending_.size() || pending_pos_ >= compact_threshold ||
+       pending_pos_ * 2 >= pending_.size())) {
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_pos_));
     pending_pos_ = 0;
   }
   pending_.insert(pending_.end(), data.begin(), data.end());
@@ -33,6 +41,10 @@ void connection_codec::feed(bytes_view data) {
 
 std::size_t connection_codec::buffered_bytes() const noexcept {
   return framed_ ? reassembler_.buffered_bytes() : pending_.size() - pending_pos_;
+}
+
+std::size_t connection_codec::held_bytes() const noexcept {
+  return framed_ ? reassembler_.buffered_bytes() : pending_.size();
 }
 
 result<owned_frame> connection_codec::finish(frame_header h, bytes body) const {

@@ -36,7 +36,11 @@ class connection_codec {
   // The next complete frame, std::nullopt when more bytes are needed, or an error (the
   // connection must then be closed: the stream cannot be resynchronised).
   result<std::optional<owned_frame>> next();
+  // Bytes not decoded yet.
   std::size_t buffered_bytes() const noexcept;
+  // Bytes the codec holds in memory, including decoded bytes it has not dropped yet; stays
+  // within about twice the bytes in flight plus a small threshold (see feed()).
+  std::size_t held_bytes() const noexcept;
 
   // Encodes one frame for the wire (body uncompressed on input).
   bytes encode(const frame_header& h, bytes_view body) const;
@@ -47,8 +51,12 @@ class connection_codec {
   frame_limits limits_;
   compression_algorithm compression_ = compression_algorithm::none;
   bool framed_ = false;
+  // feed() moves the unread bytes of pending_ to its front once this many have been decoded
+  // (or half of it has), so pending_ stays bounded by what is in flight (see feed()).
+  static constexpr std::size_t compact_threshold = 64 * 1024;
+
   bytes pending_;
-  std::size_t pending_pos_ = 0;
+  std::size_t pending_pos_ = 0;  // start of the bytes of pending_ not decoded yet
   segment_reassembler reassembler_;
 };
 
