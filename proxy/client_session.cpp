@@ -2,6 +2,7 @@
 // The handshake lives in client_handshake.cpp, request handling in client_requests.cpp.
 #include "proxy/client_session.hpp"
 #include "proxy/frame_writer.hpp"
+#include "proxy/read_buffer.hpp"
 
 #include "protocol/messages/error_message.hpp"
 #include "protocol/wire_writer.hpp"
@@ -111,7 +112,7 @@ asio::awaitable<void> client_session::read_loop() {
   if (ctx_->client_tls && !co_await accept_tls()) {
     co_return;
   }
-  std::array<std::byte, 65536> buf;
+  read_buffer buf;
   const std::size_t max_in_flight = ctx_->cfg.limits.max_in_flight_per_connection;
   while (phase_ != phase::closing) {
     // Backpressure: stop reading from a client that has too many requests outstanding
@@ -120,17 +121,18 @@ asio::awaitable<void> client_session::read_loop() {
       slot_freed_.expires_at(asio::steady_timer::time_point::max());
       co_await slot_freed_.async_wait(as_tuple(use_awaitable));
     }
-    auto [ec, n] = co_await stream_.read_some(asio::buffer(buf.data(), buf.size()));
+    auto [ec, n] = co_await stream_.read_some(buf.space());
     if (ec) {
       close(ec == asio::error::eof ? "client disconnected" : ec.message());
       co_return;
     }
-    const protocol::bytes_view data(buf.data(), n);
+    const protocol::bytes_view data = buf.bytes(n);
     if (phase_ == phase::handshake && codec_.buffered_bytes() == 0 &&
         refuse_unsupported_version(data)) {
       co_return;
     }
     codec_.feed(data);
+    buf.after_read(n);
     for (;;) {
       auto next = codec_.next();
       if (!next) {

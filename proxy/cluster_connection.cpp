@@ -1,5 +1,6 @@
 #include "proxy/cluster_connection.hpp"
 #include "proxy/frame_writer.hpp"
+#include "proxy/read_buffer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -37,12 +38,7 @@ cluster_connection::cluster_connection(asio::any_io_executor ex, cluster_connect
       codec_(settings_.limits),
       idle_deadline_(ex),
       heartbeat_timer_(ex) {
-  const std::size_t capacity = std::min(max_streams, std::max<std::size_t>(1, settings_.max_in_flight));
-  calls_.resize(capacity);
-  free_streams_.reserve(capacity);
-  for (std::size_t i = capacity; i > 0; --i) {
-    free_streams_.push_back(static_cast<std::int16_t>(i - 1));
-  }
+  stream_capacity_ = std::min(max_streams, std::max<std::size_t>(1, settings_.max_in_flight));
 }
 
 cluster_connection::~cluster_connection() = default;
@@ -127,12 +123,19 @@ asio::awaitable<std::string> cluster_connection::tls_handshake() {
   co_return std::string{};
 }
 
+// A freed id is reused first (last freed, first reused); otherwise the lowest id never used,
+// which grows the table by one. The same order as a table filled with every id up front.
 std::optional<std::int16_t> cluster_connection::acquire_stream(std::shared_ptr<pending_call> call) {
-  if (free_streams_.empty()) {
+  std::int16_t id = 0;
+  if (!free_streams_.empty()) {
+    id = free_streams_.back();
+    free_streams_.pop_back();
+  } else if (calls_.size() < stream_capacity_) {
+    id = static_cast<std::int16_t>(calls_.size());
+    calls_.emplace_back();
+  } else {
     return std::nullopt;
   }
-  const std::int16_t id = free_streams_.back();
-  free_streams_.pop_back();
   calls_[static_cast<std::size_t>(id)] = std::move(call);
   ++calls_in_flight_;
   return id;
@@ -191,15 +194,16 @@ asio::awaitable<void> cluster_connection::write_loop() {
 
 asio::awaitable<void> cluster_connection::read_loop() {
   auto self = shared_from_this();
-  std::array<std::byte, 65536> buf;
+  read_buffer buf;
   while (open_) {
-    auto [ec, n] = co_await stream_.read_some(asio::buffer(buf.data(), buf.size()));
+    auto [ec, n] = co_await stream_.read_some(buf.space());
     if (ec) {
       close(settings_.name + " connection lost: " + ec.message());
       co_return;
     }
     last_read_ = std::chrono::steady_clock::now();
-    codec_.feed(protocol::bytes_view(buf.data(), n));
+    codec_.feed(buf.bytes(n));
+    buf.after_read(n);
     for (;;) {
       auto next = codec_.next();
       if (!next) {
@@ -263,6 +267,7 @@ void cluster_connection::fail_all(const std::string& why) {
     pending.reset();
   }
   free_streams_.clear();
+  stream_capacity_ = calls_.size();  // as before: a closed connection hands out no more ids
   calls_in_flight_ = 0;
 }
 

@@ -110,8 +110,11 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   bool open_ = false;
   bool writing_ = false;
   std::deque<protocol::bytes> write_queue_;
-  std::vector<std::shared_ptr<pending_call>> calls_;  // index = stream id
-  std::vector<std::int16_t> free_streams_;
+  // The stream table grows with use, up to stream_capacity_ ids: an idle connection (most of
+  // them, with 1,000 clients) must not pay for max_in_flight slots up front (issue 7).
+  std::vector<std::shared_ptr<pending_call>> calls_;  // index = stream id; size = ids ever used
+  std::vector<std::int16_t> free_streams_;           // ids used before and free again
+  std::size_t stream_capacity_ = 0;                  // ids this connection may use
   std::size_t calls_in_flight_ = 0;
   std::optional<std::string> close_when_idle_;  // set by close_when_idle while calls remain
   asio::steady_timer idle_deadline_;            // close_when_idle's upper bound
