@@ -22,6 +22,8 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
+
 namespace tandem::proxy {
 
 using protocol::opcode;
@@ -79,12 +81,16 @@ std::optional<std::int64_t> timestamp_sent(bool pinned, std::int64_t pinned_ts,
 
 }  // namespace
 
+std::string write_description::to_string() const {
+  return describe_write(timestamp, prepared ? std::string_view(prepared->query) : text);
+}
+
 std::shared_ptr<cluster_connection> client_session::connection(cluster c) const {
   return c == cluster::source ? source_ : target_;
 }
 
 void client_session::note_secondary_failure(cluster c, const call_result& r,
-                                            const std::string& what) {
+                                            const write_description& what) {
   bump(c == cluster::target ? ctx_->stats.target_write_failures : ctx_->stats.source_failures);
   if (c == cluster::target) {
     ctx_->last_target_write_failure_us.store(write_clock::system_now_us());
@@ -98,7 +104,7 @@ void client_session::note_secondary_failure(cluster c, const call_result& r,
       r.ok() ? "error " + std::to_string(error_code_of(r.frame)) : r.detail;
   spdlog::warn("client {}: {} write failed ({}){}: {}", peer_, cluster_name(c), detail,
                *suppressed > 0 ? " [" + std::to_string(*suppressed) + " more not logged]" : "",
-               what.substr(0, 200));
+               what.to_string().substr(0, 200));
 }
 
 // A lost target connection is opened again (at most every two seconds) without dropping the
@@ -225,7 +231,7 @@ asio::awaitable<bool> client_session::reprepare(cluster c, prepared_id_map::entr
 // (source_authoritative writes) the client's answer does not wait for the secondary.
 asio::awaitable<void> client_session::mirror(const protocol::frame_header& request,
                                              body_builder build, bool wait_for_secondary,
-                                             std::string what) {
+                                             write_description what) {
   const auto state = ctx_->routing();
   const cluster primary_c = state.primary;
   const cluster secondary_c = other_cluster(primary_c);
@@ -240,7 +246,7 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
     ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
     asio::co_spawn(
         stream_.get_executor(),
-        [self, secondary_c, request, build, what]() -> asio::awaitable<void> {
+        [self, secondary_c, request, build, what = std::move(what)]() -> asio::awaitable<void> {
           auto r = co_await self->call_on(secondary_c, request.op, request.flags, build);
           auto a = answer_of(r);
           if (is_failure(a, true)) {
@@ -480,8 +486,8 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
   if (is_data_write(cls)) {
     note_mirrored_write(sent);
   }
-  const std::string what = describe_write(sent, *text);
-  co_await mirror(f.header, same, wait_for_both, what);
+  write_description what{sent, nullptr, std::string(*text)};
+  co_await mirror(f.header, same, wait_for_both, std::move(what));
   if (cls == request_class::use && info) {
     keyspace_ = info->keyspace;
   }
@@ -636,6 +642,17 @@ protocol::result<protocol::bytes> client_session::with_added_values(
   return protocol::encode_execute(execute, version_);
 }
 
+namespace {
+// An EXECUTE on its way to the clusters, shared by the copies of its body builder.
+struct execute_parts {
+  protocol::bytes prefix;   // the body before the message (tracing, custom payload, ...)
+  protocol::bytes message;  // the EXECUTE message, with the proxy's edits
+  prepared_id_map::entry_ptr entry;  // nullptr: evicted while re-preparing
+  prepared_id_map::entry_ptr found;  // as handle_execute found it: its id finds it again
+  std::array<bool, 2> built{};  // per cluster: a body was built (the next one is a retry)
+};
+}  // namespace
+
 asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   auto offset = message_offset(f.header, f.body);
   auto id = offset ? execute_id(protocol::bytes_view(f.body).subspan(*offset))
@@ -656,23 +673,27 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
                                           w.take()});
     co_return;
   }
-  const protocol::bytes prefix(f.body.begin(), f.body.begin() + static_cast<std::ptrdiff_t>(*offset));
-  protocol::bytes message(f.body.begin() + static_cast<std::ptrdiff_t>(*offset), f.body.end());
+  // The client's message is read in place; it is copied once, into `parts` below, unless an
+  // edit (the timestamp, added values) has already produced a new one.
+  const protocol::bytes_view client_message = protocol::bytes_view(f.body).subspan(*offset);
+  std::optional<protocol::bytes> edited;
   const auto dest = route(entry->cls, ctx_->routing());
   if (dest == destination::proxy_answers) {
-    auto e = protocol::decode_execute(message, version_);
+    auto e = protocol::decode_execute(client_message, version_);
     answer_topology(f.header, entry->query, e ? e->params.values : std::vector<protocol::value>{});
     co_return;
   }
   std::optional<std::int64_t> sent_timestamp;
   if (dest == destination::both) {
-    const auto client_ts = protocol::read_default_timestamp(opcode::execute, version_, message);
+    const auto client_ts =
+        protocol::read_default_timestamp(opcode::execute, version_, client_message);
     const bool pin = should_pin_timestamp(entry->cls, client_ts && client_ts->has_value(), false);
     const std::int64_t ts = pin ? write_timestamp(true) : 0;
     if (pin) {
-      auto stamped = protocol::with_default_timestamp(opcode::execute, version_, message, ts);
+      auto stamped =
+          protocol::with_default_timestamp(opcode::execute, version_, client_message, ts);
       if (stamped) {
-        message = std::move(*stamped);
+        edited = std::move(*stamped);
       }
     }
     sent_timestamp = timestamp_sent(pin, ts, client_ts);
@@ -684,38 +705,47 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
     bump(ctx_->stats.requests_read);
   }
   if (!entry->added_markers.empty()) {
+    const protocol::bytes_view message = edited ? protocol::bytes_view(*edited) : client_message;
     auto with_values = with_added_values(message, *entry, sent_timestamp);
     if (!with_values) {
       protocol_violation(f.header, "Invalid EXECUTE message: " + with_values.error().message());
       co_return;
     }
-    message = std::move(*with_values);
+    edited = std::move(*with_values);
   }
   auto self = shared_from_this();
-  auto shared_message = std::make_shared<protocol::bytes>(std::move(message));
-  auto shared_prefix = std::make_shared<protocol::bytes>(prefix);
-  const protocol::bytes client_id(id->begin(), id->end());
-  // Looked up again at each try: a re-prepare may have changed the secondary's id.
-  body_builder build = [self, shared_message, shared_prefix,
-                        client_id](cluster c) -> protocol::result<protocol::bytes> {
-    auto current = self->ctx_->prepared.find(client_id);
+  auto parts = std::make_shared<execute_parts>();
+  parts->prefix.assign(f.body.begin(), f.body.begin() + static_cast<std::ptrdiff_t>(*offset));
+  parts->message = edited ? std::move(*edited)
+                          : protocol::bytes(client_message.begin(), client_message.end());
+  parts->entry = entry;
+  parts->found = entry;
+  // The first body for each cluster uses the entry found above; a later one (a retry after
+  // UNPREPARED re-prepared the statement, which replaces the entry) looks it up again.
+  body_builder build = [self, parts](cluster c) -> protocol::result<protocol::bytes> {
+    auto& built = parts->built[static_cast<std::size_t>(c)];
+    prepared_id_map::entry_ptr current =
+        built ? self->ctx_->prepared.find(parts->found->primary_id) : parts->entry;
+    built = true;
     if (!current) {
-      return protocol::errc::bad_value;
+      return protocol::errc::bad_value;  // evicted meanwhile
     }
-    return self->execute_body_for(c, *current, *shared_prefix, *shared_message);
+    return self->execute_body_for(c, *current, parts->prefix, parts->message);
   };
   if (entry->id_for(other_cluster(entry->primary_cluster)).empty() && dest == destination::both) {
     co_await reprepare(other_cluster(entry->primary_cluster), entry);
+    parts->entry = ctx_->prepared.find(entry->primary_id);  // with the id just prepared
   }
   if (dest == destination::both) {
-    const std::string what = describe_write(sent_timestamp, entry->query);
-    co_await mirror(f.header, build, !is_data_write(entry->cls), what);
+    write_description what{sent_timestamp, entry, {}};
+    co_await mirror(f.header, build, !is_data_write(entry->cls), std::move(what));
     co_return;
   }
   const cluster c = read_cluster(f.header, f.body);
   const bool continued = c != ctx_->routing().primary || has_paging_state(f.header, f.body);
   if (entry->id_for(c).empty()) {
     co_await reprepare(c, entry);  // prepared on one cluster only (it was down then)
+    parts->entry = ctx_->prepared.find(entry->primary_id);  // with the id just prepared
   }
   auto r = co_await call_on(c, opcode::execute, f.header.flags, build);
   remember_paging(c, r);
@@ -811,7 +841,6 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
     }
   }
   note_mirrored_write(sent_timestamp);
-  what = describe_write(sent_timestamp, what);
   bump(ctx_->stats.requests_write);
   auto self = shared_from_this();
   auto shared_message = std::make_shared<protocol::bytes>(std::move(message));
@@ -830,7 +859,9 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
                    }));
     return join(*shared_prefix, edited);
   };
-  co_await mirror(f.header, build, false, what);  // `what` and `build` are named locals
+  write_description described{sent_timestamp, nullptr, std::move(what)};
+  // `described` and `build` are named locals (no temporaries in a co_await with GCC 12).
+  co_await mirror(f.header, build, false, std::move(described));
 }
 
 }  // namespace tandem::proxy

@@ -25,6 +25,17 @@ inline constexpr std::chrono::seconds client_tls_handshake_timeout{10};
 // Paging states remembered per client connection (a driver rarely has more pages open).
 inline constexpr std::size_t max_remembered_paging_states = 256;
 
+// What a mirrored write is logged as if a cluster fails it (note_secondary_failure): its
+// statement after the timestamp it carried. Kept in parts and formatted only when logged:
+// most writes succeed, and formatting it for each one cost an allocation or two per write.
+struct write_description {
+  std::optional<std::int64_t> timestamp;  // as sent; std::nullopt: the server's
+  prepared_id_map::entry_ptr prepared;    // an EXECUTE: its statement's text is prepared->query
+  std::string text;                       // otherwise: the statement (a BATCH: a summary)
+
+  std::string to_string() const;
+};
+
 class client_session : public std::enable_shared_from_this<client_session> {
  public:
   client_session(asio::ip::tcp::socket socket, std::shared_ptr<proxy_context> ctx);
@@ -69,7 +80,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   // Sends both copies; answers the client per the acknowledgement mode.
   asio::awaitable<void> mirror(const protocol::frame_header& request, body_builder build,
-                               bool wait_for_secondary, std::string what);
+                               bool wait_for_secondary, write_description what);
   asio::awaitable<call_result> call_on(cluster c, protocol::opcode op, std::uint8_t flags,
                                        body_builder build);
   cluster read_cluster(const protocol::frame_header& h, protocol::bytes_view body);
@@ -87,7 +98,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   protocol::result<protocol::bytes> with_added_values(protocol::bytes_view message,
                                                       const prepared_entry& e,
                                                       std::optional<std::int64_t> ts);
-  void note_secondary_failure(cluster c, const call_result& r, const std::string& what);
+  void note_secondary_failure(cluster c, const call_result& r, const write_description& what);
   std::shared_ptr<cluster_connection> connection(cluster c) const;
 
   void reply(const protocol::frame_header& request, const protocol::owned_frame& answer);
