@@ -241,8 +241,15 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
             assert time.monotonic() < deadline, out
             time.sleep(1)
         assert code == 1, out
-        status, body = admin_get(proxy, "/api/v1/cutover")
-        assert body["ready"] is False and any("mirrored write failed" in m for m in body["missing"]), body
+        # The proxy's own gate says the same once its health check sees the target again.
+        deadline = time.monotonic() + 60
+        while True:
+            status, body = admin_get(proxy, "/api/v1/cutover")
+            assert status == 200 and body["ready"] is False, body
+            if any("mirrored write failed" in m for m in body["missing"]):
+                break
+            assert time.monotonic() < deadline, body
+            time.sleep(1)
     finally:
         proxy.stop()
 
