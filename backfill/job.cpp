@@ -168,6 +168,8 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
   target->close();
 }
 
+}  // namespace
+
 std::string take_config_path(std::vector<std::string>& args) {
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "--config") {
@@ -178,8 +180,6 @@ std::string take_config_path(std::vector<std::string>& args) {
   }
   return {};
 }
-
-}  // namespace
 
 int run_backfill(const proxy::config& cfg, const job_options& options, job_progress& progress) {
   unit_run js{cfg, progress, options.worker_id.empty() ? default_worker_id() : options.worker_id,

@@ -240,18 +240,6 @@ asio::awaitable<void> run(validate_run& vr, const validate_options& options) {
   target->close();
 }
 
-std::string take_config(std::vector<std::string>& args) {
-  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == "--config") {
-      std::string path = args[i + 1];
-      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
-                 args.begin() + static_cast<std::ptrdiff_t>(i + 2));
-      return path;
-    }
-  }
-  return {};
-}
-
 }  // namespace
 
 bool sampled(double share, std::int64_t seed, const std::string& table, std::uint32_t unit,
@@ -299,7 +287,7 @@ int validate_command(const std::vector<std::string>& in) {
       "usage: tandem validate [--config FILE] [--table ks.t]... [--keyspace ks]... [--sample F] "
       "[--seed N] [--repair] [--report FILE] [--worker-id ID] [--new-round] [--no-progress-bar]\n";
   try {
-    const std::string path = take_config(args);
+    const std::string path = take_config_path(args);
     const auto cfg = proxy::load_config_from_process(path);
     validate_options options;
     options.progress_bar = ::isatty(2) != 0;
