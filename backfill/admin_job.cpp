@@ -96,10 +96,8 @@ std::string admin_job::cutover_json(bool source_reachable, bool target_reachable
   return verdict_json(in, decide(in));
 }
 
-void register_admin_backfill() {
-  proxy::set_backfill_factory([](const proxy::config& c) -> std::shared_ptr<proxy::backfill_control> {
-    return std::make_shared<admin_job>(c);
-  });
+std::shared_ptr<control> make_control(const migration_settings& settings) {
+  return std::make_shared<admin_job>(settings);
 }
 
 }  // namespace tandem::backfill

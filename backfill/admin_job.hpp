@@ -5,7 +5,7 @@
 #pragma once
 
 #include "backfill/job.hpp"
-#include "proxy/backfill_control.hpp"
+#include "backfill/control.hpp"
 
 #include <atomic>
 #include <memory>
@@ -14,9 +14,9 @@
 
 namespace tandem::backfill {
 
-class admin_job : public proxy::backfill_control {
+class admin_job : public control {
  public:
-  explicit admin_job(proxy::config cfg) : cfg_(std::move(cfg)) {}
+  explicit admin_job(migration_settings cfg) : cfg_(std::move(cfg)) {}
   ~admin_job() override;
 
   std::string start() override;
@@ -27,7 +27,7 @@ class admin_job : public proxy::backfill_control {
                            std::int64_t last_target_write_failure_us) const override;
 
  private:
-  const proxy::config cfg_;
+  const migration_settings cfg_;
   mutable std::mutex mutex_;
   std::thread thread_;
   std::shared_ptr<job_progress> progress_;
@@ -36,7 +36,5 @@ class admin_job : public proxy::backfill_control {
   std::atomic<int> exit_code_{-1};
 };
 
-// Makes the proxy's admin port able to run backfills (called by main).
-void register_admin_backfill();
 
 }  // namespace tandem::backfill

@@ -33,7 +33,7 @@ std::int64_t now_ms() {
       .count();
 }
 
-asio::awaitable<outcome<done>> checkpoint_store::ensure_tables() {
+asio::awaitable<client::outcome<client::done>> checkpoint_store::ensure_tables() {
   const std::array<std::string, 4> ddl = {
       "CREATE KEYSPACE IF NOT EXISTS " + quote(ks_) + " WITH replication = " + replication_,
       "CREATE TABLE IF NOT EXISTS " + quote(ks_) +
@@ -48,21 +48,21 @@ asio::awaitable<outcome<done>> checkpoint_store::ensure_tables() {
       "CREATE TABLE IF NOT EXISTS " + quote(ks_) +
           ".backfill_plans (job text, keyspace_name text, table_name text, units int, table_id "
           "text, planned_at timestamp, PRIMARY KEY ((job), keyspace_name, table_name))"};
-  outcome<done> out;
+  client::outcome<client::done> out;
   for (const auto& cql : ddl) {
-    statement s{cql, {}};  // named: no temporaries inside co_await (GCC 12)
+    client::statement s{cql, {}};  // named: no temporaries inside co_await (GCC 12)
     auto r = co_await target_->execute(std::move(s), protocol::consistency::one);
     if (!r) {
       out.error = r.error;
       co_return out;
     }
   }
-  out.value = done{};
+  out.value = client::done{};
   co_return out;
 }
 
-asio::awaitable<outcome<bool>> checkpoint_store::conditional(statement s) {
-  outcome<bool> out;
+asio::awaitable<client::outcome<bool>> checkpoint_store::conditional(client::statement s) {
+  client::outcome<bool> out;
   auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum);
   if (!r) {
     out.error = r.error;
@@ -75,10 +75,10 @@ asio::awaitable<outcome<bool>> checkpoint_store::conditional(statement s) {
   co_return out;
 }
 
-asio::awaitable<outcome<std::int64_t>> checkpoint_store::t0_or(std::int64_t start_us,
+asio::awaitable<client::outcome<std::int64_t>> checkpoint_store::t0_or(std::int64_t start_us,
                                                                 std::string by) {
-  outcome<std::int64_t> out;
-  statement insert{"INSERT INTO " + quote(ks_) +
+  client::outcome<std::int64_t> out;
+  client::statement insert{"INSERT INTO " + quote(ks_) +
                        ".migration_state (name, value, updated_at, updated_by) VALUES ('t0', ?, "
                        "toTimestamp(now()), ?) IF NOT EXISTS",
                    {big(start_us), text(by)}};
@@ -101,10 +101,10 @@ asio::awaitable<outcome<std::int64_t>> checkpoint_store::t0_or(std::int64_t star
   co_return out;
 }
 
-asio::awaitable<outcome<checkpoint_store::agreed_plan>> checkpoint_store::agree_plan(
+asio::awaitable<client::outcome<checkpoint_store::agreed_plan>> checkpoint_store::agree_plan(
     std::string keyspace, std::string table, std::int32_t proposed_units, std::string table_id) {
-  outcome<agreed_plan> out;
-  statement s{"INSERT INTO " + quote(ks_) +
+  client::outcome<agreed_plan> out;
+  client::statement s{"INSERT INTO " + quote(ks_) +
                   ".backfill_plans (job, keyspace_name, table_name, units, table_id, planned_at) "
                   "VALUES (?, ?, ?, ?, ?, toTimestamp(now())) IF NOT EXISTS",
               {text(job_), text(keyspace), text(table), num(proposed_units), text(table_id)}};
@@ -135,13 +135,13 @@ asio::awaitable<outcome<checkpoint_store::agreed_plan>> checkpoint_store::agree_
   co_return out;
 }
 
-asio::awaitable<outcome<std::vector<unit_state>>> checkpoint_store::load(std::string keyspace,
+asio::awaitable<client::outcome<std::vector<unit_state>>> checkpoint_store::load(std::string keyspace,
                                                                         std::string table) {
-  outcome<std::vector<unit_state>> out;
+  client::outcome<std::vector<unit_state>> out;
   std::vector<unit_state> units;
   std::optional<protocol::bytes> paging;
   do {
-    statement s{"SELECT unit, range_start, range_end, state, paging_state, rows_copied, "
+    client::statement s{"SELECT unit, range_start, range_end, state, paging_state, rows_copied, "
                 "bytes_copied, owner, lease_until FROM " +
                     quote(ks_) + ".backfill_units WHERE job = ? AND keyspace_name = ? AND table_name = ?",
                 {text(job_), text(keyspace), text(table)}};
@@ -171,12 +171,12 @@ asio::awaitable<outcome<std::vector<unit_state>>> checkpoint_store::load(std::st
   co_return out;
 }
 
-asio::awaitable<outcome<done>> checkpoint_store::save_plan(std::string keyspace, std::string table,
+asio::awaitable<client::outcome<client::done>> checkpoint_store::save_plan(std::string keyspace, std::string table,
                                                            std::vector<std::pair<std::int32_t, token_range>> units) {
-  outcome<done> out;
+  client::outcome<client::done> out;
   for (const auto& [unit, range] : units) {
     // IF NOT EXISTS: workers planning at the same time agree on the first plan written.
-    statement s{"INSERT INTO " + quote(ks_) +
+    client::statement s{"INSERT INTO " + quote(ks_) +
                     ".backfill_units (job, keyspace_name, table_name, unit, range_start, "
                     "range_end, state, rows_copied, bytes_copied, lease_until, updated_at) VALUES "
                     "(?, ?, ?, ?, ?, ?, 'pending', 0, 0, 0, toTimestamp(now())) IF NOT EXISTS",
@@ -188,14 +188,14 @@ asio::awaitable<outcome<done>> checkpoint_store::save_plan(std::string keyspace,
       co_return out;
     }
   }
-  out.value = done{};
+  out.value = client::done{};
   co_return out;
 }
 
-asio::awaitable<outcome<bool>> checkpoint_store::claim(unit_state u, std::string owner,
+asio::awaitable<client::outcome<bool>> checkpoint_store::claim(unit_state u, std::string owner,
                                                        std::chrono::milliseconds lease) {
   const auto now = now_ms();
-  statement s{"UPDATE " + quote(ks_) +
+  client::statement s{"UPDATE " + quote(ks_) +
                   ".backfill_units SET owner = ?, lease_until = ?, state = 'running', updated_at "
                   "= toTimestamp(now()) WHERE job = ? AND keyspace_name = ? AND table_name = ? "
                   "AND unit = ? IF state IN ('pending', 'running') AND lease_until < ?",
@@ -205,9 +205,9 @@ asio::awaitable<outcome<bool>> checkpoint_store::claim(unit_state u, std::string
   co_return r;
 }
 
-asio::awaitable<outcome<bool>> checkpoint_store::checkpoint(unit_state u, std::string owner,
+asio::awaitable<client::outcome<bool>> checkpoint_store::checkpoint(unit_state u, std::string owner,
                                                             std::chrono::milliseconds lease) {
-  statement s{"UPDATE " + quote(ks_) +
+  client::statement s{"UPDATE " + quote(ks_) +
                   ".backfill_units SET paging_state = ?, rows_copied = ?, bytes_copied = ?, "
                   "lease_until = ?, updated_at = toTimestamp(now()) WHERE job = ? AND "
                   "keyspace_name = ? AND table_name = ? AND unit = ? IF owner = ?",
@@ -218,8 +218,8 @@ asio::awaitable<outcome<bool>> checkpoint_store::checkpoint(unit_state u, std::s
   co_return r;
 }
 
-asio::awaitable<outcome<bool>> checkpoint_store::finish(unit_state u, std::string owner) {
-  statement s{"UPDATE " + quote(ks_) +
+asio::awaitable<client::outcome<bool>> checkpoint_store::finish(unit_state u, std::string owner) {
+  client::statement s{"UPDATE " + quote(ks_) +
                   ".backfill_units SET state = 'done', paging_state = null, rows_copied = ?, "
                   "bytes_copied = ?, updated_at = toTimestamp(now()) WHERE job = ? AND "
                   "keyspace_name = ? AND table_name = ? AND unit = ? IF owner = ?",

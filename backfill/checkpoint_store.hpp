@@ -8,7 +8,7 @@
 //   condition that the worker still owns it, so a worker that lost its unit stops copying it.
 #pragma once
 
-#include "backfill/cql_client.hpp"
+#include "client/cql_client.hpp"
 #include "backfill/planner.hpp"
 
 #include <chrono>
@@ -16,6 +16,8 @@
 #include <vector>
 
 namespace tandem::backfill {
+
+namespace asio = boost::asio;
 
 struct unit_state {
   std::string keyspace;
@@ -34,7 +36,7 @@ std::int64_t now_ms();
 
 class checkpoint_store {
  public:
-  checkpoint_store(std::shared_ptr<cql_client> target, std::string keyspace, std::string job,
+  checkpoint_store(std::shared_ptr<client::cql_client> target, std::string keyspace, std::string job,
                    std::string replication)
       : target_(std::move(target)),
         ks_(std::move(keyspace)),
@@ -44,11 +46,11 @@ class checkpoint_store {
   const std::string& job() const noexcept { return job_; }
 
   // Creates the state keyspace and tables if absent.
-  asio::awaitable<outcome<done>> ensure_tables();
+  asio::awaitable<client::outcome<client::done>> ensure_tables();
 
   // T0 as the proxy recorded it; without a proxy, `start_us` (the backfill's own start) is
   // recorded instead, under the same rule (only an earlier value replaces it).
-  asio::awaitable<outcome<std::int64_t>> t0_or(std::int64_t start_us, std::string by);
+  asio::awaitable<client::outcome<std::int64_t>> t0_or(std::int64_t start_us, std::string by);
 
   // The number of units of a table's plan: the first proposal written wins (a lightweight
   // transaction), so workers planning at the same moment with different size estimates still
@@ -58,27 +60,27 @@ class checkpoint_store {
     std::int32_t units = 0;
     std::string table_id;
   };
-  asio::awaitable<outcome<agreed_plan>> agree_plan(std::string keyspace, std::string table,
+  asio::awaitable<client::outcome<agreed_plan>> agree_plan(std::string keyspace, std::string table,
                                                    std::int32_t proposed_units,
                                                    std::string table_id);
 
-  asio::awaitable<outcome<std::vector<unit_state>>> load(std::string keyspace, std::string table);
+  asio::awaitable<client::outcome<std::vector<unit_state>>> load(std::string keyspace, std::string table);
   // Writes the units (number, range) as pending unless they exist.
-  asio::awaitable<outcome<done>> save_plan(std::string keyspace, std::string table,
+  asio::awaitable<client::outcome<client::done>> save_plan(std::string keyspace, std::string table,
                                            std::vector<std::pair<std::int32_t, token_range>> units);
 
   // True when `owner` now holds the unit until now + lease.
-  asio::awaitable<outcome<bool>> claim(unit_state u, std::string owner,
+  asio::awaitable<client::outcome<bool>> claim(unit_state u, std::string owner,
                                        std::chrono::milliseconds lease);
   // Saves progress and renews the lease; false when the unit is no longer this owner's.
-  asio::awaitable<outcome<bool>> checkpoint(unit_state u, std::string owner,
+  asio::awaitable<client::outcome<bool>> checkpoint(unit_state u, std::string owner,
                                             std::chrono::milliseconds lease);
-  asio::awaitable<outcome<bool>> finish(unit_state u, std::string owner);
+  asio::awaitable<client::outcome<bool>> finish(unit_state u, std::string owner);
 
  private:
-  asio::awaitable<outcome<bool>> conditional(statement s);
+  asio::awaitable<client::outcome<bool>> conditional(client::statement s);
 
-  std::shared_ptr<cql_client> target_;
+  std::shared_ptr<client::cql_client> target_;
   std::string ks_;
   std::string job_;
   std::string replication_;

@@ -1,7 +1,7 @@
 #include "backfill/copier.hpp"
 
 #include "backfill/cell_values.hpp"
-#include "proxy/write_clock.hpp"
+#include "client/write_clock.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -24,7 +24,7 @@ asio::awaitable<void> sleep_for(std::chrono::microseconds d) {
   co_await t.async_wait(as_tuple(use_awaitable));
 }
 
-std::size_t size_of(const std::vector<statement>& statements) {
+std::size_t size_of(const std::vector<client::statement>& statements) {
   std::size_t n = 0;
   for (const auto& s : statements) {
     for (const auto& v : s.values) {
@@ -51,9 +51,9 @@ void unit_copier::release_slot() {
 
 // One batch of one partition, retried with backoff while the target pushes back. Returns "" or
 // why it failed for good.
-asio::awaitable<std::string> unit_copier::write(std::vector<statement> statements,
+asio::awaitable<std::string> unit_copier::write(std::vector<client::statement> statements,
                                                 std::size_t bytes) {
-  const auto cl = consistency_named(shared_.settings.write_consistency);
+  const auto cl = client::consistency_named(shared_.settings.write_consistency);
   for (int attempt = 1;; ++attempt) {
     co_await sleep_for(shared_.limit.backoff());
     co_await sleep_for(shared_.bytes_bucket.take(static_cast<double>(bytes),
@@ -80,8 +80,8 @@ asio::awaitable<std::string> unit_copier::write(std::vector<statement> statement
 asio::awaitable<std::string> unit_copier::write_counters(const table_def& t,
                                                          const select_layout& l,
                                                          protocol::result_row row) {
-  const auto cl = consistency_named(shared_.settings.write_consistency);
-  statement read{counter_read(t), {}};
+  const auto cl = client::consistency_named(shared_.settings.write_consistency);
+  client::statement read{counter_read(t), {}};
   for (std::size_t i = 0; i < l.key_columns; ++i) {
     read.values.push_back(protocol::value::of(*row[i]));
   }
@@ -114,7 +114,7 @@ asio::awaitable<std::string> unit_copier::write_counters(const table_def& t,
 }
 
 // Starts one batch's write (a slot is already held); the page waits for pw.pending to drop.
-void unit_copier::spawn_batch(page_writes& pw, std::vector<statement> batch) {
+void unit_copier::spawn_batch(page_writes& pw, std::vector<client::statement> batch) {
   const std::size_t bytes = size_of(batch);
   pw.bytes += bytes;
   ++pw.pending;
@@ -164,10 +164,10 @@ asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
       co_await sleep_for(std::chrono::milliseconds(200));
     }
     // Read one page, retrying while the source pushes back.
-    outcome<page> p;
+    client::outcome<client::page> p;
     for (int attempt = 1;; ++attempt) {
-      statement s{select, {long_value(u.range.start), long_value(u.range.end)}};
-      p = co_await source_->execute(std::move(s), consistency_named(cfg.read_consistency),
+      client::statement s{select, {long_value(u.range.start), long_value(u.range.end)}};
+      p = co_await source_->execute(std::move(s), client::consistency_named(cfg.read_consistency),
                                     static_cast<std::int32_t>(cfg.page_size), paging);
       if (p || !p.error.is_retryable() || attempt >= max_attempts) {
         break;
@@ -184,7 +184,7 @@ asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
                                                 std::chrono::steady_clock::now()));
     // Writes of this page, concurrently; the page counts only when every write succeeded.
     page_writes pw(ex);
-    std::vector<statement> partition_batch;
+    std::vector<client::statement> partition_batch;
     for (const auto& row : rows) {
       const std::string partition = partition_of(layout, row);
       const bool new_partition = partition != last_partition;
@@ -201,7 +201,7 @@ asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
       }
       auto writes = writes_for_row(t, layout, row, new_partition, undated_timestamp,
                                    list_timestamp_at(undated_timestamp + 1,
-                                                     proxy::write_clock::system_now_us()));
+                                                     client::write_clock::system_now_us()));
       for (auto& w : writes) {
         partition_batch.push_back(std::move(w));
         if (partition_batch.size() >= cfg.batch_statements) {

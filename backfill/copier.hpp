@@ -8,7 +8,7 @@
 #include "backfill/rate_control.hpp"
 #include "backfill/table_model.hpp"
 #include "backfill/unit_runner.hpp"
-#include "proxy/config.hpp"
+#include "backfill/settings.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -18,16 +18,18 @@
 
 namespace tandem::backfill {
 
+namespace asio = boost::asio;
+
 // Shared by every unit copied by one process (all on one thread).
 struct copy_shared {
-  explicit copy_shared(const proxy::backfill_settings& s, asio::any_io_executor ex)
+  explicit copy_shared(const backfill::backfill_settings& s, asio::any_io_executor ex)
       : settings(s),
         limit(s.max_concurrency, std::min<unsigned>(8, s.max_concurrency)),
         rows_bucket(static_cast<double>(s.max_rows_per_second)),
         bytes_bucket(static_cast<double>(s.max_bytes_per_second)),
         slot_freed(ex) {}
 
-  const proxy::backfill_settings& settings;
+  const backfill::backfill_settings& settings;
   aimd_limit limit;
   token_bucket rows_bucket;
   token_bucket bytes_bucket;
@@ -45,7 +47,7 @@ struct copy_shared {
 
 class unit_copier {
  public:
-  unit_copier(std::shared_ptr<cql_client> source, std::shared_ptr<cql_client> target,
+  unit_copier(std::shared_ptr<client::cql_client> source, std::shared_ptr<client::cql_client> target,
               checkpoint_store& store, copy_shared& shared, std::string owner)
       : source_(std::move(source)),
         target_(std::move(target)),
@@ -67,18 +69,18 @@ class unit_copier {
     asio::steady_timer all_done;
   };
 
-  void spawn_batch(page_writes& pw, std::vector<statement> batch);
+  void spawn_batch(page_writes& pw, std::vector<client::statement> batch);
   void spawn_counters(page_writes& pw, const table_def& t, const select_layout& l,
                       protocol::result_row row);
   void finish_write(page_writes& pw, const std::string& err);
-  asio::awaitable<std::string> write(std::vector<statement> statements, std::size_t bytes);
+  asio::awaitable<std::string> write(std::vector<client::statement> statements, std::size_t bytes);
   asio::awaitable<std::string> write_counters(const table_def& t, const select_layout& l,
                                               protocol::result_row row);
   asio::awaitable<void> acquire_slot();
   void release_slot();
 
-  std::shared_ptr<cql_client> source_;
-  std::shared_ptr<cql_client> target_;
+  std::shared_ptr<client::cql_client> source_;
+  std::shared_ptr<client::cql_client> target_;
   checkpoint_store& store_;
   copy_shared& shared_;
   std::string owner_;

@@ -1,9 +1,10 @@
+#include "backfill/control.hpp"
 #include "backfill/cutover.hpp"
 
 #include "backfill/checkpoint_store.hpp"
 #include "backfill/unit_runner.hpp"
-#include "proxy/tls_context.hpp"
-#include "proxy/write_clock.hpp"
+#include "client/tls_context.hpp"
+#include "client/write_clock.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -21,23 +22,23 @@ std::string age_text(std::int64_t us) {
   return std::to_string(s / 3600) + " h";
 }
 
-asio::awaitable<void> collect(const proxy::config& cfg, const cutover_live& live,
+asio::awaitable<void> collect(const migration_settings& cfg, const cutover_live& live,
                               cutover_inputs& in) {
   auto ex = co_await asio::this_coro::executor;
-  auto source_tls = proxy::make_cluster_tls(cfg.source.tls, "source");
-  auto target_tls = proxy::make_cluster_tls(cfg.target.tls, "target");
-  std::shared_ptr<cql_client> source;
-  std::shared_ptr<cql_client> target;
+  auto source_tls = client::make_cluster_tls(cfg.source.tls, "source");
+  auto target_tls = client::make_cluster_tls(cfg.target.tls, "target");
+  std::shared_ptr<client::cql_client> source;
+  std::shared_ptr<client::cql_client> target;
   if (!live.source_reachable) {
     in.source_problem = "the proxy's health check cannot reach the source";
   } else {
-    auto s = co_await cql_client::open(ex, cfg.source, source_tls, "source", cfg.source.contact_points);
+    auto s = co_await client::cql_client::open(ex, cfg.source, source_tls, "source", cfg.source.contact_points);
     if (s) source = *s.value; else in.source_problem = "the source is unreachable: " + s.error.message;
   }
   if (!live.target_reachable) {
     in.target_problem = "the proxy's health check cannot reach the target";
   } else {
-    auto t = co_await cql_client::open(ex, cfg.target, target_tls, "target", cfg.target.contact_points);
+    auto t = co_await client::cql_client::open(ex, cfg.target, target_tls, "target", cfg.target.contact_points);
     if (t) target = *t.value; else in.target_problem = "the target is unreachable: " + t.error.message;
   }
   if (!source || !target) {
@@ -159,10 +160,10 @@ std::string verdict_json(const cutover_inputs& in, const cutover_verdict& v) {
   return json::serialize(o);
 }
 
-cutover_inputs gather(const proxy::config& cfg, const cutover_live& live,
+cutover_inputs gather(const migration_settings& cfg, const cutover_live& live,
                       std::chrono::milliseconds deadline) {
   cutover_inputs in;
-  in.now_us = proxy::write_clock::system_now_us();
+  in.now_us = client::write_clock::system_now_us();
   in.max_validation_age = cfg.cutover.max_validation_age;
   in.backfill_job = cfg.backfill.job;
   in.last_target_write_failure_us = live.last_target_write_failure_us;
@@ -188,7 +189,7 @@ cutover_inputs gather(const proxy::config& cfg, const cutover_live& live,
   return in;
 }
 
-int cutover_command(const std::vector<std::string>& args) {
+int cutover_command(const std::vector<std::string>& args, const settings_loader& load) {
   std::string path;
   bool as_json = false;
   const char* usage = "usage: tandem cutover check [--config FILE] [--json]\n";
@@ -207,7 +208,7 @@ int cutover_command(const std::vector<std::string>& args) {
     }
   }
   try {
-    const auto cfg = proxy::load_config_from_process(path);
+    const auto cfg = load(path);
     const auto in = gather(cfg, cutover_live{}, std::chrono::seconds(30));
     const auto v = decide(in);
     if (as_json) {
@@ -220,7 +221,7 @@ int cutover_command(const std::vector<std::string>& args) {
       for (const auto& m : v.missing) std::cout << "  - " << m << "\n";
     }
     return v.ready ? 0 : 1;
-  } catch (const proxy::config_error& e) {
+  } catch (const client::config_error& e) {
     std::cerr << "tandem cutover: configuration error: " << e.what() << "\n";
     return 2;
   }

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "backfill/validation_store.hpp"
-#include "proxy/config.hpp"
+#include "backfill/settings.hpp"
 
 #include <chrono>
 #include <optional>
@@ -50,10 +50,8 @@ struct cutover_live {
 // Connects to the clusters (not to one the live view says is down), reads the tables chosen by
 // backfill.keyspaces/tables, the backfill's units, the validation results and the recorded
 // target write failures. Blocks for at most about `deadline`.
-cutover_inputs gather(const proxy::config& cfg, const cutover_live& live,
+cutover_inputs gather(const migration_settings& cfg, const cutover_live& live,
                       std::chrono::milliseconds deadline);
 
-// `tandem cutover check [--config FILE] [--json]`: exit 0 when ready, 1 when not, 2 bad usage.
-int cutover_command(const std::vector<std::string>& args);
 
 }  // namespace tandem::backfill

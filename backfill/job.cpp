@@ -1,11 +1,12 @@
+#include "backfill/control.hpp"
 #include "backfill/job.hpp"
 
 #include "backfill/checkpoint_store.hpp"
 #include "backfill/copier.hpp"
 #include "backfill/schema.hpp"
 #include "backfill/unit_runner.hpp"
-#include "proxy/tls_context.hpp"
-#include "proxy/write_clock.hpp"
+#include "client/tls_context.hpp"
+#include "client/write_clock.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -27,7 +28,7 @@ using asio::use_awaitable;
 // The copier as a unit worker of the sweep.
 class copy_worker : public unit_worker {
  public:
-  copy_worker(std::shared_ptr<cql_client> source, std::shared_ptr<cql_client> target,
+  copy_worker(std::shared_ptr<client::cql_client> source, std::shared_ptr<client::cql_client> target,
               checkpoint_store& store, copy_shared& shared, std::string owner,
               std::int64_t undated)
       : copier_(std::move(source), std::move(target), store, shared, std::move(owner)),
@@ -87,7 +88,7 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
     js.failures.push_back("creating the state tables: " + r.error.message);
     co_return;
   }
-  auto t0 = co_await store.t0_or(proxy::write_clock::system_now_us(), "tandem backfill " + js.owner);
+  auto t0 = co_await store.t0_or(client::write_clock::system_now_us(), "tandem backfill " + js.owner);
   if (!t0) {
     js.failures.push_back("reading T0: " + t0.error.message);
     co_return;
@@ -129,8 +130,8 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
       },
       asio::detached);
   const std::string owner = js.owner;
-  worker_factory factory = [&store, &shared, owner, undated](std::shared_ptr<cql_client> s,
-                                                             std::shared_ptr<cql_client> t) {
+  worker_factory factory = [&store, &shared, owner, undated](std::shared_ptr<client::cql_client> s,
+                                                             std::shared_ptr<client::cql_client> t) {
     return std::make_unique<copy_worker>(std::move(s), std::move(t), store, shared, owner, undated);
   };
   co_await sweep_units(js, store, cfg.backfill.workers, factory);
@@ -181,10 +182,10 @@ std::string take_config_path(std::vector<std::string>& args) {
   return {};
 }
 
-int run_backfill(const proxy::config& cfg, const job_options& options, job_progress& progress) {
+int run_backfill(const migration_settings& cfg, const job_options& options, job_progress& progress) {
   unit_run js{cfg, progress, options.worker_id.empty() ? default_worker_id() : options.worker_id,
-              proxy::make_cluster_tls(cfg.source.tls, "source"),
-              proxy::make_cluster_tls(cfg.target.tls, "target"), {}, {}};
+              client::make_cluster_tls(cfg.source.tls, "source"),
+              client::make_cluster_tls(cfg.target.tls, "target"), {}, {}};
   asio::io_context io{1};
   asio::co_spawn(io, run(js, options), [&](std::exception_ptr e) {
     if (e) {
@@ -208,11 +209,11 @@ int run_backfill(const proxy::config& cfg, const job_options& options, job_progr
   return js.failures.empty() ? 0 : 1;
 }
 
-int backfill_command(const std::vector<std::string>& in) {
+int backfill_command(const std::vector<std::string>& in, const settings_loader& load) {
   std::vector<std::string> args = in;
   try {
     const std::string path = take_config_path(args);
-    const auto cfg = proxy::load_config_from_process(path);
+    const auto cfg = load(path);
     job_options options;
     options.progress_bar = ::isatty(2) != 0;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -235,13 +236,13 @@ int backfill_command(const std::vector<std::string>& in) {
     }
     job_progress progress;
     return run_backfill(cfg, options, progress);
-  } catch (const proxy::config_error& e) {
+  } catch (const client::config_error& e) {
     std::cerr << "tandem backfill: configuration error: " << e.what() << "\n";
     return 2;
   }
 }
 
-int schema_command(const std::vector<std::string>& in) {
+int schema_command(const std::vector<std::string>& in, const settings_loader& load) {
   std::vector<std::string> args = in;
   try {
     const std::string path = take_config_path(args);
@@ -250,17 +251,17 @@ int schema_command(const std::vector<std::string>& in) {
       return 2;
     }
     const bool apply = args[0] == "apply";
-    const auto cfg = proxy::load_config_from_process(path);
-    auto source_tls = proxy::make_cluster_tls(cfg.source.tls, "source");
-    auto target_tls = proxy::make_cluster_tls(cfg.target.tls, "target");
+    const auto cfg = load(path);
+    auto source_tls = client::make_cluster_tls(cfg.source.tls, "source");
+    auto target_tls = client::make_cluster_tls(cfg.target.tls, "target");
     asio::io_context io{1};
     int code = 0;
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
           auto ex = co_await asio::this_coro::executor;
-          auto source = co_await cql_client::open(ex, cfg.source, source_tls, "source", cfg.source.contact_points);
-          auto target = co_await cql_client::open(ex, cfg.target, target_tls, "target", cfg.target.contact_points);
+          auto source = co_await client::cql_client::open(ex, cfg.source, source_tls, "source", cfg.source.contact_points);
+          auto target = co_await client::cql_client::open(ex, cfg.target, target_tls, "target", cfg.target.contact_points);
           if (!source || !target) {
             std::cerr << "tandem schema: " << (!source ? "source" : "target") << " unreachable: "
                       << (!source ? source.error.message : target.error.message) << "\n";
@@ -280,7 +281,7 @@ int schema_command(const std::vector<std::string>& in) {
           for (const auto& cql : d.create) {
             std::cout << (apply ? "creating: " : "missing on the target: ") << cql << "\n";
             if (apply) {
-              statement st{cql, {}};
+              client::statement st{cql, {}};
               auto r = co_await (*target.value)->execute(std::move(st), protocol::consistency::one);
               if (!r) {
                 std::cerr << "tandem schema: failed: " << r.error.message << "\n";
@@ -305,7 +306,7 @@ int schema_command(const std::vector<std::string>& in) {
         });
     io.run();
     return code;
-  } catch (const proxy::config_error& e) {
+  } catch (const client::config_error& e) {
     std::cerr << "tandem schema: configuration error: " << e.what() << "\n";
     return 2;
   }

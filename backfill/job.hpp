@@ -3,7 +3,7 @@
 // progress, and prints a summary. Works with or without a proxy running (DESIGN.md).
 #pragma once
 
-#include "proxy/config.hpp"
+#include "backfill/settings.hpp"
 
 #include <atomic>
 #include <functional>
@@ -50,15 +50,10 @@ struct job_progress {
 };
 
 // Runs the whole job; returns the process exit code (0: every unit done).
-int run_backfill(const proxy::config& cfg, const job_options& options, job_progress& progress);
+int run_backfill(const migration_settings& cfg, const job_options& options, job_progress& progress);
 
 // Removes `--config FILE` from args and returns FILE ("" when absent): the subcommands' option.
 std::string take_config_path(std::vector<std::string>& args);
 
-// `tandem backfill [--config FILE] [--worker-id ID] [--table ks.t]... [--keyspace ks]...`
-int backfill_command(const std::vector<std::string>& args);
-
-// `tandem schema diff|apply [--config FILE]`
-int schema_command(const std::vector<std::string>& args);
 
 }  // namespace tandem::backfill

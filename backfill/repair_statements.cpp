@@ -47,11 +47,11 @@ std::vector<protocol::value> key_values(const select_layout& l, const protocol::
   return out;
 }
 
-statement write_cell(const table_def& t, const select_layout& l,
+client::statement write_cell(const table_def& t, const select_layout& l,
                      const select_layout::value_column& c, const protocol::result_row& row,
                      std::int64_t timestamp, std::int32_t ttl) {
   const bool partition_only = partition_level(l, c, row);
-  statement s;
+  client::statement s;
   s.cql = "UPDATE " + t.qualified() + " USING TIMESTAMP ? AND TTL ? SET " + quote(c.column->name) +
           " = ? WHERE " + where_of(t, partition_only);
   s.values = {long_value(timestamp), int_value(ttl), blob_value(row[c.value])};
@@ -59,11 +59,11 @@ statement write_cell(const table_def& t, const select_layout& l,
   return s;
 }
 
-statement delete_cell(const table_def& t, const select_layout& l,
+client::statement delete_cell(const table_def& t, const select_layout& l,
                       const select_layout::value_column& c, const protocol::result_row& row,
                       std::int64_t timestamp) {
   const bool partition_only = partition_level(l, c, row);
-  statement s;
+  client::statement s;
   s.cql = "DELETE " + quote(c.column->name) + " FROM " + t.qualified() +
           " USING TIMESTAMP ? WHERE " + where_of(t, partition_only);
   s.values = {long_value(timestamp)};
@@ -71,9 +71,9 @@ statement delete_cell(const table_def& t, const select_layout& l,
   return s;
 }
 
-statement delete_row(const table_def& t, const select_layout& l, const protocol::result_row& row,
+client::statement delete_row(const table_def& t, const select_layout& l, const protocol::result_row& row,
                      std::int64_t timestamp) {
-  statement s;
+  client::statement s;
   if (is_static_only(l, row)) {
     std::string statics;
     for (const auto* c : t.of_kind(column_kind::static_column)) {
@@ -89,9 +89,9 @@ statement delete_row(const table_def& t, const select_layout& l, const protocol:
   return s;
 }
 
-statement write_marker(const table_def& t, const select_layout& l, const protocol::result_row& row,
+client::statement write_marker(const table_def& t, const select_layout& l, const protocol::result_row& row,
                        std::int64_t timestamp) {
-  statement s;
+  client::statement s;
   std::string names;
   std::string marks;
   for (const auto& c : t.columns) {
@@ -106,9 +106,9 @@ statement write_marker(const table_def& t, const select_layout& l, const protoco
   return s;
 }
 
-std::vector<statement> restamp_row(const table_def& t, const select_layout& l,
+std::vector<client::statement> restamp_row(const table_def& t, const select_layout& l,
                                    const protocol::result_row& row, std::int64_t timestamp) {
-  std::vector<statement> out;
+  std::vector<client::statement> out;
   const bool static_only = is_static_only(l, row);
   if (!static_only) {
     out.push_back(write_marker(t, l, row, timestamp));

@@ -21,21 +21,21 @@ std::vector<protocol::value> key_values(const select_layout& l, const protocol::
 bool is_static_only(const select_layout& l, const protocol::result_row& row);
 
 // UPDATE ... USING TIMESTAMP <ts> [AND TTL <ttl>] SET c = <the row's value> WHERE <key>.
-statement write_cell(const table_def& t, const select_layout& l,
+client::statement write_cell(const table_def& t, const select_layout& l,
                      const select_layout::value_column& c, const protocol::result_row& row,
                      std::int64_t timestamp, std::int32_t ttl);
 
 // DELETE c FROM ... USING TIMESTAMP <ts> WHERE <key>.
-statement delete_cell(const table_def& t, const select_layout& l,
+client::statement delete_cell(const table_def& t, const select_layout& l,
                       const select_layout::value_column& c, const protocol::result_row& row,
                       std::int64_t timestamp);
 
 // DELETE FROM ... USING TIMESTAMP <ts> WHERE <key> (a static-only row: its static cells).
-statement delete_row(const table_def& t, const select_layout& l, const protocol::result_row& row,
+client::statement delete_row(const table_def& t, const select_layout& l, const protocol::result_row& row,
                      std::int64_t timestamp);
 
 // INSERT INTO ... (<key>) VALUES (...) USING TIMESTAMP <ts>: the row marker alone.
-statement write_marker(const table_def& t, const select_layout& l, const protocol::result_row& row,
+client::statement write_marker(const table_def& t, const select_layout& l, const protocol::result_row& row,
                        std::int64_t timestamp);
 
 // The whole row as the source holds it, every non-null cell (collections as a full
@@ -43,7 +43,7 @@ statement write_marker(const table_def& t, const select_layout& l, const protoco
 // tombstone (whose timestamp no query shows) cannot be written back under the source's own
 // writetimes; it is written to both clusters at the time the source row was read, so both
 // end alike and any write made after that read still wins.
-std::vector<statement> restamp_row(const table_def& t, const select_layout& l,
+std::vector<client::statement> restamp_row(const table_def& t, const select_layout& l,
                                    const protocol::result_row& row, std::int64_t timestamp);
 
 // The SELECT of one row by key, in the layout of the validation SELECT (token last).

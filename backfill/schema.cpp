@@ -1,14 +1,14 @@
 #include "backfill/schema.hpp"
 
 #include "protocol/wire_reader.hpp"
-#include "proxy/own_connection.hpp"
+#include "client/own_connection.hpp"
 
 #include <algorithm>
 
 namespace tandem::backfill {
 namespace {
 
-using proxy::cql_string_literal;
+using client::cql_string_literal;
 
 std::optional<std::string> read_item(protocol::wire_reader& r) {
   auto n = r.read_int();
@@ -45,13 +45,13 @@ struct rows_reader {
   }
 };
 
-asio::awaitable<outcome<std::vector<protocol::rows_result>>> read_all(cql_client& c,
+asio::awaitable<client::outcome<std::vector<protocol::rows_result>>> read_all(client::cql_client& c,
                                                                       std::string cql) {
-  outcome<std::vector<protocol::rows_result>> out;
+  client::outcome<std::vector<protocol::rows_result>> out;
   std::optional<protocol::bytes> paging;
   std::vector<protocol::rows_result> pages;
   do {
-    statement s{cql, {}};
+    client::statement s{cql, {}};
     auto p = co_await c.execute(std::move(s), protocol::consistency::one, 5000, paging);
     if (!p) {
       out.error = p.error;
@@ -116,9 +116,9 @@ bool is_system_keyspace(const std::string& ks) {
   return names.count(ks) > 0;
 }
 
-asio::awaitable<outcome<schema_snapshot>> read_schema(cql_client& c, std::set<std::string> only,
+asio::awaitable<client::outcome<schema_snapshot>> read_schema(client::cql_client& c, std::set<std::string> only,
                                                       std::string state_keyspace) {
-  outcome<schema_snapshot> out;
+  client::outcome<schema_snapshot> out;
   schema_snapshot s;
   const auto wanted = [&](const std::string& ks) {
     return only.empty() ? !is_system_keyspace(ks) && ks != state_keyspace : only.count(ks) > 0;
@@ -220,7 +220,7 @@ asio::awaitable<outcome<schema_snapshot>> read_schema(cql_client& c, std::set<st
 std::string create_keyspace_cql(const std::string& ks, const keyspace_info& k) {
   std::string rep;
   for (const auto& [key, value] : k.replication) {
-    rep += (rep.empty() ? "" : ", ") + cql_string_literal(key) + ": " + cql_string_literal(value);
+    rep += (rep.empty() ? "" : ", ") + client::cql_string_literal(key) + ": " + client::cql_string_literal(value);
   }
   return "CREATE KEYSPACE IF NOT EXISTS " + quote(ks) + " WITH replication = {" + rep +
          "} AND durable_writes = " + (k.durable_writes ? "true" : "false");
@@ -262,7 +262,7 @@ std::string create_index_cql(const std::string& ks, const std::string& table,
   if (i.kind == "CUSTOM") {
     const auto cls = i.options.count("class_name") ? i.options.at("class_name") : std::string();
     return "CREATE CUSTOM INDEX IF NOT EXISTS " + quote(name) + " ON " + quote(ks) + "." +
-           quote(table) + " (" + target + ") USING " + cql_string_literal(cls);
+           quote(table) + " (" + target + ") USING " + client::cql_string_literal(cls);
   }
   return "CREATE INDEX IF NOT EXISTS " + quote(name) + " ON " + quote(ks) + "." + quote(table) +
          " (" + target + ")";

@@ -12,6 +12,8 @@
 
 namespace tandem::backfill {
 
+namespace asio = boost::asio;
+
 struct keyspace_info {
   std::map<std::string, std::string> replication;
   bool durable_writes = true;
@@ -39,7 +41,7 @@ struct schema_snapshot {
 bool is_system_keyspace(const std::string& ks);
 
 // Reads the schema of the keyspaces in `only` (empty: every non-system keyspace but `state_keyspace`).
-asio::awaitable<outcome<schema_snapshot>> read_schema(cql_client& c, std::set<std::string> only,
+asio::awaitable<client::outcome<schema_snapshot>> read_schema(client::cql_client& c, std::set<std::string> only,
                                                       std::string state_keyspace);
 
 std::string create_keyspace_cql(const std::string& ks, const keyspace_info& k);

@@ -148,11 +148,11 @@ std::string partition_of(const select_layout& l, const protocol::result_row& row
   return out;
 }
 
-std::vector<statement> writes_for_row(const table_def& t, const select_layout& l,
+std::vector<client::statement> writes_for_row(const table_def& t, const select_layout& l,
                                       const protocol::result_row& row, bool with_statics,
                                       std::int64_t undated_timestamp,
                                       std::int64_t list_timestamp) {
-  std::vector<statement> out;
+  std::vector<client::statement> out;
   const auto pk = t.of_kind(column_kind::partition_key);
   const auto ck = t.of_kind(column_kind::clustering);
   // A partition with static cells but no rows comes back as one row with null clustering.
@@ -195,7 +195,7 @@ std::vector<statement> writes_for_row(const table_def& t, const select_layout& l
     groups[{*wt, ttl}].push_back(&v);
   }
   for (const auto& [key, cols] : groups) {
-    statement s;
+    client::statement s;
     std::vector<const column_def*> names = key_cols;
     for (const auto* v : cols) {
       names.push_back(v->column);
@@ -218,7 +218,7 @@ std::vector<statement> writes_for_row(const table_def& t, const select_layout& l
       where += (where.empty() ? "" : " AND ") + quote(c->name) + " = ?";
     }
     const bool additive = starts_with(v->column->type, "set<") || starts_with(v->column->type, "map<");
-    statement s;
+    client::statement s;
     s.cql = "UPDATE " + t.qualified() + " USING TIMESTAMP ? SET " + quote(v->column->name) +
             " = " + (additive ? quote(v->column->name) + " + ?" : std::string("?")) + " WHERE " +
             where;
@@ -232,7 +232,7 @@ std::vector<statement> writes_for_row(const table_def& t, const select_layout& l
   }
   if (has_row && groups.empty()) {
     // No dated cell (a primary-key-only row, or only collections): the row marker at T0-1.
-    statement s;
+    client::statement s;
     s.cql = "INSERT INTO " + t.qualified() + " (" + join_names(key_cols, ", ") + ") VALUES (" +
             markers(key_cols.size()) + ") USING TIMESTAMP ?";
     s.values = key_values();
@@ -265,10 +265,10 @@ std::string counter_read(const table_def& t) {
   return "SELECT " + join_names(counters, ", ") + " FROM " + t.qualified() + " WHERE " + where;
 }
 
-std::optional<statement> counter_delta(const table_def& t, const select_layout& l,
+std::optional<client::statement> counter_delta(const table_def& t, const select_layout& l,
                                        const protocol::result_row& source_row,
                                        const std::optional<protocol::result_row>& target_row) {
-  statement s;
+  client::statement s;
   std::string sets;
   std::size_t counter_index = 0;
   for (const auto& v : l.values) {

@@ -7,7 +7,7 @@
 // proxy mirrored after T0 wins over them. Pure: rows in, statements out.
 #pragma once
 
-#include "backfill/cql_client.hpp"
+#include "client/cql_client.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -79,7 +79,7 @@ std::string partition_of(const select_layout& l, const protocol::result_row& row
 // replace the earlier copy rather than append to it: each copy is a full assignment (a
 // tombstone just below its timestamp, then the elements) at a timestamp below T0 that grows
 // with wall time (list_timestamp_at), so a later copy's tombstone covers an earlier copy.
-std::vector<statement> writes_for_row(const table_def& t, const select_layout& l,
+std::vector<client::statement> writes_for_row(const table_def& t, const select_layout& l,
                                       const protocol::result_row& row, bool with_statics,
                                       std::int64_t undated_timestamp, std::int64_t list_timestamp);
 
@@ -89,7 +89,7 @@ std::int64_t list_timestamp_at(std::int64_t t0, std::int64_t now_us);
 // Counter tables: the SELECT of a row's counters on the target, and the UPDATE that adds the
 // difference (source - target) to each counter.
 std::string counter_read(const table_def& t);
-std::optional<statement> counter_delta(const table_def& t, const select_layout& l,
+std::optional<client::statement> counter_delta(const table_def& t, const select_layout& l,
                                        const protocol::result_row& source_row,
                                        const std::optional<protocol::result_row>& target_row);
 

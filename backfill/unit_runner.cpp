@@ -19,15 +19,15 @@ namespace {
 using asio::as_tuple;
 using asio::use_awaitable;
 
-std::vector<std::string> hosts_of(const proxy::cluster_settings& c) { return c.contact_points; }
+std::vector<std::string> hosts_of(const client::cluster_settings& c) { return c.contact_points; }
 
 // One worker: claims units one after another until none is left to claim.
 asio::awaitable<void> worker(unit_run& run, checkpoint_store& store, worker_factory& factory,
                              int index) {
   auto ex = co_await asio::this_coro::executor;
-  auto source = co_await cql_client::open(ex, run.cfg.source, run.source_tls, "source",
+  auto source = co_await client::cql_client::open(ex, run.cfg.source, run.source_tls, "source",
                                           hosts_of(run.cfg.source));
-  auto target = co_await cql_client::open(ex, run.cfg.target, run.target_tls, "target",
+  auto target = co_await client::cql_client::open(ex, run.cfg.target, run.target_tls, "target",
                                           hosts_of(run.cfg.target));
   if (!source || !target) {
     run.failures.push_back("worker " + std::to_string(index) + ": " +
@@ -78,9 +78,9 @@ asio::awaitable<void> worker(unit_run& run, checkpoint_store& store, worker_fact
   target.value->get()->close();
 }
 
-asio::awaitable<std::vector<size_estimate>> size_estimates(cql_client& source,
+asio::awaitable<std::vector<size_estimate>> size_estimates(client::cql_client& source,
                                                            const table_def& t) {
-  statement est{"SELECT mean_partition_size, partitions_count FROM system.size_estimates "
+  client::statement est{"SELECT mean_partition_size, partitions_count FROM system.size_estimates "
                 "WHERE keyspace_name = ? AND table_name = ?",
                 {text_value(t.keyspace), text_value(t.name)}};
   auto rows = co_await source.execute(std::move(est), protocol::consistency::one);
@@ -98,8 +98,8 @@ asio::awaitable<std::vector<size_estimate>> size_estimates(cql_client& source,
   co_return estimates;
 }
 
-asio::awaitable<std::string> table_id_of(cql_client& source, const table_def& t) {
-  statement q{"SELECT id FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?",
+asio::awaitable<std::string> table_id_of(client::cql_client& source, const table_def& t) {
+  client::statement q{"SELECT id FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?",
               {text_value(t.keyspace), text_value(t.name)}};
   auto rows = co_await source.execute(std::move(q), protocol::consistency::one);
   if (rows && !rows.value->rows.rows.empty() && rows.value->rows.rows[0][0]) {
@@ -149,7 +149,7 @@ double share_done(const std::vector<table_work>& work) {
   return total / static_cast<double>(work.size());
 }
 
-asio::awaitable<void> select_tables(unit_run& run, cql_client& source, cql_client& target,
+asio::awaitable<void> select_tables(unit_run& run, client::cql_client& source, client::cql_client& target,
                                     std::set<std::string> keyspaces,
                                     std::vector<std::string> tables) {
   for (const auto& t : tables) {
@@ -198,12 +198,12 @@ asio::awaitable<std::optional<cluster_pair>> open_and_select(unit_run& run,
                                                              std::vector<std::string> tables) {
   auto ex = co_await asio::this_coro::executor;
   const auto& cfg = run.cfg;
-  auto source = co_await cql_client::open(ex, cfg.source, run.source_tls, "source", hosts_of(cfg.source));
+  auto source = co_await client::cql_client::open(ex, cfg.source, run.source_tls, "source", hosts_of(cfg.source));
   if (!source) {
     run.failures.push_back("the source is unreachable: " + source.error.message);
     co_return std::nullopt;
   }
-  auto target = co_await cql_client::open(ex, cfg.target, run.target_tls, "target", hosts_of(cfg.target));
+  auto target = co_await client::cql_client::open(ex, cfg.target, run.target_tls, "target", hosts_of(cfg.target));
   if (!target) {
     run.failures.push_back("the target is unreachable: " + target.error.message);
     source.value->get()->close();
@@ -220,7 +220,7 @@ asio::awaitable<std::optional<cluster_pair>> open_and_select(unit_run& run,
   co_return cluster_pair{*source.value, *target.value};
 }
 
-asio::awaitable<void> plan_tables(unit_run& run, cql_client& source, checkpoint_store& store,
+asio::awaitable<void> plan_tables(unit_run& run, client::cql_client& source, checkpoint_store& store,
                                   plan_rule rule) {
   const auto& cfg = run.cfg;
   for (auto& w : run.work) {

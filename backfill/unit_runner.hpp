@@ -8,7 +8,7 @@
 #include "backfill/checkpoint_store.hpp"
 #include "backfill/job.hpp"
 #include "backfill/table_model.hpp"
-#include "proxy/config.hpp"
+#include "backfill/settings.hpp"
 
 #include <functional>
 #include <memory>
@@ -17,6 +17,8 @@
 #include <vector>
 
 namespace tandem::backfill {
+
+namespace asio = boost::asio;
 
 struct table_work {
   table_def table;
@@ -40,7 +42,7 @@ class unit_worker {
 };
 
 using worker_factory = std::function<std::unique_ptr<unit_worker>(
-    std::shared_ptr<cql_client> source, std::shared_ptr<cql_client> target)>;
+    std::shared_ptr<client::cql_client> source, std::shared_ptr<client::cql_client> target)>;
 
 // How a table is split and which units of the split are worked on.
 struct plan_rule {
@@ -50,7 +52,7 @@ struct plan_rule {
 };
 
 struct unit_run {
-  const proxy::config& cfg;
+  const migration_settings& cfg;
   job_progress& progress;
   std::string owner;
   std::shared_ptr<asio::ssl::context> source_tls;
@@ -68,13 +70,13 @@ asio::awaitable<void> sleep_ms(long ms);
 // The tables named (ks.t) or, when none is named, every table of `keyspaces` (every non-system
 // keyspace when that is empty too); each must exist on both clusters with the same columns,
 // otherwise a failure names it and nothing is planned.
-asio::awaitable<void> select_tables(unit_run& run, cql_client& source, cql_client& target,
+asio::awaitable<void> select_tables(unit_run& run, client::cql_client& source, client::cql_client& target,
                                     std::set<std::string> keyspaces,
                                     std::vector<std::string> tables);
 
 struct cluster_pair {
-  std::shared_ptr<cql_client> source;
-  std::shared_ptr<cql_client> target;
+  std::shared_ptr<client::cql_client> source;
+  std::shared_ptr<client::cql_client> target;
 };
 
 // Connects to both clusters and selects the tables: `tables` (ks.t) and `keyspaces` from the
@@ -86,7 +88,7 @@ asio::awaitable<std::optional<cluster_pair>> open_and_select(unit_run& run,
 
 // Plans every table of run.work under `store`'s job (agreeing with other workers) and loads the
 // units' states.
-asio::awaitable<void> plan_tables(unit_run& run, cql_client& source, checkpoint_store& store,
+asio::awaitable<void> plan_tables(unit_run& run, client::cql_client& source, checkpoint_store& store,
                                   plan_rule rule);
 
 // Runs `workers` workers until every unit is done (waiting for units other processes hold) or

@@ -1,10 +1,11 @@
+#include "backfill/control.hpp"
 #include "backfill/validate_job.hpp"
 
 #include "backfill/unit_runner.hpp"
 #include "backfill/validation_store.hpp"
 #include "backfill/validator.hpp"
-#include "proxy/tls_context.hpp"
-#include "proxy/write_clock.hpp"
+#include "client/tls_context.hpp"
+#include "client/write_clock.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -89,7 +90,7 @@ asio::awaitable<std::int64_t> save_results(validate_run& vr, checkpoint_store& u
     r.table = w.table.name;
     r.round = round.round;
     r.started_us = round.started_us;
-    r.finished_us = proxy::write_clock::system_now_us();
+    r.finished_us = client::write_clock::system_now_us();
     r.sample = round.sample;
     bool done = true;
     for (const auto& u : *loaded.value) {
@@ -154,7 +155,7 @@ asio::awaitable<void> run(validate_run& vr, const validate_options& options) {
   shared.round = rd.round;
   shared.paused = run.paused;
   if (options.repair) {
-    auto t0 = co_await state.t0_or(proxy::write_clock::system_now_us(), "tandem validate " + run.owner);
+    auto t0 = co_await state.t0_or(client::write_clock::system_now_us(), "tandem validate " + run.owner);
     if (!t0) {
       run.failures.push_back("reading T0: " + t0.error.message);
       co_return;
@@ -213,8 +214,8 @@ asio::awaitable<void> run(validate_run& vr, const validate_options& options) {
       },
       asio::detached);
   const std::string owner = run.owner;
-  worker_factory factory = [&units, &shared, owner](std::shared_ptr<cql_client> s,
-                                                    std::shared_ptr<cql_client> t) {
+  worker_factory factory = [&units, &shared, owner](std::shared_ptr<client::cql_client> s,
+                                                    std::shared_ptr<client::cql_client> t) {
     return std::make_unique<unit_validator>(std::move(s), std::move(t), units, shared, owner);
   };
   co_await sweep_units(run, units, cfg.validate.workers, factory);
@@ -257,12 +258,12 @@ bool sampled(double share, std::int64_t seed, const std::string& table, std::uin
          order.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(k, units));
 }
 
-int run_validate(const proxy::config& cfg, const validate_options& options) {
+int run_validate(const migration_settings& cfg, const validate_options& options) {
   job_progress progress;
   validate_run vr{unit_run{cfg, progress,
                            options.worker_id.empty() ? default_worker_id() : options.worker_id,
-                           proxy::make_cluster_tls(cfg.source.tls, "source"),
-                           proxy::make_cluster_tls(cfg.target.tls, "target"), {}, {}}};
+                           client::make_cluster_tls(cfg.source.tls, "source"),
+                           client::make_cluster_tls(cfg.target.tls, "target"), {}, {}}};
   asio::io_context io{1};
   asio::co_spawn(io, run(vr, options), [&](std::exception_ptr e) {
     if (e) {
@@ -281,14 +282,14 @@ int run_validate(const proxy::config& cfg, const validate_options& options) {
   return vr.units.failures.empty() ? vr.exit_code : 3;
 }
 
-int validate_command(const std::vector<std::string>& in) {
+int validate_command(const std::vector<std::string>& in, const settings_loader& load) {
   std::vector<std::string> args = in;
   const char* usage =
       "usage: tandem validate [--config FILE] [--table ks.t]... [--keyspace ks]... [--sample F] "
       "[--seed N] [--repair] [--report FILE] [--worker-id ID] [--new-round] [--no-progress-bar]\n";
   try {
     const std::string path = take_config_path(args);
-    const auto cfg = proxy::load_config_from_process(path);
+    const auto cfg = load(path);
     validate_options options;
     options.progress_bar = ::isatty(2) != 0;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -325,10 +326,10 @@ int validate_command(const std::vector<std::string>& in) {
       }
     }
     if (options.seed == 0) {
-      options.seed = proxy::write_clock::system_now_us();
+      options.seed = client::write_clock::system_now_us();
     }
     return run_validate(cfg, options);
-  } catch (const proxy::config_error& e) {
+  } catch (const client::config_error& e) {
     std::cerr << "tandem validate: configuration error: " << e.what() << "\n";
     return 2;
   }

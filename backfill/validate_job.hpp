@@ -33,10 +33,7 @@ struct validate_options {
 bool sampled(double share, std::int64_t seed, const std::string& table, std::uint32_t unit,
              std::uint32_t units);
 
-int run_validate(const proxy::config& cfg, const validate_options& options);
+int run_validate(const migration_settings& cfg, const validate_options& options);
 
-// `tandem validate [--config FILE] [--table ks.t]... [--keyspace ks]... [--sample F] [--seed N]
-//  [--repair] [--report FILE] [--worker-id ID] [--new-round] [--no-progress-bar]`
-int validate_command(const std::vector<std::string>& args);
 
 }  // namespace tandem::backfill

@@ -26,7 +26,7 @@ std::int64_t now_us() {
 
 }  // namespace
 
-asio::awaitable<outcome<done>> validation_store::ensure_tables() {
+asio::awaitable<client::outcome<client::done>> validation_store::ensure_tables() {
   const std::array<std::string, 2> ddl = {
       "CREATE TABLE IF NOT EXISTS " + quote(ks_) +
           ".validation_rounds (job text, round int, started_at bigint, sample double, seed "
@@ -37,16 +37,16 @@ asio::awaitable<outcome<done>> validation_store::ensure_tables() {
           "started_at bigint, finished_at bigint, sample double, rows_compared bigint, "
           "unresolved bigint, repaired bigint, PRIMARY KEY ((job), keyspace_name, table_name)) "
           "WITH comment = 'Tandem: the latest finished validation of each table'"};
-  outcome<done> out;
+  client::outcome<client::done> out;
   for (const auto& cql : ddl) {
-    statement s{cql, {}};
+    client::statement s{cql, {}};
     auto r = co_await target_->execute(std::move(s), protocol::consistency::one);
     if (!r) {
       out.error = r.error;
       co_return out;
     }
   }
-  out.value = done{};
+  out.value = client::done{};
   co_return out;
 }
 
@@ -54,12 +54,12 @@ std::string validation_store::unit_job(std::int32_t round) const {
   return "validate:" + job_ + ":" + std::to_string(round);
 }
 
-asio::awaitable<outcome<validation_round>> validation_store::begin_round(double sample,
+asio::awaitable<client::outcome<validation_round>> validation_store::begin_round(double sample,
                                                                         std::int64_t seed,
                                                                         bool force_new) {
-  outcome<validation_round> out;
+  client::outcome<validation_round> out;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    statement latest{"SELECT round, started_at, sample, seed, finished_at FROM " + quote(ks_) +
+    client::statement latest{"SELECT round, started_at, sample, seed, finished_at FROM " + quote(ks_) +
                          ".validation_rounds WHERE job = ? LIMIT 1",
                      {text_value(job_)}};
     auto r = co_await target_->execute(std::move(latest), protocol::consistency::local_quorum);
@@ -83,7 +83,7 @@ asio::awaitable<outcome<validation_round>> validation_store::begin_round(double 
       next = last.round + 1;
     }
     validation_round fresh{next, now_us(), sample, seed, false};
-    statement insert{"INSERT INTO " + quote(ks_) +
+    client::statement insert{"INSERT INTO " + quote(ks_) +
                          ".validation_rounds (job, round, started_at, sample, seed) VALUES (?, ?, "
                          "?, ?, ?) IF NOT EXISTS",
                      {text_value(job_), int_value(next), long_value(fresh.started_us),
@@ -103,22 +103,22 @@ asio::awaitable<outcome<validation_round>> validation_store::begin_round(double 
   co_return out;
 }
 
-asio::awaitable<outcome<done>> validation_store::finish_round(std::int32_t round) {
-  outcome<done> out;
-  statement s{"UPDATE " + quote(ks_) + ".validation_rounds SET finished_at = ? WHERE job = ? AND round = ?",
+asio::awaitable<client::outcome<client::done>> validation_store::finish_round(std::int32_t round) {
+  client::outcome<client::done> out;
+  client::statement s{"UPDATE " + quote(ks_) + ".validation_rounds SET finished_at = ? WHERE job = ? AND round = ?",
               {long_value(now_us()), text_value(job_), int_value(round)}};
   auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum);
   if (!r) {
     out.error = r.error;
     co_return out;
   }
-  out.value = done{};
+  out.value = client::done{};
   co_return out;
 }
 
-asio::awaitable<outcome<done>> validation_store::save_result(table_validation v) {
-  outcome<done> out;
-  statement s{"INSERT INTO " + quote(ks_) +
+asio::awaitable<client::outcome<client::done>> validation_store::save_result(table_validation v) {
+  client::outcome<client::done> out;
+  client::statement s{"INSERT INTO " + quote(ks_) +
                   ".validation_results (job, keyspace_name, table_name, round, started_at, "
                   "finished_at, sample, rows_compared, unresolved, repaired) VALUES (?, ?, ?, ?, "
                   "?, ?, ?, ?, ?, ?)",
@@ -130,13 +130,13 @@ asio::awaitable<outcome<done>> validation_store::save_result(table_validation v)
     out.error = r.error;
     co_return out;
   }
-  out.value = done{};
+  out.value = client::done{};
   co_return out;
 }
 
-asio::awaitable<outcome<std::vector<table_validation>>> validation_store::results() {
-  outcome<std::vector<table_validation>> out;
-  statement s{"SELECT keyspace_name, table_name, round, started_at, finished_at, sample, "
+asio::awaitable<client::outcome<std::vector<table_validation>>> validation_store::results() {
+  client::outcome<std::vector<table_validation>> out;
+  client::statement s{"SELECT keyspace_name, table_name, round, started_at, finished_at, sample, "
               "rows_compared, unresolved, repaired FROM " +
                   quote(ks_) + ".validation_results WHERE job = ?",
               {text_value(job_)}};
@@ -163,10 +163,10 @@ asio::awaitable<outcome<std::vector<table_validation>>> validation_store::result
   co_return out;
 }
 
-asio::awaitable<outcome<std::int64_t>> last_target_write_failure(cql_client& target,
+asio::awaitable<client::outcome<std::int64_t>> last_target_write_failure(client::cql_client& target,
                                                                  std::string state_keyspace) {
-  outcome<std::int64_t> out;
-  statement s{"SELECT value FROM " + quote(state_keyspace) +
+  client::outcome<std::int64_t> out;
+  client::statement s{"SELECT value FROM " + quote(state_keyspace) +
                   ".migration_state WHERE name = 'last_target_write_failure'",
               {}};
   auto r = co_await target.execute(std::move(s), protocol::consistency::local_quorum);

@@ -6,13 +6,15 @@
 // round's.
 #pragma once
 
-#include "backfill/cql_client.hpp"
+#include "client/cql_client.hpp"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace tandem::backfill {
+
+namespace asio = boost::asio;
 
 struct validation_round {
   std::int32_t round = 0;
@@ -36,30 +38,30 @@ struct table_validation {
 
 class validation_store {
  public:
-  validation_store(std::shared_ptr<cql_client> target, std::string keyspace, std::string job)
+  validation_store(std::shared_ptr<client::cql_client> target, std::string keyspace, std::string job)
       : target_(std::move(target)), ks_(std::move(keyspace)), job_(std::move(job)) {}
 
   // The state keyspace itself is created by checkpoint_store::ensure_tables.
-  asio::awaitable<outcome<done>> ensure_tables();
+  asio::awaitable<client::outcome<client::done>> ensure_tables();
 
   // The latest round when it is unfinished and was started with the same sample (resumed), or
   // a new one. Workers starting together agree through a lightweight transaction.
-  asio::awaitable<outcome<validation_round>> begin_round(double sample, std::int64_t seed,
+  asio::awaitable<client::outcome<validation_round>> begin_round(double sample, std::int64_t seed,
                                                          bool force_new);
-  asio::awaitable<outcome<done>> finish_round(std::int32_t round);
+  asio::awaitable<client::outcome<client::done>> finish_round(std::int32_t round);
   std::string unit_job(std::int32_t round) const;
 
-  asio::awaitable<outcome<done>> save_result(table_validation r);
-  asio::awaitable<outcome<std::vector<table_validation>>> results();
+  asio::awaitable<client::outcome<client::done>> save_result(table_validation r);
+  asio::awaitable<client::outcome<std::vector<table_validation>>> results();
 
  private:
-  std::shared_ptr<cql_client> target_;
+  std::shared_ptr<client::cql_client> target_;
   std::string ks_;
   std::string job_;
 };
 
 // The time of the latest failed target write the proxies recorded (migration_state row
 // 'last_target_write_failure', microseconds; proxy/t0_record.hpp writes it), 0 when none.
-asio::awaitable<outcome<std::int64_t>> last_target_write_failure(cql_client& target,
+asio::awaitable<client::outcome<std::int64_t>> last_target_write_failure(client::cql_client& target,
                                                                  std::string state_keyspace);
 }  // namespace tandem::backfill

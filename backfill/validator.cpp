@@ -4,7 +4,7 @@
 #include "backfill/range_merge.hpp"
 #include "backfill/repair_statements.hpp"
 #include "backfill/value_json.hpp"
-#include "proxy/write_clock.hpp"
+#include "client/write_clock.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <algorithm>
@@ -76,14 +76,14 @@ std::vector<cell_difference> differences_of(const select_layout& l,
   return {};
 }
 
-asio::awaitable<outcome<page>> unit_validator::read(cql_client& c, const std::string& cql,
+asio::awaitable<client::outcome<client::page>> unit_validator::read(client::cql_client& c, const std::string& cql,
                                                     std::vector<protocol::value> values,
                                                     std::optional<protocol::bytes> paging) {
   const auto& v = shared_.cfg.validate;
-  outcome<page> p;
+  client::outcome<client::page> p;
   for (int attempt = 1;; ++attempt) {
-    statement s{cql, values};
-    p = co_await c.execute(std::move(s), consistency_named(v.consistency),
+    client::statement s{cql, values};
+    p = co_await c.execute(std::move(s), client::consistency_named(v.consistency),
                            static_cast<std::int32_t>(v.page_size), paging);
     if (p || !p.error.is_retryable() || attempt >= max_attempts) {
       co_return p;
@@ -98,7 +98,7 @@ asio::awaitable<unit_validator::fresh_rows> unit_validator::read_again(
   const bool static_only = is_static_only(l, key_row);
   const std::string cql = row_select(t, static_only);
   const auto keys = key_values(l, key_row, static_only);
-  const auto one = [&](const outcome<page>& p) -> std::optional<protocol::result_row> {
+  const auto one = [&](const client::outcome<client::page>& p) -> std::optional<protocol::result_row> {
     if (!p || p.value->rows.rows.empty()) {
       return std::nullopt;
     }
@@ -108,7 +108,7 @@ asio::awaitable<unit_validator::fresh_rows> unit_validator::read_again(
     }
     return row;
   };
-  out.read_us = proxy::write_clock::system_now_us();
+  out.read_us = client::write_clock::system_now_us();
   auto s = co_await read(*source_, cql, keys, std::nullopt);
   auto d = co_await read(*target_, cql, keys, std::nullopt);
   if (!s || !d) {
@@ -125,10 +125,10 @@ asio::awaitable<std::string> unit_validator::repair(const table_def& t, const se
                                                     const fresh_rows& rows,
                                                     const std::vector<cell_difference>& diffs,
                                                     bool statics) {
-  const auto cl = consistency_named(shared_.cfg.validate.consistency);
-  const std::int64_t now = proxy::write_clock::system_now_us();
-  std::vector<statement> on_target;
-  std::vector<statement> on_both;
+  const auto cl = client::consistency_named(shared_.cfg.validate.consistency);
+  const std::int64_t now = client::write_clock::system_now_us();
+  std::vector<client::statement> on_target;
+  std::vector<client::statement> on_both;
   std::string refused;
   if (t.is_counter_table() && rows.source) {
     // Counters take no timestamp: add the difference (as the backfill does).
@@ -194,10 +194,10 @@ asio::awaitable<std::string> unit_validator::repair(const table_def& t, const se
   co_return refused;
 }
 
-asio::awaitable<std::string> unit_validator::write_both(std::vector<statement> statements) {
-  const auto cl = consistency_named(shared_.cfg.validate.consistency);
+asio::awaitable<std::string> unit_validator::write_both(std::vector<client::statement> statements) {
+  const auto cl = client::consistency_named(shared_.cfg.validate.consistency);
   for (auto& s : statements) {
-    statement copy = s;
+    client::statement copy = s;
     auto a = co_await source_->execute(std::move(copy), cl);
     if (!a) co_return "re-stamping on the source: " + a.error.message;
     auto b = co_await target_->execute(std::move(s), cl);
@@ -309,7 +309,7 @@ asio::awaitable<unit_result> unit_validator::run(const table_def& t, unit_state 
     const bool from_source = need == range_merge::side::source;
     auto& paging = from_source ? source_paging : target_paging;
     std::vector<protocol::value> bounds{long_value(u.range.start), long_value(u.range.end)};
-    cql_client& side = from_source ? *source_ : *target_;
+    client::cql_client& side = from_source ? *source_ : *target_;
     auto p = co_await read(side, select, std::move(bounds), paging);
     if (!p) {
       out.error = "reading " + name + " from the " + (from_source ? "source" : "target") + ": " +

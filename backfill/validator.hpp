@@ -16,6 +16,8 @@
 
 namespace tandem::backfill {
 
+namespace asio = boost::asio;
+
 struct table_tally {
   std::uint64_t rows = 0;       // rows compared (either side)
   std::uint64_t found = 0;      // rows that differed in the scan
@@ -27,7 +29,7 @@ struct table_tally {
 
 // Shared by every unit validated by one process (all on one thread).
 struct validate_shared {
-  const proxy::config& cfg;
+  const migration_settings& cfg;
   bool repair = false;
   std::int64_t undated = 0;  // T0-1: what the repair writes undated cells at (as the backfill)
   std::int32_t round = 0;
@@ -39,7 +41,7 @@ struct validate_shared {
 
 class unit_validator : public unit_worker {
  public:
-  unit_validator(std::shared_ptr<cql_client> source, std::shared_ptr<cql_client> target,
+  unit_validator(std::shared_ptr<client::cql_client> source, std::shared_ptr<client::cql_client> target,
                  checkpoint_store& store, validate_shared& shared, std::string owner)
       : source_(std::move(source)),
         target_(std::move(target)),
@@ -61,7 +63,7 @@ class unit_validator : public unit_worker {
     std::string error;
   };
 
-  asio::awaitable<outcome<page>> read(cql_client& c, const std::string& cql,
+  asio::awaitable<client::outcome<client::page>> read(client::cql_client& c, const std::string& cql,
                                       std::vector<protocol::value> values,
                                       std::optional<protocol::bytes> paging);
   asio::awaitable<fresh_rows> read_again(const table_def& t, const select_layout& l,
@@ -75,15 +77,15 @@ class unit_validator : public unit_worker {
     bool unresolved = false;  // the difference remains
   };
   // Writes statements to both clusters (source first); "" or what failed.
-  asio::awaitable<std::string> write_both(std::vector<statement> statements);
+  asio::awaitable<std::string> write_both(std::vector<client::statement> statements);
   // Reads a candidate again, reports, repairs.
   asio::awaitable<settled> settle(const table_def& t, const select_layout& l,
                                       const candidate& c, table_tally& tally);
   void report(const table_def& t, const select_layout& l, const fresh_rows& rows,
               const std::vector<cell_difference>& diffs, const std::string& resolution);
 
-  std::shared_ptr<cql_client> source_;
-  std::shared_ptr<cql_client> target_;
+  std::shared_ptr<client::cql_client> source_;
+  std::shared_ptr<client::cql_client> target_;
   checkpoint_store& store_;
   validate_shared& shared_;
   std::string owner_;

@@ -3,7 +3,7 @@
 // page, and the bearer token. Table-tested in tests/unit/proxy/admin_api_test.cpp.
 #pragma once
 
-#include "proxy/backfill_control.hpp"
+#include "backfill/control.hpp"
 #include "proxy/proxy_context.hpp"
 
 #include <memory>
@@ -27,7 +27,7 @@ struct admin_response {
 class admin_api {
  public:
   explicit admin_api(std::shared_ptr<proxy_context> ctx,
-                     std::shared_ptr<backfill_control> backfill = nullptr)
+                     std::shared_ptr<backfill::control> backfill = nullptr)
       : ctx_(std::move(ctx)), backfill_(std::move(backfill)) {}
 
   admin_response handle(const admin_request& r);
@@ -45,7 +45,7 @@ class admin_api {
   bool authorized(const admin_request& r) const;
 
   std::shared_ptr<proxy_context> ctx_;
-  std::shared_ptr<backfill_control> backfill_;
+  std::shared_ptr<backfill::control> backfill_;
 };
 
 }  // namespace tandem::proxy

@@ -12,6 +12,8 @@
 #include <stdexcept>
 
 namespace tandem::proxy {
+
+namespace asio = boost::asio;
 namespace {
 
 namespace beast = boost::beast;

@@ -11,6 +11,8 @@
 
 namespace tandem::proxy {
 
+namespace asio = boost::asio;
+
 // Binds and starts accepting on `io`. Throws std::runtime_error naming the admin keys when the
 // address cannot be bound. The acceptor lives as long as `io` runs; close it with the
 // returned handle to stop accepting.

@@ -156,7 +156,7 @@ int run_proxy_command(std::span<const std::string_view> args) {
     auto cfg = load_config_from_process(path);
     spdlog::set_level(spdlog_level(cfg.logging.level));
     return run_proxy(std::make_shared<proxy_context>(std::move(cfg)));
-  } catch (const config_error& e) {
+  } catch (const client::config_error& e) {
     std::cerr << "tandem proxy: configuration error: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {

@@ -14,6 +14,8 @@
 
 namespace tandem::proxy {
 
+namespace asio = boost::asio;
+
 using protocol::opcode;
 
 namespace {
@@ -77,7 +79,7 @@ asio::awaitable<void> client_session::handle_startup(protocol::owned_frame f) {
     client_compression_ = *c;
     options.erase(it);
   }
-  source_ = std::make_shared<cluster_connection>(
+  source_ = std::make_shared<client::cluster_connection>(
       stream_.get_executor(), ctx_->connection_settings(cluster::source, version_));
   if (auto err = co_await source_->connect(); !err.empty()) {
     spdlog::warn("client {}: {}", peer_, err);
@@ -126,7 +128,7 @@ asio::awaitable<void> client_session::handle_startup(protocol::owned_frame f) {
 // Opens the target connection. With auth_mode "configured" it authenticates with the target's
 // own credentials; with "client" it waits for the client's AUTH_RESPONSE.
 asio::awaitable<std::string> client_session::open_target() {
-  target_ = std::make_shared<cluster_connection>(
+  target_ = std::make_shared<client::cluster_connection>(
       stream_.get_executor(), ctx_->connection_settings(cluster::target, version_));
   if (auto err = co_await target_->connect(); !err.empty()) {
     co_return err;
@@ -150,7 +152,7 @@ asio::awaitable<std::string> client_session::open_target() {
     co_return why;
   }
   target_->begin_framing(protocol::compression_algorithm::none);
-  if (ctx_->cfg.target.auth_mode == target_auth_mode::client) {
+  if (ctx_->cfg.target.auth_mode == client::target_auth_mode::client) {
     target_auth_pending_ = true;
     co_return std::string{};
   }

@@ -14,7 +14,7 @@
 #include "protocol/wire_writer.hpp"
 #include "proxy/literal_values.hpp"
 #include "proxy/prepared_rewrite.hpp"
-#include "proxy/request_body.hpp"
+#include "protocol/request_body.hpp"
 #include "proxy/shadow_compare.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -39,7 +39,7 @@ std::int32_t error_code_of(const protocol::owned_frame& f) {
   return code ? *code : 0;
 }
 
-cluster_answer answer_of(const call_result& r) {
+cluster_answer answer_of(const client::call_result& r) {
   if (!r.ok()) {
     return cluster_answer::timeout();
   }
@@ -50,7 +50,7 @@ cluster_answer answer_of(const call_result& r) {
 }
 
 // The id an UNPREPARED error names (spec v4 §9, code 0x2500: [short bytes] id).
-std::optional<protocol::bytes> unprepared_id(const call_result& r) {
+std::optional<protocol::bytes> unprepared_id(const client::call_result& r) {
   if (!r.ok() || r.frame.header.op != opcode::error || error_code_of(r.frame) != unprepared_code) {
     return std::nullopt;
   }
@@ -85,15 +85,15 @@ std::string write_description::to_string() const {
   return describe_write(timestamp, prepared ? std::string_view(prepared->query) : text);
 }
 
-std::shared_ptr<cluster_connection> client_session::connection(cluster c) const {
+std::shared_ptr<client::cluster_connection> client_session::connection(cluster c) const {
   return c == cluster::source ? source_ : target_;
 }
 
-void client_session::note_secondary_failure(cluster c, const call_result& r,
+void client_session::note_secondary_failure(cluster c, const client::call_result& r,
                                             const write_description& what) {
   bump(c == cluster::target ? ctx_->stats.target_write_failures : ctx_->stats.source_failures);
   if (c == cluster::target) {
-    ctx_->last_target_write_failure_us.store(write_clock::system_now_us());
+    ctx_->last_target_write_failure_us.store(client::write_clock::system_now_us());
   }
   // A target outage fails every mirrored write: log at most a few a second, say how many not.
   const auto suppressed = ctx_->failure_log.admit();
@@ -135,7 +135,7 @@ asio::awaitable<bool> client_session::reconnect_target() {
 }
 
 // One request to a cluster, counted and timed for the metrics, its failure classified.
-asio::awaitable<call_result> client_session::timed_call(cluster_connection& conn, cluster c,
+asio::awaitable<client::call_result> client_session::timed_call(client::cluster_connection& conn, cluster c,
                                                         opcode op, protocol::bytes body,
                                                         std::uint8_t flags) {
   const auto begin = std::chrono::steady_clock::now();
@@ -147,40 +147,40 @@ asio::awaitable<call_result> client_session::timed_call(cluster_connection& conn
     bump(ctx_->cluster_requests[ci][oi]);
   }
   switch (r.failure) {
-    case call_failure::none:
+    case client::call_failure::none:
       if (r.frame.header.op == opcode::error) {
         ctx_->cluster_errors.count_code(c, error_code_of(r.frame));
       }
       break;
-    case call_failure::timed_out:
+    case client::call_failure::timed_out:
       ctx_->cluster_errors.count_local(c, "proxy_timeout");
       break;
-    case call_failure::disconnected:
+    case client::call_failure::disconnected:
       ctx_->cluster_errors.count_local(c, "connection_lost");
       break;
-    case call_failure::overloaded:
+    case client::call_failure::overloaded:
       ctx_->cluster_errors.count_local(c, "proxy_overloaded");
       break;
-    case call_failure::protocol:
+    case client::call_failure::protocol:
       ctx_->cluster_errors.count_local(c, "proxy_rewrite");
       break;
   }
   co_return r;
 }
 
-asio::awaitable<call_result> client_session::call_on(cluster c, opcode op, std::uint8_t flags,
+asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode op, std::uint8_t flags,
                                                      body_builder build) {
   auto conn = connection(c);
   if (c == cluster::target && (!conn || !conn->is_open()) && co_await reconnect_target()) {
     conn = connection(c);
   }
   if (!conn || !conn->is_open()) {
-    co_return call_result{call_failure::disconnected,
+    co_return client::call_result{client::call_failure::disconnected,
                           std::string(cluster_name(c)) + " connection is not open", {}};
   }
   auto body = build(c);
   if (!body) {
-    co_return call_result{call_failure::protocol, "cannot rewrite the request: " + body.error().message(), {}};
+    co_return client::call_result{client::call_failure::protocol, "cannot rewrite the request: " + body.error().message(), {}};
   }
   auto r = co_await timed_call(*conn, c, op, std::move(*body), flags);
   // UNPREPARED: the node forgot the statement (restart, cache eviction). Prepare it again
@@ -268,7 +268,7 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
   if (d.count_target_failure) {
     note_secondary_failure(d.failed_cluster, d.failed_cluster == primary_c ? p : s, what);
   }
-  const call_result& chosen = d.answer_from == merged_choice::primary ? p : s;
+  const client::call_result& chosen = d.answer_from == merged_choice::primary ? p : s;
   chosen.ok() ? reply(request, chosen.frame) : reply_call_failure(request, chosen);
 }
 
@@ -300,8 +300,8 @@ cluster client_session::read_cluster(const protocol::frame_header& h, protocol::
   if (paging_origin_.empty() || (h.op != opcode::query && h.op != opcode::execute)) {
     return primary;
   }
-  auto offset = message_offset(h, body);
-  auto state = offset ? request_paging_state(h.op, version_, body.subspan(*offset)) : std::nullopt;
+  auto offset = protocol::message_offset(h, body);
+  auto state = offset ? protocol::request_paging_state(h.op, version_, body.subspan(*offset)) : std::nullopt;
   if (!state) {
     return primary;
   }
@@ -318,11 +318,11 @@ cluster client_session::read_cluster(const protocol::frame_header& h, protocol::
 }
 
 // Notes which cluster produced a paging state, for read_cluster; the oldest are forgotten.
-void client_session::remember_paging(cluster c, const call_result& r) {
+void client_session::remember_paging(cluster c, const client::call_result& r) {
   if (!r.ok() || r.frame.header.op != opcode::result) {
     return;
   }
-  auto state = result_paging_state(r.frame.header, r.frame.body);
+  auto state = protocol::result_paging_state(r.frame.header, r.frame.body);
   if (!state) {
     return;
   }
@@ -356,14 +356,14 @@ bool client_session::has_paging_state(const protocol::frame_header& h, protocol:
   if (h.op != opcode::query && h.op != opcode::execute) {
     return false;
   }
-  auto offset = message_offset(h, body);
-  return offset && request_paging_state(h.op, version_, body.subspan(*offset)).has_value();
+  auto offset = protocol::message_offset(h, body);
+  return offset && protocol::request_paging_state(h.op, version_, body.subspan(*offset)).has_value();
 }
 
 // Shadow reads (admin API): a sampled share of first-page reads also goes to the secondary,
 // after the client has its answer; the rows are compared and mismatches counted and logged.
 void client_session::maybe_shadow(const protocol::frame_header& request, body_builder build,
-                                  const call_result& primary_answer, std::string what) {
+                                  const client::call_result& primary_answer, std::string what) {
   const double sample = ctx_->shadow_sample.load(std::memory_order_relaxed);
   if (sample <= 0.0 || ctx_->random_unit() >= sample) {
     return;
@@ -417,7 +417,7 @@ asio::awaitable<void> client_session::handle_register(protocol::owned_frame f) {
 // literals replacing now() in statements that carry their own timestamp).
 std::int64_t client_session::write_timestamp(bool pin) {
   if (!pin) {
-    return write_clock::system_now_us();
+    return client::write_clock::system_now_us();
   }
   bump(ctx_->stats.injected_timestamps);
   return ctx_->clock.next();
@@ -426,7 +426,7 @@ std::int64_t client_session::write_timestamp(bool pin) {
 // T0 must not be later than any mirrored data write (the backfill writes under it), so it
 // follows the smallest timestamp sent, the client's own ones included.
 void client_session::note_mirrored_write(std::optional<std::int64_t> sent) {
-  const std::int64_t ts = sent.value_or(write_clock::system_now_us());
+  const std::int64_t ts = sent.value_or(client::write_clock::system_now_us());
   std::int64_t current = ctx_->t0.load(std::memory_order_relaxed);
   while ((current == 0 || ts < current) &&
          !ctx_->t0.compare_exchange_weak(current, ts, std::memory_order_relaxed)) {
@@ -434,8 +434,8 @@ void client_session::note_mirrored_write(std::optional<std::int64_t> sent) {
 }
 
 asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
-  auto offset = message_offset(f.header, f.body);
-  auto text = offset ? statement_text(protocol::bytes_view(f.body).subspan(*offset))
+  auto offset = protocol::message_offset(f.header, f.body);
+  auto text = offset ? protocol::statement_text(protocol::bytes_view(f.body).subspan(*offset))
                      : protocol::result<std::string_view>(offset.error());
   if (!text) {
     protocol_violation(f.header, "Invalid QUERY message: " + text.error().message());
@@ -469,7 +469,7 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
     }
     std::vector<std::string_view> views(literals.begin(), literals.end());
     const std::string rewritten = protocol::cql::replace_calls(*text, info->calls, views);
-    message = with_statement_text(message, *text, rewritten);
+    message = protocol::with_statement_text(message, *text, rewritten);
     bump(ctx_->stats.replaced_functions, info->calls.size());
   }
   if (pin) {
@@ -479,7 +479,7 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
     }
   }
   bump(is_data_write(cls) ? ctx_->stats.requests_write : ctx_->stats.requests_ddl);
-  auto body = std::make_shared<protocol::bytes>(join(prefix, message));
+  auto body = std::make_shared<protocol::bytes>(protocol::join(prefix, message));
   const bool wait_for_both = !is_data_write(cls);  // schema and USE must hold on both first
   body_builder same = [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
   const auto sent = timestamp_sent(pin, ts, client_ts);
@@ -495,8 +495,8 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
 
 asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
   bump(ctx_->stats.requests_prepare);
-  auto offset = message_offset(f.header, f.body);
-  auto text = offset ? statement_text(protocol::bytes_view(f.body).subspan(*offset))
+  auto offset = protocol::message_offset(f.header, f.body);
+  auto text = offset ? protocol::statement_text(protocol::bytes_view(f.body).subspan(*offset))
                      : protocol::result<std::string_view>(offset.error());
   if (!text) {
     protocol_violation(f.header, "Invalid PREPARE message: " + text.error().message());
@@ -536,7 +536,7 @@ asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
   auto body = std::make_shared<protocol::bytes>(std::move(f.body));
   if (rewrite) {
     const protocol::bytes_view all(*body);
-    *body = join(all.first(*offset), with_statement_text(all.subspan(*offset), query, rewrite->text));
+    *body = protocol::join(all.first(*offset), protocol::with_statement_text(all.subspan(*offset), query, rewrite->text));
   }
   body_builder same = [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
   auto on_primary = call_on(primary_c, opcode::prepare, f.header.flags, same);
@@ -607,17 +607,17 @@ protocol::result<protocol::bytes> client_session::execute_body_for(
   if (id.empty()) {
     return protocol::errc::bad_value;
   }
-  auto client_id = execute_id(message);
+  auto client_id = protocol::execute_id(message);
   if (client_id && std::equal(client_id->begin(), client_id->end(), id.begin(), id.end()) &&
       c == e.primary_cluster) {
-    return join(prefix, message);
+    return protocol::join(prefix, message);
   }
   std::optional<protocol::bytes_view> rmid;
   if (version_ == protocol::protocol_version::v5) {
     rmid = protocol::bytes_view(e.result_metadata_id_for(c));
   }
   TANDEM_TRY(auto edited, protocol::with_prepared_id(version_, message, id, rmid));
-  return join(prefix, edited);
+  return protocol::join(prefix, edited);
 }
 
 // The values of the markers that stand for now(), uuid(), ... (prepared_rewrite.hpp), one
@@ -625,7 +625,7 @@ protocol::result<protocol::bytes> client_session::execute_body_for(
 std::vector<literal_inputs> client_session::literal_inputs_for(std::size_t n,
                                                                std::optional<std::int64_t> ts) {
   std::vector<literal_inputs> inputs(n);
-  const std::int64_t micros = ts.value_or(write_clock::system_now_us());
+  const std::int64_t micros = ts.value_or(client::write_clock::system_now_us());
   for (auto& in : inputs) {
     in.micros_since_epoch = micros;
     in.random = ctx_->random_bits();
@@ -654,8 +654,8 @@ struct execute_parts {
 }  // namespace
 
 asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
-  auto offset = message_offset(f.header, f.body);
-  auto id = offset ? execute_id(protocol::bytes_view(f.body).subspan(*offset))
+  auto offset = protocol::message_offset(f.header, f.body);
+  auto id = offset ? protocol::execute_id(protocol::bytes_view(f.body).subspan(*offset))
                    : protocol::result<protocol::bytes_view>(offset.error());
   if (!id) {
     protocol_violation(f.header, "Invalid EXECUTE message: " + id.error().message());
@@ -756,7 +756,7 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
 }
 
 asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
-  auto offset = message_offset(f.header, f.body);
+  auto offset = protocol::message_offset(f.header, f.body);
   auto batch = offset ? protocol::decode_batch(protocol::bytes_view(f.body).subspan(*offset), version_)
                       : protocol::result<protocol::batch_message>(offset.error());
   if (!batch) {
@@ -857,7 +857,7 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
                      }
                      return e->id_for(c);
                    }));
-    return join(*shared_prefix, edited);
+    return protocol::join(*shared_prefix, edited);
   };
   write_description described{sent_timestamp, nullptr, std::move(what)};
   // `described` and `build` are named locals (no temporaries in a co_await with GCC 12).

@@ -1,8 +1,8 @@
 // The client session's I/O: reading frames, writing answers, dispatching requests.
 // The handshake lives in client_handshake.cpp, request handling in client_requests.cpp.
 #include "proxy/client_session.hpp"
-#include "proxy/frame_writer.hpp"
-#include "proxy/read_buffer.hpp"
+#include "client/frame_writer.hpp"
+#include "client/read_buffer.hpp"
 
 #include "protocol/messages/error_message.hpp"
 #include "protocol/wire_writer.hpp"
@@ -17,6 +17,8 @@
 #include <array>
 
 namespace tandem::proxy {
+
+namespace asio = boost::asio;
 
 using asio::as_tuple;
 using asio::use_awaitable;
@@ -112,7 +114,7 @@ asio::awaitable<void> client_session::read_loop() {
   if (ctx_->client_tls && !co_await accept_tls()) {
     co_return;
   }
-  read_buffer buf;
+  client::read_buffer buf;
   const std::size_t max_in_flight = ctx_->cfg.limits.max_in_flight_per_connection;
   while (phase_ != phase::closing) {
     // Backpressure: stop reading from a client that has too many requests outstanding
@@ -237,8 +239,8 @@ void client_session::reply_error(const protocol::frame_header& request, std::int
 
 // A request a cluster did not answer gets an error the driver understands, never silence.
 void client_session::reply_call_failure(const protocol::frame_header& request,
-                                        const call_result& r) {
-  const auto code = r.failure == call_failure::overloaded ? protocol::error_code::overloaded
+                                        const client::call_result& r) {
+  const auto code = r.failure == client::call_failure::overloaded ? protocol::error_code::overloaded
                                                            : protocol::error_code::server_error;
   reply_error(request, static_cast<std::int32_t>(code), "tandem proxy: " + r.detail);
 }
@@ -257,7 +259,7 @@ void client_session::send_raw(protocol::bytes frame) {
 
 asio::awaitable<void> client_session::write_loop() {
   auto self = shared_from_this();
-  const auto ec = co_await write_queued_frames(stream_, write_queue_,
+  const auto ec = co_await client::write_queued_frames(stream_, write_queue_,
                                                [this] { return phase_ != phase::closing; });
   if (ec) {
     writing_ = false;

@@ -5,7 +5,7 @@
 
 #include "protocol/connection_codec.hpp"
 #include "protocol/cql/classifier.hpp"
-#include "proxy/cluster_connection.hpp"
+#include "client/cluster_connection.hpp"
 #include "proxy/proxy_context.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -18,6 +18,8 @@
 #include <unordered_map>
 
 namespace tandem::proxy {
+
+namespace asio = boost::asio;
 
 // Time a client has to finish the TLS handshake (proxy.tls) before it is disconnected.
 inline constexpr std::chrono::seconds client_tls_handshake_timeout{10};
@@ -76,16 +78,16 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // Builds the request body for one cluster (its prepared ids differ).
   using body_builder = std::function<protocol::result<protocol::bytes>(cluster)>;
   void maybe_shadow(const protocol::frame_header& request, body_builder build,
-                    const call_result& primary_answer, std::string what);
+                    const client::call_result& primary_answer, std::string what);
 
   // Sends both copies; answers the client per the acknowledgement mode.
   asio::awaitable<void> mirror(const protocol::frame_header& request, body_builder build,
                                bool wait_for_secondary, write_description what);
-  asio::awaitable<call_result> call_on(cluster c, protocol::opcode op, std::uint8_t flags,
+  asio::awaitable<client::call_result> call_on(cluster c, protocol::opcode op, std::uint8_t flags,
                                        body_builder build);
   cluster read_cluster(const protocol::frame_header& h, protocol::bytes_view body);
-  void remember_paging(cluster c, const call_result& r);
-  asio::awaitable<call_result> timed_call(cluster_connection& conn, cluster c,
+  void remember_paging(cluster c, const client::call_result& r);
+  asio::awaitable<client::call_result> timed_call(client::cluster_connection& conn, cluster c,
                                          protocol::opcode op, protocol::bytes body,
                                          std::uint8_t flags);
   asio::awaitable<bool> reprepare(cluster c, prepared_id_map::entry_ptr entry);
@@ -98,17 +100,17 @@ class client_session : public std::enable_shared_from_this<client_session> {
   protocol::result<protocol::bytes> with_added_values(protocol::bytes_view message,
                                                       const prepared_entry& e,
                                                       std::optional<std::int64_t> ts);
-  void note_secondary_failure(cluster c, const call_result& r, const write_description& what);
-  std::shared_ptr<cluster_connection> connection(cluster c) const;
+  void note_secondary_failure(cluster c, const client::call_result& r, const write_description& what);
+  std::shared_ptr<client::cluster_connection> connection(cluster c) const;
 
   void reply(const protocol::frame_header& request, const protocol::owned_frame& answer);
   void reply_error(const protocol::frame_header& request, std::int32_t code,
                    const std::string& message);
   void protocol_violation(const protocol::frame_header& request, const std::string& message);
-  void reply_call_failure(const protocol::frame_header& request, const call_result& r);
+  void reply_call_failure(const protocol::frame_header& request, const client::call_result& r);
   void send_raw(protocol::bytes frame);
 
-  transport stream_;
+  client::transport stream_;
   // Which cluster produced each paging state this client holds (read_cluster), oldest first.
   std::unordered_map<std::string, cluster> paging_origin_;
   std::deque<std::string> paging_order_;
@@ -117,8 +119,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   phase phase_ = phase::handshake;
   protocol::protocol_version version_ = protocol::protocol_version::v4;
   protocol::compression_algorithm client_compression_ = protocol::compression_algorithm::none;
-  std::shared_ptr<cluster_connection> source_;
-  std::shared_ptr<cluster_connection> target_;
+  std::shared_ptr<client::cluster_connection> source_;
+  std::shared_ptr<client::cluster_connection> target_;
   std::deque<protocol::bytes> write_queue_;
   bool writing_ = false;
   bool close_after_write_ = false;

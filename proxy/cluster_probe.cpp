@@ -1,27 +1,29 @@
 #include "proxy/cluster_probe.hpp"
 
-#include "proxy/node_discovery.hpp"
-#include "proxy/own_connection.hpp"
+#include "client/node_discovery.hpp"
+#include "client/own_connection.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
 namespace tandem::proxy {
+
+namespace asio = boost::asio;
 namespace {
 
-asio::awaitable<std::vector<discovered_node>> read_peers(cluster_connection& conn,
+asio::awaitable<std::vector<client::discovered_node>> read_peers(client::cluster_connection& conn,
                                                          std::uint16_t port);
 
-asio::awaitable<probe_outcome> probe_node(asio::any_io_executor ex, const cluster_settings& c,
+asio::awaitable<probe_outcome> probe_node(asio::any_io_executor ex, const client::cluster_settings& c,
                                           std::shared_ptr<asio::ssl::context> tls,
                                           const std::string& name, const std::string& host) {
   probe_outcome out;
-  auto opened = co_await open_own_connection(ex, c, std::move(tls), name, host);
+  auto opened = co_await client::open_own_connection(ex, c, std::move(tls), name, host);
   if (!opened.conn) {
     out.error = opened.error;
     co_return out;
   }
-  auto rows = co_await run_statement(
+  auto rows = co_await client::run_statement(
       *opened.conn,
       "SELECT data_center, rack, release_version, cluster_name, partitioner FROM system.local",
       protocol::consistency::one);
@@ -34,34 +36,34 @@ asio::awaitable<probe_outcome> probe_node(asio::any_io_executor ex, const cluste
   }
   const auto& r = std::get<protocol::rows_result>(*rows.result);
   out.ok = true;
-  out.data_center = first_row_text(r, "data_center");
-  out.rack = first_row_text(r, "rack");
-  out.release_version = first_row_text(r, "release_version");
-  out.cluster_name = first_row_text(r, "cluster_name");
-  out.partitioner = first_row_text(r, "partitioner");
-  out.nodes = choose_nodes(discovered_node{host, c.port, out.data_center}, peers, c);
+  out.data_center = client::first_row_text(r, "data_center");
+  out.rack = client::first_row_text(r, "rack");
+  out.release_version = client::first_row_text(r, "release_version");
+  out.cluster_name = client::first_row_text(r, "cluster_name");
+  out.partitioner = client::first_row_text(r, "partitioner");
+  out.nodes = client::choose_nodes(client::discovered_node{host, c.port, out.data_center}, peers, c);
   co_return out;
 }
 
 // The node's peers: system.peers_v2 (Cassandra 4.0+, with native ports), else system.peers.
-asio::awaitable<std::vector<discovered_node>> read_peers(cluster_connection& conn,
+asio::awaitable<std::vector<client::discovered_node>> read_peers(client::cluster_connection& conn,
                                                          std::uint16_t port) {
-  auto rows = co_await run_statement(
+  auto rows = co_await client::run_statement(
       conn, "SELECT peer, native_address, native_port, data_center FROM system.peers_v2",
       protocol::consistency::one);
   if (!rows.result || !std::holds_alternative<protocol::rows_result>(*rows.result)) {
-    rows = co_await run_statement(conn, "SELECT peer, rpc_address, data_center FROM system.peers",
+    rows = co_await client::run_statement(conn, "SELECT peer, rpc_address, data_center FROM system.peers",
                                   protocol::consistency::one);
   }
   if (!rows.result || !std::holds_alternative<protocol::rows_result>(*rows.result)) {
-    co_return std::vector<discovered_node>{};
+    co_return std::vector<client::discovered_node>{};
   }
-  co_return peers_from_rows(std::get<protocol::rows_result>(*rows.result), port);
+  co_return client::peers_from_rows(std::get<protocol::rows_result>(*rows.result), port);
 }
 
 }  // namespace
 
-asio::awaitable<probe_outcome> probe_cluster_async(const cluster_settings& c,
+asio::awaitable<probe_outcome> probe_cluster_async(const client::cluster_settings& c,
                                                    std::shared_ptr<asio::ssl::context> tls,
                                                    std::string name,
                                                    std::vector<std::string> hosts) {
@@ -77,7 +79,7 @@ asio::awaitable<probe_outcome> probe_cluster_async(const cluster_settings& c,
   co_return last;
 }
 
-probe_outcome probe_cluster(const cluster_settings& c, std::shared_ptr<asio::ssl::context> tls,
+probe_outcome probe_cluster(const client::cluster_settings& c, std::shared_ptr<asio::ssl::context> tls,
                             const std::string& name) {
   asio::io_context io{1};
   std::optional<probe_outcome> result;

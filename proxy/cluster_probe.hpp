@@ -3,7 +3,7 @@
 // data-center-aware policies and version checks behave as they would against the source.
 #pragma once
 
-#include "proxy/cluster_connection.hpp"
+#include "client/cluster_connection.hpp"
 #include "proxy/config.hpp"
 #include "proxy/topology.hpp"
 
@@ -15,6 +15,8 @@
 
 namespace tandem::proxy {
 
+namespace asio = boost::asio;
+
 struct probe_outcome {
   bool ok = false;
   std::string error;  // what failed, when !ok
@@ -24,18 +26,18 @@ struct probe_outcome {
   std::string cluster_name;
   std::string partitioner;
   // The nodes client connections go to (node_discovery.hpp); empty when !ok.
-  std::vector<cluster_endpoint> nodes;
+  std::vector<client::cluster_endpoint> nodes;
 };
 
 // Probes the first of `hosts` that answers (the contact points, or the nodes known so far).
-asio::awaitable<probe_outcome> probe_cluster_async(const cluster_settings& c,
+asio::awaitable<probe_outcome> probe_cluster_async(const client::cluster_settings& c,
                                                    std::shared_ptr<asio::ssl::context> tls,
                                                    std::string name,
                                                    std::vector<std::string> hosts);
 
 // Connects to the first reachable contact point of `c` with protocol v4 and the configured
 // credentials, and reads system.local. Blocking; bounded by the connect and request timeouts.
-probe_outcome probe_cluster(const cluster_settings& c,
+probe_outcome probe_cluster(const client::cluster_settings& c,
                             std::shared_ptr<boost::asio::ssl::context> tls,
                             const std::string& name);
 

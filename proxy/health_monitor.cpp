@@ -7,10 +7,12 @@
 
 namespace tandem::proxy {
 
+namespace asio = boost::asio;
+
 asio::awaitable<void> monitor_cluster(std::shared_ptr<proxy_context> ctx, cluster c) {
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer timer(ex);
-  std::shared_ptr<cluster_connection> conn;
+  std::shared_ptr<client::cluster_connection> conn;
   bool was_up = false;
   std::string last_reason;
   for (;;) {
@@ -21,7 +23,7 @@ asio::awaitable<void> monitor_cluster(std::shared_ptr<proxy_context> ctx, cluste
       s.request_timeout = health_check_interval;
       s.max_in_flight = 4;
       s.heartbeat_interval = std::chrono::hours(24);  // this loop is the heartbeat
-      conn = std::make_shared<cluster_connection>(ex, s);
+      conn = std::make_shared<client::cluster_connection>(ex, s);
       reason = co_await conn->connect();
     }
     if (reason.empty()) {

@@ -12,6 +12,8 @@
 
 namespace tandem::proxy {
 
+namespace asio = boost::asio;
+
 inline constexpr std::chrono::seconds health_check_interval{2};
 
 // Runs until the proxy stops.

@@ -2,15 +2,15 @@
 // choice (switchable at run time), prepared-statement ids, the write clock and the counters.
 #pragma once
 
-#include "proxy/cluster_connection.hpp"
+#include "client/cluster_connection.hpp"
 #include "proxy/config.hpp"
 #include "proxy/metrics.hpp"
 #include "proxy/prepared_id_map.hpp"
 #include "proxy/proxy_stats.hpp"
 #include "proxy/routing.hpp"
-#include "proxy/tls_context.hpp"
+#include "client/tls_context.hpp"
 #include "proxy/topology.hpp"
-#include "proxy/write_clock.hpp"
+#include "client/write_clock.hpp"
 
 #include <atomic>
 #include <mutex>
@@ -19,6 +19,8 @@
 #include <utility>
 
 namespace tandem::proxy {
+
+namespace asio = boost::asio;
 
 // Admits at most `per_second` log lines a second across all threads; admit() returns how
 // many were refused since the last admitted one, or nullopt when this one is refused.
@@ -60,9 +62,9 @@ struct proxy_context {
   // Throws config_error when a TLS file cannot be used.
   explicit proxy_context(config c)
       : cfg(std::move(c)),
-        client_tls(make_server_tls(cfg.proxy.tls)),
-        source_tls(make_cluster_tls(cfg.source.tls, "source")),
-        target_tls(make_cluster_tls(cfg.target.tls, "target")),
+        client_tls(client::make_server_tls(cfg.proxy.tls)),
+        source_tls(client::make_cluster_tls(cfg.source.tls, "source")),
+        target_tls(client::make_cluster_tls(cfg.target.tls, "target")),
         prepared(cfg.limits.prepared_cache_size) {
     primary.store(cfg.routing.primary == cluster_role::target ? cluster::target : cluster::source);
   }
@@ -89,7 +91,7 @@ struct proxy_context {
   std::atomic<double> shadow_sample{0.0};
   std::atomic<cluster> primary{cluster::source};
   prepared_id_map prepared;
-  write_clock clock;
+  client::write_clock clock;
   std::atomic<std::size_t> next_source_node{0};
   std::atomic<std::size_t> next_target_node{0};
   // T0: the first mirrored write's timestamp (DESIGN.md), lowered by any later mirrored write
@@ -118,26 +120,26 @@ struct proxy_context {
 
   // The nodes of cluster c that client connections go to: those discovered from system.peers
   // (node_discovery.hpp), or the contact points until a discovery succeeds.
-  void set_nodes(cluster c, std::vector<cluster_endpoint> nodes) {
+  void set_nodes(cluster c, std::vector<client::cluster_endpoint> nodes) {
     std::lock_guard lock(nodes_mutex_);
     (c == cluster::source ? source_nodes_ : target_nodes_) = std::move(nodes);
   }
-  std::vector<cluster_endpoint> nodes(cluster c) const {
+  std::vector<client::cluster_endpoint> nodes(cluster c) const {
     std::lock_guard lock(nodes_mutex_);
     const auto& known = c == cluster::source ? source_nodes_ : target_nodes_;
     if (!known.empty()) {
       return known;
     }
-    const cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
-    std::vector<cluster_endpoint> out;
+    const client::cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
+    std::vector<client::cluster_endpoint> out;
     for (const auto& host : s.contact_points) {
-      out.push_back(cluster_endpoint{host, s.port});
+      out.push_back(client::cluster_endpoint{host, s.port});
     }
     return out;
   }
 
   // Round-robin over nodes(c).
-  cluster_endpoint next_node(cluster c) {
+  client::cluster_endpoint next_node(cluster c) {
     auto& counter = c == cluster::source ? next_source_node : next_target_node;
     const std::size_t i = counter.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(nodes_mutex_);
@@ -145,13 +147,13 @@ struct proxy_context {
     if (!known.empty()) {
       return known[i % known.size()];
     }
-    const cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
-    return cluster_endpoint{s.contact_points[i % s.contact_points.size()], s.port};
+    const client::cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
+    return client::cluster_endpoint{s.contact_points[i % s.contact_points.size()], s.port};
   }
 
-  cluster_connection_settings connection_settings(cluster c, protocol::protocol_version v) {
-    const cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
-    cluster_connection_settings out;
+  client::cluster_connection_settings connection_settings(cluster c, protocol::protocol_version v) {
+    const client::cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
+    client::cluster_connection_settings out;
     out.endpoint = next_node(c);
     out.name = cluster_name(c);
     out.version = v;
@@ -202,8 +204,8 @@ struct proxy_context {
 
  private:
   mutable std::mutex nodes_mutex_;
-  std::vector<cluster_endpoint> source_nodes_;
-  std::vector<cluster_endpoint> target_nodes_;
+  std::vector<client::cluster_endpoint> source_nodes_;
+  std::vector<client::cluster_endpoint> target_nodes_;
   std::array<cluster_identity, 2> identities_;
   std::string source_unreachable_ = "not checked yet";
   std::string target_unreachable_ = "not checked yet";

@@ -21,6 +21,8 @@
 #include <thread>
 
 namespace tandem::proxy {
+
+namespace asio = boost::asio;
 namespace {
 
 using asio::as_tuple;
@@ -70,7 +72,7 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor,
   }
 }
 
-std::string describe(const std::vector<cluster_endpoint>& nodes) {
+std::string describe(const std::vector<client::cluster_endpoint>& nodes) {
   std::string out;
   for (const auto& n : nodes) {
     out += (out.empty() ? "" : ", ") + n.host + ":" + std::to_string(n.port);
@@ -124,7 +126,7 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
     // The last choice made through the admin API wins over routing.primary.
     auto saved = read_routing_file(cfg.routing.state_file);
     if (!saved.error.empty()) {
-      throw config_error("routing.state_file", "routing.state_file: " + saved.error +
+      throw client::config_error("routing.state_file", "routing.state_file: " + saved.error +
                                                    " (fix or remove it)");
     }
     if (saved.primary) {
@@ -194,7 +196,7 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
   asio::co_spawn(main_io, refresh_nodes(ctx), asio::detached);
   asio::co_spawn(main_io, monitor_cluster(ctx, cluster::source), asio::detached);
   asio::co_spawn(main_io, monitor_cluster(ctx, cluster::target), asio::detached);
-  auto admin = std::make_shared<admin_api>(ctx, make_backfill_control(cfg));
+  auto admin = std::make_shared<admin_api>(ctx, backfill::make_control(cfg));
   auto admin_acceptor = start_admin_http(main_io, admin, cfg.admin);
   ctx->listening.store(true);
   spdlog::info("admin port on http://{}:{}/ ({})", cfg.admin.listen_address.to_string(),

@@ -1,7 +1,7 @@
 #include "proxy/shadow_compare.hpp"
 
 #include "protocol/messages/result.hpp"
-#include "proxy/request_body.hpp"
+#include "protocol/request_body.hpp"
 
 #include <algorithm>
 
@@ -27,7 +27,7 @@ std::optional<protocol::rows_result> rows_of(const protocol::owned_frame& f,
   if (f.header.op != protocol::opcode::result) {
     return std::nullopt;
   }
-  auto offset = response_message_offset(f.header, f.body);
+  auto offset = protocol::response_message_offset(f.header, f.body);
   if (!offset) {
     return std::nullopt;
   }

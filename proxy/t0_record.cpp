@@ -1,7 +1,7 @@
 #include "proxy/t0_record.hpp"
 
 #include "protocol/wire_reader.hpp"
-#include "proxy/own_connection.hpp"
+#include "client/own_connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,6 +11,8 @@
 #include <array>
 
 namespace tandem::proxy {
+
+namespace asio = boost::asio;
 namespace {
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
@@ -20,13 +22,13 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 }
 
 // One attempt on an open connection: returns the stored T0, or what failed.
-asio::awaitable<std::pair<std::int64_t, std::string>> write_t0(cluster_connection& conn,
-                                                               const target_settings& t,
+asio::awaitable<std::pair<std::int64_t, std::string>> write_t0(client::cluster_connection& conn,
+                                                               const client::target_settings& t,
                                                                std::int64_t proposal,
                                                                std::string by) {
   const std::array<std::string, 2> ddls{state_keyspace_ddl(t), migration_state_ddl(t)};
   for (const std::string& ddl : ddls) {
-    auto r = co_await run_statement(conn, ddl, protocol::consistency::one);
+    auto r = co_await client::run_statement(conn, ddl, protocol::consistency::one);
     if (!r.result) {
       co_return std::pair{std::int64_t{0}, "creating the state table: " + r.error};
     }
@@ -35,7 +37,7 @@ asio::awaitable<std::pair<std::int64_t, std::string>> write_t0(cluster_connectio
   // make the UPDATE not apply: read the answer again, a few times.
   std::string cql = insert_t0_cql(t, proposal, by);
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto r = co_await run_statement(conn, cql, protocol::consistency::local_quorum);
+    auto r = co_await client::run_statement(conn, cql, protocol::consistency::local_quorum);
     if (!r.result || !std::holds_alternative<protocol::rows_result>(*r.result)) {
       co_return std::pair{std::int64_t{0}, "writing T0: " + (r.error.empty() ? "no rows" : r.error)};
     }
@@ -56,38 +58,38 @@ asio::awaitable<std::pair<std::int64_t, std::string>> write_t0(cluster_connectio
 
 }  // namespace
 
-std::string state_keyspace_ddl(const target_settings& t) {
+std::string state_keyspace_ddl(const client::target_settings& t) {
   return "CREATE KEYSPACE IF NOT EXISTS " + t.state_keyspace +
          " WITH replication = " + t.state_replication;
 }
 
-std::string migration_state_ddl(const target_settings& t) {
+std::string migration_state_ddl(const client::target_settings& t) {
   return "CREATE TABLE IF NOT EXISTS " + t.state_keyspace +
          ".migration_state (name text PRIMARY KEY, value bigint, updated_at timestamp, "
          "updated_by text) WITH comment = 'Tandem migration state; t0 = first mirrored write, "
          "microseconds'";
 }
 
-std::string insert_t0_cql(const target_settings& t, std::int64_t proposal, const std::string& by) {
+std::string insert_t0_cql(const client::target_settings& t, std::int64_t proposal, const std::string& by) {
   return "INSERT INTO " + t.state_keyspace +
          ".migration_state (name, value, updated_at, updated_by) VALUES ('t0', " +
-         std::to_string(proposal) + ", toTimestamp(now()), " + cql_string_literal(by) + ") IF NOT EXISTS";
+         std::to_string(proposal) + ", toTimestamp(now()), " + client::cql_string_literal(by) + ") IF NOT EXISTS";
 }
 
-std::string lower_t0_cql(const target_settings& t, std::int64_t proposal, const std::string& by) {
+std::string lower_t0_cql(const client::target_settings& t, std::int64_t proposal, const std::string& by) {
   return "UPDATE " + t.state_keyspace + ".migration_state SET value = " +
          std::to_string(proposal) + ", updated_at = toTimestamp(now()), updated_by = " +
-         cql_string_literal(by) + " WHERE name = 't0' IF value > " + std::to_string(proposal);
+         client::cql_string_literal(by) + " WHERE name = 't0' IF value > " + std::to_string(proposal);
 }
 
 std::optional<conditional_outcome> read_conditional(const protocol::rows_result& rows) {
-  auto applied = first_row_cell(rows, "[applied]");
+  auto applied = client::first_row_cell(rows, "[applied]");
   if (!applied || applied->size() != 1) {
     return std::nullopt;
   }
   conditional_outcome out;
   out.applied = applied->front() != std::byte{0};
-  if (auto value = first_row_cell(rows, "value"); value && value->size() == 8) {
+  if (auto value = client::first_row_cell(rows, "value"); value && value->size() == 8) {
     protocol::wire_reader r{protocol::bytes_view(*value)};
     auto v = r.read_long();
     if (v) {
@@ -111,7 +113,7 @@ asio::awaitable<void> record_t0(std::shared_ptr<proxy_context> ctx, std::string 
       std::string error;
       std::int64_t stored = 0;
       for (const auto& host : target.contact_points) {
-        auto opened = co_await open_own_connection(ex, target, ctx->target_tls, "target", host);
+        auto opened = co_await client::open_own_connection(ex, target, ctx->target_tls, "target", host);
         if (!opened.conn) {
           error = opened.error;
           continue;
@@ -142,11 +144,11 @@ asio::awaitable<void> record_t0(std::shared_ptr<proxy_context> ctx, std::string 
   }
 }
 
-std::string record_failure_cql(const target_settings& t, std::int64_t at_us, const std::string& by) {
+std::string record_failure_cql(const client::target_settings& t, std::int64_t at_us, const std::string& by) {
   // USING TIMESTAMP the failure's own time: whichever proxy writes last, the newest stays.
   return "UPDATE " + t.state_keyspace + ".migration_state USING TIMESTAMP " +
          std::to_string(at_us) + " SET value = " + std::to_string(at_us) +
-         ", updated_at = toTimestamp(now()), updated_by = " + cql_string_literal(by) +
+         ", updated_at = toTimestamp(now()), updated_by = " + client::cql_string_literal(by) +
          " WHERE name = 'last_target_write_failure'";
 }
 
@@ -163,7 +165,7 @@ asio::awaitable<void> record_target_failures(std::shared_ptr<proxy_context> ctx,
     }
     // The target may be the thing that is failing: try again every 2 s until it takes it.
     for (const auto& host : target.contact_points) {
-      auto opened = co_await open_own_connection(ex, target, ctx->target_tls, "target", host);
+      auto opened = co_await client::open_own_connection(ex, target, ctx->target_tls, "target", host);
       if (!opened.conn) {
         continue;
       }
@@ -171,7 +173,7 @@ asio::awaitable<void> record_target_failures(std::shared_ptr<proxy_context> ctx,
                                             record_failure_cql(target, latest, recorded_by)};
       bool ok = true;
       for (const std::string& cql : cqls) {
-        auto r = co_await run_statement(*opened.conn, cql, protocol::consistency::local_quorum);
+        auto r = co_await client::run_statement(*opened.conn, cql, protocol::consistency::local_quorum);
         ok = ok && static_cast<bool>(r.result);
         if (!ok) break;
       }

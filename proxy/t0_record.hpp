@@ -16,11 +16,13 @@
 
 namespace tandem::proxy {
 
+namespace asio = boost::asio;
+
 // The CQL the record uses; pure so the statements are unit-tested.
-std::string state_keyspace_ddl(const target_settings& t);
-std::string migration_state_ddl(const target_settings& t);
-std::string insert_t0_cql(const target_settings& t, std::int64_t proposal, const std::string& by);
-std::string lower_t0_cql(const target_settings& t, std::int64_t proposal, const std::string& by);
+std::string state_keyspace_ddl(const client::target_settings& t);
+std::string migration_state_ddl(const client::target_settings& t);
+std::string insert_t0_cql(const client::target_settings& t, std::int64_t proposal, const std::string& by);
+std::string lower_t0_cql(const client::target_settings& t, std::int64_t proposal, const std::string& by);
 
 // What a conditional statement's answer says: applied, or not with the value found.
 struct conditional_outcome {
@@ -39,7 +41,7 @@ asio::awaitable<void> record_t0(std::shared_ptr<proxy_context> ctx, std::string 
 // last validation began: the time of the latest failure (ctx->last_target_write_failure_us) is
 // kept in the same table, row 'last_target_write_failure', retried every 2 s until the target
 // takes it. Runs until the proxy stops.
-std::string record_failure_cql(const target_settings& t, std::int64_t at_us, const std::string& by);
+std::string record_failure_cql(const client::target_settings& t, std::int64_t at_us, const std::string& by);
 asio::awaitable<void> record_target_failures(std::shared_ptr<proxy_context> ctx,
                                              std::string recorded_by);
 

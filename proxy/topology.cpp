@@ -10,6 +10,8 @@
 
 namespace tandem::proxy {
 
+namespace asio = boost::asio;
+
 namespace cql = protocol::cql;
 using protocol::bytes;
 using protocol::data_type;

@@ -166,7 +166,7 @@ TEST(AdminApi, ServesMetricsAndThePage) {
 }
 
 // A stand-in for the backfill (the real one runs in tests/integration/test_backfill.py).
-class recording_backfill : public backfill_control {
+class recording_backfill : public backfill::control {
  public:
   std::string start() override { return record("start"); }
   std::string pause() override { return record("pause"); }

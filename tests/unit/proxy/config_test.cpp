@@ -51,7 +51,7 @@ config load_yaml(const temp_dir& dir, const std::string& yaml, const env_map& en
 std::string error_of(const std::function<void()>& f) {
   try {
     f();
-  } catch (const config_error& e) {
+  } catch (const client::config_error& e) {
     return e.what();
   }
   return "";
@@ -70,8 +70,8 @@ TEST(ConfigDefaults, AreTheDocumentedValues) {
   EXPECT_FALSE(c.proxy.tls.require_client_cert);
   EXPECT_EQ(c.source.contact_points, std::vector<std::string>{"127.0.0.2"});
   EXPECT_EQ(c.target.contact_points, std::vector<std::string>{"127.0.0.3"});
-  for (const cluster_settings* s : {static_cast<const cluster_settings*>(&c.source),
-                                    static_cast<const cluster_settings*>(&c.target)}) {
+  for (const client::cluster_settings* s : {static_cast<const client::cluster_settings*>(&c.source),
+                                    static_cast<const client::cluster_settings*>(&c.target)}) {
     EXPECT_EQ(s->port, 9042);
     EXPECT_EQ(s->username, "");
     EXPECT_EQ(s->connect_timeout, 5s);
@@ -80,7 +80,7 @@ TEST(ConfigDefaults, AreTheDocumentedValues) {
     EXPECT_FALSE(s->tls.enabled);
     EXPECT_TRUE(s->tls.verify_hostname);
   }
-  EXPECT_EQ(c.target.auth_mode, target_auth_mode::configured);
+  EXPECT_EQ(c.target.auth_mode, client::target_auth_mode::configured);
   EXPECT_EQ(c.target.state_keyspace, "tandem");
   EXPECT_EQ(c.target.state_replication, "{'class': 'SimpleStrategy', 'replication_factor': 1}");
   EXPECT_EQ(c.routing.primary, cluster_role::source);
@@ -119,9 +119,9 @@ TEST(ConfigExample, NamesEveryKeyAndItsEnvironmentVariable) {
   for (const auto& key : config_keys()) {
     const std::string leaf = key.substr(key.rfind('.') + 1);
     EXPECT_NE(text.find("  " + leaf + ":"), std::string::npos) << key;
-    const auto at = text.find("# env: " + env_var_name(key));
+    const auto at = text.find("# env: " + client::env_var_name(key));
     ASSERT_NE(at, std::string::npos) << key;
-    const char after = text.at(at + 7 + env_var_name(key).size());
+    const char after = text.at(at + 7 + client::env_var_name(key).size());
     EXPECT_TRUE(after == '\n' || after == ' ') << key << " is only a prefix of another variable";
   }
 }
@@ -129,10 +129,10 @@ TEST(ConfigExample, NamesEveryKeyAndItsEnvironmentVariable) {
 TEST(ConfigKeys, MapToDistinctEnvironmentVariables) {
   std::set<std::string> names;
   for (const auto& key : config_keys()) {
-    EXPECT_TRUE(names.insert(env_var_name(key)).second) << key;
+    EXPECT_TRUE(names.insert(client::env_var_name(key)).second) << key;
   }
-  EXPECT_EQ(env_var_name("source.tls.enabled"), "TANDEM_SOURCE_TLS_ENABLED");
-  EXPECT_EQ(env_var_name("limits.max_frame_bytes"), "TANDEM_LIMITS_MAX_FRAME_BYTES");
+  EXPECT_EQ(client::env_var_name("source.tls.enabled"), "TANDEM_SOURCE_TLS_ENABLED");
+  EXPECT_EQ(client::env_var_name("limits.max_frame_bytes"), "TANDEM_LIMITS_MAX_FRAME_BYTES");
 }
 
 struct override_case {
@@ -172,7 +172,7 @@ TEST(ConfigEnvironment, OverridesEveryKindOfValue) {
       {"enum, any case", "TANDEM_LOGGING_LEVEL", "DEBUG",
        [](const config& c) { return c.logging.level == log_level::debug; }},
       {"enum target", "TANDEM_TARGET_AUTH_MODE", "client",
-       [](const config& c) { return c.target.auth_mode == target_auth_mode::client; }},
+       [](const config& c) { return c.target.auth_mode == client::target_auth_mode::client; }},
       {"bool false", "TANDEM_SOURCE_TLS_VERIFY_HOSTNAME", "false",
        [](const config& c) { return !c.source.tls.verify_hostname; }},
       {"bool 0", "TANDEM_TARGET_TLS_VERIFY_HOSTNAME", "0",
@@ -288,7 +288,7 @@ TEST(ConfigErrors, NameTheKeyTheVariableTheValueAndWhatWasExpected) {
     const std::string m = error_of([&] {
       try {
         load_config(example_path, {{tc.variable, tc.value}});
-      } catch (const config_error& e) {
+      } catch (const client::config_error& e) {
         key = e.key();
         throw;
       }
@@ -480,7 +480,7 @@ TEST(ConfigValidation, ChecksAConfigurationBuiltInCode) {
     std::string key;
     try {
       validate(c);
-    } catch (const config_error& e) {
+    } catch (const client::config_error& e) {
       key = e.key();
       EXPECT_NE(std::string(e.what()).find("(set in code)"), std::string::npos) << e.what();
     }
@@ -526,7 +526,7 @@ TEST(ConfigParse, ReadsDurations) {
       {"9999999999h", std::nullopt},
   };
   for (const auto& tc : cases) {
-    EXPECT_EQ(parse_duration(tc.text), tc.value) << tc.text;
+    EXPECT_EQ(client::parse_duration(tc.text), tc.value) << tc.text;
   }
 }
 
@@ -549,7 +549,7 @@ TEST(ConfigParse, ReadsSizes) {
       {"17179869184GiB", std::nullopt},
   };
   for (const auto& tc : cases) {
-    EXPECT_EQ(parse_size(tc.text), tc.value) << tc.text;
+    EXPECT_EQ(client::parse_size(tc.text), tc.value) << tc.text;
   }
 }
 

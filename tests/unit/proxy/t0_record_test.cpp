@@ -9,8 +9,8 @@
 namespace tandem::proxy {
 namespace {
 
-target_settings state_in(std::string keyspace) {
-  target_settings t;
+client::target_settings state_in(std::string keyspace) {
+  client::target_settings t;
   t.state_keyspace = std::move(keyspace);
   return t;
 }
@@ -38,7 +38,7 @@ protocol::rows_result conditional_rows(std::optional<bool> applied,
 }
 
 TEST(T0Record, CreatesTheStateKeyspaceWithTheConfiguredReplication) {
-  target_settings t = state_in("mig_state");
+  client::target_settings t = state_in("mig_state");
   t.state_replication = "{'class': 'NetworkTopologyStrategy', 'dc1': 3}";
   EXPECT_EQ(state_keyspace_ddl(t),
             "CREATE KEYSPACE IF NOT EXISTS mig_state WITH replication = "
@@ -50,7 +50,7 @@ TEST(T0Record, CreatesTheStateKeyspaceWithTheConfiguredReplication) {
 }
 
 TEST(T0Record, InsertsOnlyWhenAbsentAndLowersOnlyAnEarlierValue) {
-  const target_settings t = state_in("tandem");
+  const client::target_settings t = state_in("tandem");
   const std::string insert = insert_t0_cql(t, 1700000000000123, "proxy a");
   EXPECT_NE(insert.find("VALUES ('t0', 1700000000000123,"), std::string::npos) << insert;
   EXPECT_TRUE(insert.ends_with("IF NOT EXISTS")) << insert;

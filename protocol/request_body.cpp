@@ -1,10 +1,10 @@
-#include "proxy/request_body.hpp"
+#include "protocol/request_body.hpp"
 
 #include "protocol/request_edit.hpp"
 #include "protocol/wire_reader.hpp"
 #include "protocol/wire_writer.hpp"
 
-namespace tandem::proxy {
+namespace tandem::protocol {
 
 protocol::result<std::size_t> message_offset(const protocol::frame_header& h,
                                              protocol::bytes_view body) {
@@ -95,4 +95,4 @@ protocol::bytes join(protocol::bytes_view prefix, protocol::bytes_view message) 
   return out;
 }
 
-}  // namespace tandem::proxy
+}  // namespace tandem::protocol

@@ -1,6 +1,6 @@
-#include "proxy/cluster_connection.hpp"
-#include "proxy/frame_writer.hpp"
-#include "proxy/read_buffer.hpp"
+#include "client/cluster_connection.hpp"
+#include "client/frame_writer.hpp"
+#include "client/read_buffer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -11,7 +11,7 @@
 
 #include <array>
 
-namespace tandem::proxy {
+namespace tandem::client {
 
 using asio::as_tuple;
 using asio::use_awaitable;
@@ -306,4 +306,4 @@ void cluster_connection::close(const std::string& why) {
   }
 }
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-namespace tandem::proxy {
+namespace tandem::client {
 
 namespace asio = boost::asio;
 
@@ -68,4 +68,4 @@ class transport {
   std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
 };
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client

@@ -6,8 +6,8 @@
 
 #include "protocol/messages/result.hpp"
 #include "protocol/types.hpp"
-#include "proxy/cluster_connection.hpp"
-#include "proxy/config.hpp"
+#include "client/cluster_connection.hpp"
+#include "client/cluster_settings.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -18,14 +18,14 @@
 #include <string>
 #include <vector>
 
-namespace tandem::backfill {
+namespace tandem::client {
 
 namespace asio = boost::asio;
 
 // What failed: a protocol ERROR (code != 0) or the connection (code 0, see `failure`).
 struct cql_error {
   std::int32_t code = 0;
-  proxy::call_failure failure = proxy::call_failure::none;
+  client::call_failure failure = client::call_failure::none;
   std::string message;
 
   // Overloaded, write/read timeouts, unavailable, or no answer in time: back off and retry.
@@ -57,10 +57,10 @@ class cql_client {
  public:
   // Opens a connection to the first node of `nodes` that answers and finishes the handshake.
   static asio::awaitable<outcome<std::shared_ptr<cql_client>>> open(
-      asio::any_io_executor ex, const proxy::cluster_settings& c,
+      asio::any_io_executor ex, const client::cluster_settings& c,
       std::shared_ptr<asio::ssl::context> tls, std::string name, std::vector<std::string> nodes);
 
-  explicit cql_client(std::shared_ptr<proxy::cluster_connection> conn) : conn_(std::move(conn)) {}
+  explicit cql_client(std::shared_ptr<client::cluster_connection> conn) : conn_(std::move(conn)) {}
 
   bool is_open() const noexcept { return conn_ && conn_->is_open(); }
   const std::string& name() const noexcept { return conn_->settings().name; }
@@ -79,14 +79,14 @@ class cql_client {
 
  private:
   asio::awaitable<outcome<protocol::bytes>> prepared_id(const std::string& cql, bool again);
-  asio::awaitable<proxy::call_result> call(protocol::opcode op, protocol::bytes body);
+  asio::awaitable<client::call_result> call(protocol::opcode op, protocol::bytes body);
 
-  std::shared_ptr<proxy::cluster_connection> conn_;
+  std::shared_ptr<client::cluster_connection> conn_;
   std::map<std::string, protocol::bytes> prepared_;
 };
 
 // The error an answer carries: its ERROR code and message, or the connection failure (code 0).
 // Meaningful only for a failed call or an ERROR answer.
-cql_error error_of(const proxy::call_result& r);
+cql_error error_of(const client::call_result& r);
 
-}  // namespace tandem::backfill
+}  // namespace tandem::client

@@ -5,14 +5,14 @@
 
 #include "protocol/messages/result.hpp"
 #include "protocol/types.hpp"
-#include "proxy/cluster_connection.hpp"
-#include "proxy/config.hpp"
+#include "client/cluster_connection.hpp"
+#include "client/cluster_settings.hpp"
 
 #include <memory>
 #include <optional>
 #include <string>
 
-namespace tandem::proxy {
+namespace tandem::client {
 
 struct own_connection {
   std::shared_ptr<cluster_connection> conn;  // null when `error` is set
@@ -46,4 +46,4 @@ std::optional<protocol::bytes> first_row_cell(const protocol::rows_result& rows,
 // A CQL string literal: 'text' with each quote inside doubled (CQL's only escape there).
 std::string cql_string_literal(const std::string& s);
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client

@@ -1,6 +1,6 @@
 // Node discovery from system.peers_v2 / system.peers rows (node_discovery.hpp). Against the real
 // clusters: tests/integration/test_proxy_discovery.py.
-#include "proxy/node_discovery.hpp"
+#include "client/node_discovery.hpp"
 
 #include <gtest/gtest.h>
 
@@ -32,11 +32,11 @@ protocol::rows_result rows_of(std::vector<std::string> columns,
 }
 
 TEST(NodeDiscovery, FormatsInetCells) {
-  EXPECT_EQ(inet_text(ipv4(127, 0, 0, 2)), "127.0.0.2");
+  EXPECT_EQ(client::inet_text(ipv4(127, 0, 0, 2)), "127.0.0.2");
   protocol::bytes v6(16, std::byte{0});
   v6[15] = std::byte{1};
-  EXPECT_EQ(inet_text(v6), "::1");
-  EXPECT_EQ(inet_text(protocol::bytes(5, std::byte{1})), "");
+  EXPECT_EQ(client::inet_text(v6), "::1");
+  EXPECT_EQ(client::inet_text(protocol::bytes(5, std::byte{1})), "");
 }
 
 TEST(NodeDiscovery, ReadsPeersV2WithTheirNativePorts) {
@@ -44,41 +44,41 @@ TEST(NodeDiscovery, ReadsPeersV2WithTheirNativePorts) {
                    {{ipv4(10, 0, 0, 1), ipv4(192, 168, 0, 1), int_cell(9142), text_cell("dc1")},
                     {ipv4(10, 0, 0, 2), ipv4(0, 0, 0, 0), std::nullopt, text_cell("dc2")},
                     {ipv4(10, 0, 0, 3), std::nullopt, int_cell(70000), text_cell("dc1")}});
-  const auto peers = peers_from_rows(r, 9042);
+  const auto peers = client::peers_from_rows(r, 9042);
   ASSERT_EQ(peers.size(), 3u);
-  EXPECT_EQ(peers[0], (discovered_node{"192.168.0.1", 9142, "dc1"}));
+  EXPECT_EQ(peers[0], (client::discovered_node{"192.168.0.1", 9142, "dc1"}));
   // 0.0.0.0: the node listens everywhere; its peer address is where to reach it.
-  EXPECT_EQ(peers[1], (discovered_node{"10.0.0.2", 9042, "dc2"}));
+  EXPECT_EQ(peers[1], (client::discovered_node{"10.0.0.2", 9042, "dc2"}));
   // No native address, and a port out of range: peer address, default port.
-  EXPECT_EQ(peers[2], (discovered_node{"10.0.0.3", 9042, "dc1"}));
+  EXPECT_EQ(peers[2], (client::discovered_node{"10.0.0.3", 9042, "dc1"}));
 }
 
 TEST(NodeDiscovery, ReadsLegacyPeers) {
   auto r = rows_of({"peer", "rpc_address", "data_center"},
                    {{ipv4(10, 0, 0, 1), ipv4(10, 1, 0, 1), text_cell("dc1")}});
-  const auto peers = peers_from_rows(r, 9043);
+  const auto peers = client::peers_from_rows(r, 9043);
   ASSERT_EQ(peers.size(), 1u);
-  EXPECT_EQ(peers[0], (discovered_node{"10.1.0.1", 9043, "dc1"}));
+  EXPECT_EQ(peers[0], (client::discovered_node{"10.1.0.1", 9043, "dc1"}));
 }
 
 TEST(NodeDiscovery, ChoosesTheProbedNodeFirstWithoutDuplicates) {
-  cluster_settings c;
-  const auto nodes = choose_nodes({"127.0.0.2", 9042, "dc1"},
+  client::cluster_settings c;
+  const auto nodes = client::choose_nodes({"127.0.0.2", 9042, "dc1"},
                                   {{"127.0.0.4", 9042, "dc1"}, {"127.0.0.2", 9042, "dc1"}}, c);
   ASSERT_EQ(nodes.size(), 2u);
-  EXPECT_EQ(nodes[0], (cluster_endpoint{"127.0.0.2", 9042}));
-  EXPECT_EQ(nodes[1], (cluster_endpoint{"127.0.0.4", 9042}));
+  EXPECT_EQ(nodes[0], (client::cluster_endpoint{"127.0.0.2", 9042}));
+  EXPECT_EQ(nodes[1], (client::cluster_endpoint{"127.0.0.4", 9042}));
 }
 
 TEST(NodeDiscovery, KeepsOnlyTheLocalDataCenterWhenSet) {
-  cluster_settings c;
+  client::cluster_settings c;
   c.local_data_center = "dc2";
-  const auto nodes = choose_nodes({"127.0.0.2", 9042, "dc1"},
+  const auto nodes = client::choose_nodes({"127.0.0.2", 9042, "dc1"},
                                   {{"127.0.0.4", 9042, "dc2"}, {"127.0.0.5", 9042, "dc1"}}, c);
   ASSERT_EQ(nodes.size(), 1u);
-  EXPECT_EQ(nodes[0], (cluster_endpoint{"127.0.0.4", 9042}));
+  EXPECT_EQ(nodes[0], (client::cluster_endpoint{"127.0.0.4", 9042}));
   c.local_data_center = "dc9";
-  EXPECT_TRUE(choose_nodes({"127.0.0.2", 9042, "dc1"}, {}, c).empty());
+  EXPECT_TRUE(client::choose_nodes({"127.0.0.2", 9042, "dc1"}, {}, c).empty());
 }
 
 }  // namespace

@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace tandem::proxy {
+namespace tandem::client {
 
 class read_buffer {
  public:
@@ -40,4 +40,4 @@ class read_buffer {
   std::vector<std::byte> data_;
 };
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client

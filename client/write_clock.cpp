@@ -1,9 +1,9 @@
-#include "proxy/write_clock.hpp"
+#include "client/write_clock.hpp"
 
 #include <chrono>
 #include <utility>
 
-namespace tandem::proxy {
+namespace tandem::client {
 
 write_clock::write_clock() : write_clock(&write_clock::system_now_us) {}
 
@@ -28,4 +28,4 @@ std::int64_t write_clock::next() {
   }
 }
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client

@@ -5,14 +5,15 @@
 // connects.
 #pragma once
 
-#include "proxy/config.hpp"
+#include "client/settings_values.hpp"
+#include "client/tls_settings.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 
 #include <memory>
 #include <string>
 
-namespace tandem::proxy {
+namespace tandem::client {
 
 // nullptr when proxy.tls.enabled is false.
 std::shared_ptr<boost::asio::ssl::context> make_server_tls(const client_tls_settings& s);
@@ -21,4 +22,4 @@ std::shared_ptr<boost::asio::ssl::context> make_server_tls(const client_tls_sett
 std::shared_ptr<boost::asio::ssl::context> make_cluster_tls(const cluster_tls_settings& s,
                                                             const std::string& section);
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client

@@ -1,13 +1,13 @@
-#include "backfill/cql_client.hpp"
+#include "client/cql_client.hpp"
 
 #include "protocol/messages/batch.hpp"
 #include "protocol/messages/error_message.hpp"
 #include "protocol/messages/execute.hpp"
 #include "protocol/messages/prepare.hpp"
-#include "proxy/own_connection.hpp"
-#include "proxy/request_body.hpp"
+#include "client/own_connection.hpp"
+#include "protocol/request_body.hpp"
 
-namespace tandem::backfill {
+namespace tandem::client {
 
 using protocol::opcode;
 
@@ -17,7 +17,7 @@ constexpr auto v4 = protocol::protocol_version::v4;
 // The message of an answer, after the warnings (and tracing id, custom payload) its flags
 // announce: Cassandra warns on some DDL and on large batches.
 protocol::bytes_view message_of(const protocol::owned_frame& f) {
-  auto offset = proxy::response_message_offset(f.header, f.body);
+  auto offset = protocol::response_message_offset(f.header, f.body);
   return protocol::bytes_view(f.body).subspan(offset ? std::min(*offset, f.body.size()) : 0);
 }
 }  // namespace
@@ -25,7 +25,7 @@ protocol::bytes_view message_of(const protocol::owned_frame& f) {
 bool cql_error::is_retryable() const noexcept {
   using ec = protocol::error_code;
   if (code == 0) {
-    return failure == proxy::call_failure::timed_out || failure == proxy::call_failure::overloaded;
+    return failure == client::call_failure::timed_out || failure == client::call_failure::overloaded;
   }
   const auto e = static_cast<ec>(code);
   return e == ec::overloaded || e == ec::write_timeout || e == ec::read_timeout ||
@@ -44,7 +44,7 @@ protocol::consistency consistency_named(const std::string& name) {
   return it == names.end() ? c::local_quorum : it->second;
 }
 
-cql_error error_of(const proxy::call_result& r) {
+cql_error error_of(const client::call_result& r) {
   cql_error e;
   if (!r.ok()) {
     e.failure = r.failure;
@@ -61,11 +61,11 @@ cql_error error_of(const proxy::call_result& r) {
 }
 
 asio::awaitable<outcome<std::shared_ptr<cql_client>>> cql_client::open(
-    asio::any_io_executor ex, const proxy::cluster_settings& c,
+    asio::any_io_executor ex, const client::cluster_settings& c,
     std::shared_ptr<asio::ssl::context> tls, std::string name, std::vector<std::string> nodes) {
   outcome<std::shared_ptr<cql_client>> out;
   for (const auto& host : nodes) {
-    auto opened = co_await proxy::open_own_connection(ex, c, tls, name, host);
+    auto opened = co_await client::open_own_connection(ex, c, tls, name, host);
     if (opened.conn) {
       out.value = std::make_shared<cql_client>(std::move(opened.conn));
       co_return out;
@@ -78,7 +78,7 @@ asio::awaitable<outcome<std::shared_ptr<cql_client>>> cql_client::open(
   co_return out;
 }
 
-asio::awaitable<proxy::call_result> cql_client::call(opcode op, protocol::bytes body) {
+asio::awaitable<client::call_result> cql_client::call(opcode op, protocol::bytes body) {
   auto r = co_await conn_->call(op, std::move(body));
   co_return r;
 }
@@ -201,4 +201,4 @@ asio::awaitable<outcome<done>> cql_client::batch(std::vector<statement> statemen
   co_return out;
 }
 
-}  // namespace tandem::backfill
+}  // namespace tandem::client

@@ -1,4 +1,4 @@
-#include "proxy/node_discovery.hpp"
+#include "client/node_discovery.hpp"
 
 #include <boost/asio/ip/address.hpp>
 
@@ -6,7 +6,7 @@
 #include <array>
 #include <cstring>
 
-namespace tandem::proxy {
+namespace tandem::client {
 namespace {
 
 const protocol::bytes* cell(const protocol::rows_result& rows, const protocol::result_row& row,
@@ -99,4 +99,4 @@ std::vector<cluster_endpoint> choose_nodes(const discovered_node& probed,
   return out;
 }
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client

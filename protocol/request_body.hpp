@@ -9,7 +9,7 @@
 #include <optional>
 #include <string_view>
 
-namespace tandem::proxy {
+namespace tandem::protocol {
 
 // spec v4 §2.2 flag 0x04: a request's custom payload ([bytes map]) comes first in its body.
 // Returns the offset of the message proper.
@@ -45,4 +45,4 @@ std::optional<protocol::bytes_view> result_paging_state(const protocol::frame_he
 // prefix (custom payload) + message.
 protocol::bytes join(protocol::bytes_view prefix, protocol::bytes_view message);
 
-}  // namespace tandem::proxy
+}  // namespace tandem::protocol

@@ -4,12 +4,12 @@
 #pragma once
 
 #include "protocol/types.hpp"
-#include "proxy/transport.hpp"
+#include "client/transport.hpp"
 
 #include <deque>
 #include <vector>
 
-namespace tandem::proxy {
+namespace tandem::client {
 
 // Frames gathered into one write at most; bounds the iovec count of a gathered write.
 inline constexpr std::size_t max_frames_per_write = 64;
@@ -39,4 +39,4 @@ boost::asio::awaitable<boost::system::error_code> write_queued_frames(
   co_return boost::system::error_code{};
 }
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client

@@ -1,11 +1,11 @@
-#include "proxy/own_connection.hpp"
+#include "client/own_connection.hpp"
 
 #include "protocol/messages/error_message.hpp"
 #include "protocol/messages/query.hpp"
 #include "protocol/messages/startup.hpp"
 #include "protocol/wire_writer.hpp"
 
-namespace tandem::proxy {
+namespace tandem::client {
 
 using protocol::opcode;
 
@@ -128,4 +128,4 @@ std::string first_row_text(const protocol::rows_result& rows, const std::string&
   return std::string(reinterpret_cast<const char*>(cell->data()), cell->size());
 }
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client

@@ -1,6 +1,6 @@
 // The write clock: strictly increasing microsecond timestamps, across threads and when the
 // time source steps backwards. Time sources are injected: no sleeping, no timing assertions.
-#include "proxy/write_clock.hpp"
+#include "client/write_clock.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@ namespace {
 
 TEST(WriteClock, FollowsTheTimeSourceWhenItMovesForward) {
   std::int64_t now = 1'000;
-  write_clock clock([&now] { return now; });
+  client::write_clock clock([&now] { return now; });
   EXPECT_EQ(clock.next(), 1'000);
   now = 5'000;
   EXPECT_EQ(clock.next(), 5'000);
@@ -23,7 +23,7 @@ TEST(WriteClock, FollowsTheTimeSourceWhenItMovesForward) {
 }
 
 TEST(WriteClock, NeverRepeatsATimestampWithinOneMicrosecond) {
-  write_clock clock([] { return std::int64_t{42}; });
+  client::write_clock clock([] { return std::int64_t{42}; });
   EXPECT_EQ(clock.next(), 42);
   EXPECT_EQ(clock.next(), 43);
   EXPECT_EQ(clock.next(), 44);
@@ -31,7 +31,7 @@ TEST(WriteClock, NeverRepeatsATimestampWithinOneMicrosecond) {
 
 TEST(WriteClock, KeepsIncreasingWhenTheClockGoesBackwards) {
   std::int64_t now = 10'000;
-  write_clock clock([&now] { return now; });
+  client::write_clock clock([&now] { return now; });
   const std::int64_t before = clock.next();
   now = 9'000;  // an NTP step back
   const std::int64_t a = clock.next();
@@ -45,7 +45,7 @@ TEST(WriteClock, KeepsIncreasingWhenTheClockGoesBackwards) {
 TEST(WriteClock, IsStrictlyMonotonicAcrossThreads) {
   // A source that moves backwards on every other call, shared by all threads.
   std::atomic<std::int64_t> calls{0};
-  write_clock clock([&calls] {
+  client::write_clock clock([&calls] {
     const std::int64_t n = calls.fetch_add(1);
     return 1'000'000 + (n % 2 == 0 ? n : -n);
   });
@@ -75,7 +75,7 @@ TEST(WriteClock, IsStrictlyMonotonicAcrossThreads) {
 }
 
 TEST(WriteClock, UsesMicrosecondsSinceTheEpochByDefault) {
-  write_clock clock;
+  client::write_clock clock;
   const std::int64_t ts = clock.next();
   // 2020-01-01 and 2200-01-01 in microseconds: a second- or nanosecond-based clock would fall
   // outside.

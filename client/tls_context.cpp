@@ -1,8 +1,8 @@
-#include "proxy/tls_context.hpp"
+#include "client/tls_context.hpp"
 
 #include <openssl/err.h>
 
-namespace tandem::proxy {
+namespace tandem::client {
 namespace {
 
 namespace ssl = boost::asio::ssl;
@@ -75,4 +75,4 @@ std::shared_ptr<ssl::context> make_cluster_tls(const cluster_tls_settings& s,
   return ctx;
 }
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client

@@ -4,14 +4,14 @@
 #pragma once
 
 #include "protocol/messages/result.hpp"
-#include "proxy/cluster_connection.hpp"
-#include "proxy/config.hpp"
+#include "client/cluster_connection.hpp"
+#include "client/cluster_settings.hpp"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace tandem::proxy {
+namespace tandem::client {
 
 struct discovered_node {
   std::string address;
@@ -37,4 +37,4 @@ std::vector<cluster_endpoint> choose_nodes(const discovered_node& probed,
                                            const std::vector<discovered_node>& peers,
                                            const cluster_settings& c);
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "protocol/connection_codec.hpp"
-#include "proxy/transport.hpp"
+#include "client/transport.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-namespace tandem::proxy {
+namespace tandem::client {
 
 namespace asio = boost::asio;
 
@@ -126,4 +126,4 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   std::function<void(const std::string&)> on_closed_;
 };
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client

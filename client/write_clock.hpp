@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <functional>
 
-namespace tandem::proxy {
+namespace tandem::client {
 
 class write_clock {
  public:
@@ -37,4 +37,4 @@ class write_clock {
   std::atomic<std::int64_t> last_{0};
 };
 
-}  // namespace tandem::proxy
+}  // namespace tandem::client
