@@ -119,15 +119,6 @@ std::optional<std::size_t> column_index(const protocol::rows_result& t, std::str
   return std::nullopt;
 }
 
-// An error for a query_result<T> of any T. (A plain std::string does not convert implicitly:
-// with C++20 aggregate parenthesised initialisation T itself can look constructible from it.)
-struct fail {
-  std::string message;
-  template <class T>
-  operator query_result<T>() && {
-    return query_result<T>(boost::system::in_place_error, std::move(message));
-  }
-};
 
 std::string undefined_column(const protocol::rows_result& t, std::string_view name) {
   const std::string table = t.metadata.columns.empty() ? "" : t.metadata.columns[0].table;
@@ -270,7 +261,7 @@ query_result<protocol::rows_result> full_table(const topology_settings& s,
   if (table == "peers_v2") {
     return peers_v2_table(s);
   }
-  return fail("the proxy does not answer system." + std::string(table));
+  return query_failure("the proxy does not answer system." + std::string(table));
 }
 
 namespace {
@@ -306,13 +297,13 @@ query_result<protocol::rows_result> filter_rows(
   for (const auto& cond : where) {
     const auto idx = column_index(full, cond.column);
     if (!idx) {
-      return fail(undefined_column(full, cond.column));
+      return query_failure(undefined_column(full, cond.column));
     }
     std::optional<bytes> wanted;
     if (cond.literal) {
       wanted = encode_literal(full.metadata.columns[*idx].type, *cond.literal);
       if (!wanted) {
-        return fail("Invalid value '" + *cond.literal + "' for column " + cond.column);
+        return query_failure("Invalid value '" + *cond.literal + "' for column " + cond.column);
       }
     } else if (cond.marker < bound_values.size()) {
       wanted = bound_values[cond.marker];
@@ -333,7 +324,7 @@ query_result<protocol::rows_result> project(const protocol::rows_result& full,
   for (const auto& item : items) {
     const auto idx = column_index(full, item.name);
     if (!idx) {
-      return fail(undefined_column(full, item.name));
+      return query_failure(undefined_column(full, item.name));
     }
     picked.push_back(*idx);
     out.metadata.columns.push_back(full.metadata.columns[*idx]);
@@ -368,7 +359,7 @@ query_result<protocol::rows_result> answer_select(
     std::span<const std::optional<protocol::bytes>> bound_values) {
   auto full = full_table(s, q.table);
   if (!full) {
-    return fail(full.error());
+    return query_failure(full.error());
   }
   auto filtered = filter_rows(*full, q.where, bound_values);
   if (!filtered || q.star) {
@@ -384,7 +375,7 @@ query_result<protocol::prepared_result> prepare_select(const topology_settings& 
                                                        protocol::protocol_version v) {
   auto full = full_table(s, q.table);
   if (!full) {
-    return fail(full.error());
+    return query_failure(full.error());
   }
   full->rows.clear();
   protocol::prepared_result p;
@@ -396,7 +387,7 @@ query_result<protocol::prepared_result> prepare_select(const topology_settings& 
   for (const auto& cond : q.where) {
     const auto idx = column_index(*full, cond.column);
     if (!idx) {
-      return fail(undefined_column(*full, cond.column));
+      return query_failure(undefined_column(*full, cond.column));
     }
     if (!cond.literal && cond.marker < q.markers) {
       p.metadata.columns[cond.marker] = full->metadata.columns[*idx];
@@ -412,7 +403,7 @@ query_result<protocol::prepared_result> prepare_select(const topology_settings& 
   auto result_columns = q.star ? query_result<protocol::rows_result>(*full)
                                : project(*full, q.items);
   if (!result_columns) {
-    return fail(result_columns.error());
+    return query_failure(result_columns.error());
   }
   p.result_metadata = result_columns->metadata;
   if (v == protocol::protocol_version::v5) {
@@ -424,169 +415,6 @@ query_result<protocol::prepared_result> prepare_select(const topology_settings& 
     p.result_metadata_id.assign(md.begin(), md.end());
   }
   return p;
-}
-
-namespace {
-
-// A cursor over the tokens of one SELECT, for parse_system_select.
-class select_cursor {
- public:
-  explicit select_cursor(std::vector<cql::token> tokens) : tokens_(std::move(tokens)) {}
-
-  const cql::token* peek() const { return pos_ < tokens_.size() ? &tokens_[pos_] : nullptr; }
-  const cql::token* take() { return pos_ < tokens_.size() ? &tokens_[pos_++] : nullptr; }
-  bool keyword(std::string_view k) { return advance_if(peek() && peek()->is_keyword(k)); }
-  bool punct(std::string_view p) { return advance_if(peek() && peek()->is_punct(p)); }
-  std::string near() const {
-    return peek() ? "near '" + std::string(peek()->text) + "'" : "at the end of the statement";
-  }
-
- private:
-  bool advance_if(bool yes) {
-    pos_ += yes ? 1 : 0;
-    return yes;
-  }
-  std::vector<cql::token> tokens_;
-  std::size_t pos_ = 0;
-};
-
-query_result<std::vector<select_item>> parse_selection(select_cursor& c) {
-  std::vector<select_item> items;
-  do {
-    const cql::token* t = c.take();
-    if (t == nullptr || !t->is_name()) {
-      return fail("the proxy answers SELECTs of plain columns of system tables only, " +
-                  c.near());
-    }
-    select_item item{cql::identifier_name(*t), {}};
-    if (c.punct("(")) {
-      return fail("the proxy does not support function calls (" + item.name +
-                  "(...)) in SELECTs of system tables");
-    }
-    if (c.keyword("as")) {
-      const cql::token* alias = c.take();
-      if (alias == nullptr || !alias->is_name()) {
-        return fail("expected a name after AS, " + c.near());
-      }
-      item.alias = cql::identifier_name(*alias);
-    } else {
-      item.alias = item.name;
-    }
-    items.push_back(std::move(item));
-  } while (c.punct(","));
-  return items;
-}
-
-// One `column = value`; a marker gets position `next_marker`.
-query_result<where_equal> parse_condition(select_cursor& c, std::size_t next_marker) {
-  const cql::token* column = c.take();
-  if (column == nullptr || !column->is_name() || !c.punct("=")) {
-    return fail("the proxy answers WHERE clauses of the form column = value only, " + c.near());
-  }
-  where_equal cond{cql::identifier_name(*column), std::nullopt, 0, {}};
-  const cql::token* v = c.take();
-  if (v == nullptr) {
-    return fail("expected a value " + c.near());
-  }
-  switch (v->kind) {
-    case cql::token_kind::string_literal: cond.literal = cql::string_value(*v); break;
-    case cql::token_kind::number:
-    case cql::token_kind::uuid: cond.literal = std::string(v->text); break;
-    case cql::token_kind::named_marker:
-      cond.marker_name = cql::identifier_name(*v);
-      [[fallthrough]];
-    case cql::token_kind::positional_marker: cond.marker = next_marker; break;
-    default: return fail("unsupported value '" + std::string(v->text) + "' in WHERE");
-  }
-  return cond;
-}
-
-// FROM [ks.]table: only the three tables the proxy answers.
-query_result<system_select> parse_from(select_cursor& c, system_select q,
-                                       std::string_view session_keyspace) {
-  const cql::token* first = c.keyword("from") ? c.take() : nullptr;
-  if (first == nullptr || !first->is_name()) {
-    return fail("expected FROM and a table, " + c.near());
-  }
-  std::string keyspace(session_keyspace);
-  q.table = cql::identifier_name(*first);
-  if (c.punct(".")) {
-    const cql::token* table = c.take();
-    if (table == nullptr || !table->is_name()) {
-      return fail("expected a table name after '.', " + c.near());
-    }
-    keyspace = q.table;
-    q.table = cql::identifier_name(*table);
-  }
-  if (keyspace != "system" || (q.table != "local" && q.table != "peers" && q.table != "peers_v2")) {
-    return fail("the proxy answers system.local, system.peers and system.peers_v2 only, not " +
-                keyspace + "." + q.table);
-  }
-  return q;
-}
-
-// [WHERE c = v [AND ...]] [LIMIT n|?] [ALLOW FILTERING] [;] and nothing else.
-query_result<system_select> parse_tail(select_cursor& c, system_select q) {
-  if (c.keyword("where")) {
-    do {
-      auto cond = parse_condition(c, q.markers);
-      if (!cond) {
-        return fail(cond.error());
-      }
-      q.markers += cond->literal ? 0 : 1;
-      q.where.push_back(std::move(*cond));
-    } while (c.keyword("and"));
-  }
-  if (c.keyword("limit")) {
-    const cql::token* n = c.take();
-    if (n != nullptr && (n->kind == cql::token_kind::positional_marker ||
-                         n->kind == cql::token_kind::named_marker)) {
-      q.limit_marker = q.markers++;
-    } else if (n == nullptr || n->kind != cql::token_kind::number) {
-      return fail("expected a number after LIMIT, " + c.near());
-    }
-  }
-  if (c.keyword("allow") && !c.keyword("filtering")) {
-    return fail("expected FILTERING after ALLOW, " + c.near());
-  }
-  c.punct(";");
-  if (c.peek() != nullptr) {
-    return fail("the proxy does not support this SELECT of system." + q.table + ", " + c.near());
-  }
-  return q;
-}
-
-}  // namespace
-
-query_result<system_select> parse_system_select(std::string_view text,
-                                                std::string_view session_keyspace) {
-  auto tokens = cql::tokenize(text);
-  if (!tokens.empty() && tokens.back().kind == cql::token_kind::error) {
-    return fail(std::string("unterminated string, name or comment in the statement"));
-  }
-  select_cursor c(std::move(tokens));
-  system_select q;
-  if (!c.keyword("select")) {
-    return fail("not a SELECT, " + c.near());
-  }
-  if (c.peek() && (c.peek()->is_keyword("json") || c.peek()->is_keyword("distinct"))) {
-    return fail("the proxy does not support SELECT " + std::string(c.peek()->text) +
-                " on system tables");
-  }
-  if (c.punct("*")) {
-    q.star = true;
-  } else {
-    auto items = parse_selection(c);
-    if (!items) {
-      return fail(items.error());
-    }
-    q.items = std::move(*items);
-  }
-  auto from = parse_from(c, std::move(q), session_keyspace);
-  if (!from) {
-    return from;
-  }
-  return parse_tail(c, std::move(*from));
 }
 
 }  // namespace tandem::proxy

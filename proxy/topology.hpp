@@ -29,6 +29,16 @@ namespace tandem::proxy {
 template <class T>
 using query_result = boost::system::result<T, std::string>;
 
+// An error for a query_result<T> of any T. (A plain std::string does not convert implicitly:
+// with C++20 aggregate parenthesised initialisation T itself can look constructible from it.)
+struct query_failure {
+  std::string message;
+  template <class T>
+  operator query_result<T>() && {
+    return query_result<T>(boost::system::in_place_error, std::move(message));
+  }
+};
+
 struct proxy_instance {
   std::string address;  // an IPv4 or IPv6 literal: what drivers will connect to
   std::uint16_t port = 9042;

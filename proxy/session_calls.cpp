@@ -1,0 +1,290 @@
+// A client session's calls to the clusters after READY: one call with its timeout and the
+// transparent re-preparation on UNPREPARED, the one mirror path every write takes (QUERY,
+// EXECUTE and BATCH share it), the write timestamp pinned on both copies, and what a failed
+// mirrored write is counted and logged as.
+#include "proxy/client_session.hpp"
+#include "proxy/request_helpers.hpp"
+
+#include "protocol/messages/batch.hpp"
+#include "protocol/messages/error_message.hpp"
+#include "protocol/messages/execute.hpp"
+#include "protocol/messages/prepare.hpp"
+#include "protocol/messages/query.hpp"
+#include "protocol/messages/result.hpp"
+#include "protocol/request_edit.hpp"
+#include "protocol/wire_reader.hpp"
+#include "protocol/wire_writer.hpp"
+#include "proxy/literal_values.hpp"
+#include "proxy/prepared_rewrite.hpp"
+#include "protocol/request_body.hpp"
+#include "proxy/shadow_compare.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace tandem::proxy {
+
+using protocol::opcode;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+std::int32_t error_code_of(const protocol::owned_frame& f) {
+  protocol::wire_reader r(f.body);
+  auto code = r.read_int();
+  return code ? *code : 0;
+}
+
+cluster_answer answer_of(const client::call_result& r) {
+  if (!r.ok()) {
+    return cluster_answer::timeout();
+  }
+  if (r.frame.header.op == opcode::error) {
+    return cluster_answer::error(error_code_of(r.frame));
+  }
+  return cluster_answer::success(r.frame.header.op);
+}
+
+// The id an UNPREPARED error names (spec v4 §9, code 0x2500: [short bytes] id).
+std::optional<protocol::bytes> unprepared_id(const client::call_result& r) {
+  if (!r.ok() || r.frame.header.op != opcode::error || error_code_of(r.frame) != unprepared_code) {
+    return std::nullopt;
+  }
+  protocol::wire_reader rd(r.frame.body);
+  (void)rd.read_int();
+  (void)rd.read_string();
+  auto id = rd.read_short_bytes();
+  if (!id) {
+    return std::nullopt;
+  }
+  return protocol::bytes(id->begin(), id->end());
+}
+
+// What a failed mirrored write is logged as: its statement, after the timestamp it carried
+// (pinned by the proxy or the client's), so an operator can replay it exactly.
+std::string describe_write(std::optional<std::int64_t> ts, std::string_view statement) {
+  std::string out = ts ? "[timestamp " + std::to_string(*ts) + "] " : "[server timestamp] ";
+  return out.append(statement);
+}
+
+
+}  // namespace
+
+std::string write_description::to_string() const {
+  return describe_write(timestamp, prepared ? std::string_view(prepared->query) : text);
+}
+
+std::shared_ptr<client::cluster_connection> client_session::connection(cluster c) const {
+  return c == cluster::source ? source_ : target_;
+}
+
+void client_session::note_secondary_failure(cluster c, const client::call_result& r,
+                                            const write_description& what) {
+  bump(c == cluster::target ? ctx_->stats.target_write_failures : ctx_->stats.source_failures);
+  if (c == cluster::target) {
+    ctx_->last_target_write_failure_us.store(client::write_clock::system_now_us());
+  }
+  // A target outage fails every mirrored write: log at most a few a second, say how many not.
+  const auto suppressed = ctx_->failure_log.admit();
+  if (!suppressed) {
+    return;
+  }
+  const std::string detail =
+      r.ok() ? "error " + std::to_string(error_code_of(r.frame)) : r.detail;
+  spdlog::warn("client {}: {} write failed ({}){}: {}", peer_, cluster_name(c), detail,
+               *suppressed > 0 ? " [" + std::to_string(*suppressed) + " more not logged]" : "",
+               what.to_string().substr(0, 200));
+}
+
+// A lost target connection is opened again (at most every two seconds) without dropping the
+// client: the client's session state (its USE keyspace) is restored on the new connection.
+asio::awaitable<bool> client_session::reconnect_target() {
+  const auto now = std::chrono::steady_clock::now();
+  if (target_reconnecting_ || now < next_target_attempt_ || phase_ == phase::closing) {
+    co_return false;
+  }
+  target_reconnecting_ = true;
+  next_target_attempt_ = now + std::chrono::seconds(2);
+  auto err = co_await open_target();
+  bool ok = err.empty() && !target_auth_pending_;
+  if (ok && !keyspace_.empty()) {
+    protocol::query_message use;
+    use.query = "USE \"" + keyspace_ + "\"";
+    protocol::bytes body = protocol::encode_query(use, version_);
+    auto r = co_await target_->call(opcode::query, std::move(body));
+    ok = r.ok() && r.frame.header.op == opcode::result;
+  }
+  target_reconnecting_ = false;
+  if (ok) {
+    spdlog::info("client {}: target connection re-established", peer_);
+  } else {
+    spdlog::warn("client {}: target still unavailable: {}", peer_, err.empty() ? "USE failed" : err);
+  }
+  co_return ok;
+}
+
+// One request to a cluster, counted and timed for the metrics, its failure classified.
+asio::awaitable<client::call_result> client_session::timed_call(client::cluster_connection& conn, cluster c,
+                                                        opcode op, protocol::bytes body,
+                                                        std::uint8_t flags) {
+  const auto begin = std::chrono::steady_clock::now();
+  auto r = co_await conn.call(op, std::move(body), flags);
+  const auto ci = static_cast<std::size_t>(c);
+  ctx_->cluster_latency[ci].observe(std::chrono::steady_clock::now() - begin);
+  const auto oi = static_cast<std::size_t>(op);
+  if (oi < ctx_->cluster_requests[ci].size()) {
+    bump(ctx_->cluster_requests[ci][oi]);
+  }
+  switch (r.failure) {
+    case client::call_failure::none:
+      if (r.frame.header.op == opcode::error) {
+        ctx_->cluster_errors.count_code(c, error_code_of(r.frame));
+      }
+      break;
+    case client::call_failure::timed_out:
+      ctx_->cluster_errors.count_local(c, "proxy_timeout");
+      break;
+    case client::call_failure::disconnected:
+      ctx_->cluster_errors.count_local(c, "connection_lost");
+      break;
+    case client::call_failure::overloaded:
+      ctx_->cluster_errors.count_local(c, "proxy_overloaded");
+      break;
+    case client::call_failure::protocol:
+      ctx_->cluster_errors.count_local(c, "proxy_rewrite");
+      break;
+  }
+  co_return r;
+}
+
+asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode op, std::uint8_t flags,
+                                                     body_builder build) {
+  auto conn = connection(c);
+  if (c == cluster::target && (!conn || !conn->is_open()) && co_await reconnect_target()) {
+    conn = connection(c);
+  }
+  if (!conn || !conn->is_open()) {
+    co_return client::call_result{client::call_failure::disconnected,
+                          std::string(cluster_name(c)) + " connection is not open", {}};
+  }
+  auto body = build(c);
+  if (!body) {
+    co_return client::call_result{client::call_failure::protocol, "cannot rewrite the request: " + body.error().message(), {}};
+  }
+  auto r = co_await timed_call(*conn, c, op, std::move(*body), flags);
+  // UNPREPARED: the node forgot the statement (restart, cache eviction). Prepare it again
+  // from the text we kept and retry once, without the client noticing.
+  if (auto id = unprepared_id(r)) {
+    auto entry = ctx_->prepared.find(*id);
+    if (!entry) {
+      entry = ctx_->prepared.find_by_secondary(*id);
+    }
+    if (entry && co_await reprepare(c, entry)) {
+      bump(ctx_->stats.reprepared);
+      auto again = build(c);
+      if (again) {
+        r = co_await timed_call(*conn, c, op, std::move(*again), flags);
+      }
+    }
+  }
+  co_return r;
+}
+
+asio::awaitable<bool> client_session::reprepare(cluster c, prepared_id_map::entry_ptr entry) {
+  auto conn = connection(c);
+  if (!conn || !conn->is_open()) {
+    co_return false;
+  }
+  protocol::prepare_message p;
+  p.query = entry->prepared_query;
+  if (version_ == protocol::protocol_version::v5) {
+    p.keyspace = entry->keyspace;
+  }
+  protocol::bytes body = protocol::encode_prepare(p, version_);
+  auto r = co_await conn->call(opcode::prepare, std::move(body));
+  if (!r.ok() || r.frame.header.op != opcode::result) {
+    co_return false;
+  }
+  auto decoded = protocol::decode_result(r.frame.body, version_);
+  if (!decoded || !std::holds_alternative<protocol::prepared_result>(*decoded)) {
+    co_return false;
+  }
+  const auto& pr = std::get<protocol::prepared_result>(*decoded);
+  if (c != entry->primary_cluster) {
+    ctx_->prepared.update_secondary(entry->primary_id, pr.id, pr.result_metadata_id);
+  }
+  co_return true;
+}
+
+// Sends a request to both clusters and answers the client. Without `wait_for_secondary`
+// (source_authoritative writes) the client's answer does not wait for the secondary.
+asio::awaitable<void> client_session::mirror(const protocol::frame_header& request,
+                                             body_builder build, bool wait_for_secondary,
+                                             write_description what) {
+  const auto state = ctx_->routing();
+  const cluster primary_c = state.primary;
+  const cluster secondary_c = other_cluster(primary_c);
+  const auto mode = ctx_->write_ack();
+  const bool wait = wait_for_secondary || mode == ack_mode::strict;
+  auto self = shared_from_this();
+  if (!wait) {
+    // The secondary's copy counts as in flight until it is answered: the read loop's
+    // backpressure then bounds the writes queued towards a slow target (instead of running the
+    // target connection out of stream ids), and shutdown drains them too.
+    ++in_flight_;
+    ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(
+        stream_.get_executor(),
+        [self, secondary_c, request, build, what = std::move(what)]() -> asio::awaitable<void> {
+          auto r = co_await self->call_on(secondary_c, request.op, request.flags, build);
+          auto a = answer_of(r);
+          if (is_failure(a, true)) {
+            self->note_secondary_failure(secondary_c, r, what);
+          }
+          --self->in_flight_;
+          self->ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
+          self->slot_freed_.cancel();
+        },
+        asio::detached);
+    auto r = co_await call_on(primary_c, request.op, request.flags, build);
+    r.ok() ? reply(request, r.frame) : reply_call_failure(request, r);
+    co_return;
+  }
+  auto on_primary = call_on(primary_c, request.op, request.flags, build);
+  auto on_secondary = call_on(secondary_c, request.op, request.flags, build);
+  auto [p, s] = co_await (std::move(on_primary) && std::move(on_secondary));
+  const auto d = merge(answer_of(p), answer_of(s), mode, primary_c);
+  if (d.count_target_failure) {
+    note_secondary_failure(d.failed_cluster, d.failed_cluster == primary_c ? p : s, what);
+  }
+  const client::call_result& chosen = d.answer_from == merged_choice::primary ? p : s;
+  chosen.ok() ? reply(request, chosen.frame) : reply_call_failure(request, chosen);
+}
+
+// system.local / system.peers / system.peers_v2: the proxy answers with its own instances, so
+// drivers keep talking to the proxies (DESIGN.md "Topology").
+
+std::int64_t client_session::write_timestamp(bool pin) {
+  if (!pin) {
+    return client::write_clock::system_now_us();
+  }
+  bump(ctx_->stats.injected_timestamps);
+  return ctx_->clock.next();
+}
+
+// T0 must not be later than any mirrored data write (the backfill writes under it), so it
+// follows the smallest timestamp sent, the client's own ones included.
+void client_session::note_mirrored_write(std::optional<std::int64_t> sent) {
+  const std::int64_t ts = sent.value_or(client::write_clock::system_now_us());
+  std::int64_t current = ctx_->t0.load(std::memory_order_relaxed);
+  while ((current == 0 || ts < current) &&
+         !ctx_->t0.compare_exchange_weak(current, ts, std::memory_order_relaxed)) {
+  }
+}
+
+
+}  // namespace tandem::proxy

@@ -1,0 +1,173 @@
+// Where a client session's reads go and what comes back: the topology answers for the system
+// tables, the cluster a read is routed to (paging stays on the cluster that served the first
+// page), shadow reads, and REGISTER.
+#include "proxy/client_session.hpp"
+#include "proxy/request_helpers.hpp"
+
+#include "protocol/messages/batch.hpp"
+#include "protocol/messages/error_message.hpp"
+#include "protocol/messages/execute.hpp"
+#include "protocol/messages/prepare.hpp"
+#include "protocol/messages/query.hpp"
+#include "protocol/messages/result.hpp"
+#include "protocol/request_edit.hpp"
+#include "protocol/wire_reader.hpp"
+#include "protocol/wire_writer.hpp"
+#include "proxy/literal_values.hpp"
+#include "proxy/prepared_rewrite.hpp"
+#include "protocol/request_body.hpp"
+#include "proxy/shadow_compare.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace tandem::proxy {
+
+using protocol::opcode;
+
+void client_session::answer_topology(const protocol::frame_header& request, std::string_view text,
+                                     const std::vector<protocol::value>& values) {
+  bump(ctx_->stats.requests_topology);
+  auto q = parse_system_select(text, keyspace_);
+  std::vector<std::optional<protocol::bytes>> bound;
+  for (const auto& v : values) {
+    bound.push_back(v.state == protocol::value::kind::set ? std::optional(v.data) : std::nullopt);
+  }
+  auto rows = q ? answer_select(ctx_->topology, *q, bound)
+                : query_result<protocol::rows_result>(q.error());
+  if (!rows) {
+    reply_error(request, static_cast<std::int32_t>(protocol::error_code::invalid), rows.error());
+    return;
+  }
+  protocol::result_message m = std::move(*rows);
+  reply(request, protocol::owned_frame{{version_, true, 0, request.stream, opcode::result, 0},
+                                       protocol::encode_result(m, version_)});
+}
+
+// The cluster a read goes to: the primary, except for the next page of a read that began on
+// the other cluster before a flip (a paging state means nothing to the other cluster).
+cluster client_session::read_cluster(const protocol::frame_header& h, protocol::bytes_view body) {
+  const cluster primary = ctx_->routing().primary;
+  if (paging_origin_.empty() || (h.op != opcode::query && h.op != opcode::execute)) {
+    return primary;
+  }
+  auto offset = protocol::message_offset(h, body);
+  auto state = offset ? protocol::request_paging_state(h.op, version_, body.subspan(*offset)) : std::nullopt;
+  if (!state) {
+    return primary;
+  }
+  const auto it = paging_origin_.find(std::string(reinterpret_cast<const char*>(state->data()),
+                                                  state->size()));
+  if (it == paging_origin_.end()) {
+    return primary;
+  }
+  const cluster origin = it->second;
+  if (origin != primary) {
+    bump(ctx_->stats.paged_reads_kept);
+  }
+  return origin;
+}
+
+// Notes which cluster produced a paging state, for read_cluster; the oldest are forgotten.
+void client_session::remember_paging(cluster c, const client::call_result& r) {
+  if (!r.ok() || r.frame.header.op != opcode::result) {
+    return;
+  }
+  auto state = protocol::result_paging_state(r.frame.header, r.frame.body);
+  if (!state) {
+    return;
+  }
+  std::string key(reinterpret_cast<const char*>(state->data()), state->size());
+  if (paging_origin_.emplace(key, c).second) {
+    paging_order_.push_back(std::move(key));
+  }
+  while (paging_order_.size() > max_remembered_paging_states) {
+    paging_origin_.erase(paging_order_.front());
+    paging_order_.pop_front();
+  }
+}
+
+asio::awaitable<void> client_session::forward_to_primary(protocol::owned_frame f,
+                                                         std::string shadow_what) {
+  const cluster c = read_cluster(f.header, f.body);
+  const bool continued = c != ctx_->routing().primary || has_paging_state(f.header, f.body);
+  auto body = std::make_shared<protocol::bytes>(std::move(f.body));
+  // Named, not a temporary in the co_await expression: GCC 12 mishandles the lifetime of
+  // temporaries there (destroys them twice).
+  body_builder same = [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
+  auto r = co_await call_on(c, f.header.op, f.header.flags, same);
+  remember_paging(c, r);
+  r.ok() ? reply(f.header, r.frame) : reply_call_failure(f.header, r);
+  if (!shadow_what.empty() && !continued && r.ok()) {
+    maybe_shadow(f.header, same, r, std::move(shadow_what));
+  }
+}
+
+bool client_session::has_paging_state(const protocol::frame_header& h, protocol::bytes_view body) {
+  if (h.op != opcode::query && h.op != opcode::execute) {
+    return false;
+  }
+  auto offset = protocol::message_offset(h, body);
+  return offset && protocol::request_paging_state(h.op, version_, body.subspan(*offset)).has_value();
+}
+
+// Shadow reads (admin API): a sampled share of first-page reads also goes to the secondary,
+// after the client has its answer; the rows are compared and mismatches counted and logged.
+void client_session::maybe_shadow(const protocol::frame_header& request, body_builder build,
+                                  const client::call_result& primary_answer, std::string what) {
+  const double sample = ctx_->shadow_sample.load(std::memory_order_relaxed);
+  if (sample <= 0.0 || ctx_->random_unit() >= sample) {
+    return;
+  }
+  const cluster secondary = other_cluster(ctx_->routing().primary);
+  auto self = shared_from_this();
+  auto primary_frame = std::make_shared<protocol::owned_frame>(primary_answer.frame);
+  asio::co_spawn(
+      stream_.get_executor(),
+      [self, secondary, request, build, primary_frame, what]() -> asio::awaitable<void> {
+        auto r = co_await self->call_on(secondary, request.op, request.flags, build);
+        bump(self->ctx_->stats.shadow_reads);
+        if (!r.ok()) {
+          bump(self->ctx_->stats.shadow_read_failures);
+          co_return;
+        }
+        const auto verdict = compare_rows(*primary_frame, r.frame, self->version_);
+        if (!verdict.comparable) {
+          bump(self->ctx_->stats.shadow_read_failures);
+          co_return;
+        }
+        if (verdict.mismatch) {
+          bump(self->ctx_->stats.shadow_read_mismatches);
+          if (auto suppressed = self->ctx_->failure_log.admit()) {
+            spdlog::warn("shadow read mismatch{}: {}: {}",
+                         *suppressed > 0 ? " [" + std::to_string(*suppressed) + " more not logged]"
+                                         : std::string(),
+                         *verdict.mismatch, what.substr(0, 200));
+          }
+        }
+      },
+      asio::detached);
+}
+
+asio::awaitable<void> client_session::handle_register(protocol::owned_frame f) {
+  // Events come from the primary only (DESIGN.md); forwarded with stream -1.
+  auto conn = connection(ctx_->routing().primary);
+  if (conn) {
+    std::weak_ptr<client_session> weak = shared_from_this();
+    conn->on_event([weak](protocol::owned_frame event) {
+      if (auto self = weak.lock()) {
+        protocol::frame_header h{self->version_, false, 0, -1, opcode::event, 0};
+        self->reply(h, event);
+      }
+    });
+  }
+  co_await forward_to_primary(std::move(f));
+}
+
+// The timestamp of one mirrored write: the proxy's clock when pinned, else the time now (for
+// literals replacing now() in statements that carry their own timestamp).
+
+}  // namespace tandem::proxy
