@@ -1,13 +1,20 @@
-"""The two local clusters started by `tools/clusters up` answer CQL as Cassandra 5.0.
+"""The two local clusters started by `tools/clusters up` answer CQL as Cassandra 5.0 and run with the
+configuration the repository holds (tools/cassandra/), which names nothing outside the repository.
 
 Run:  eval "$(tools/clusters env)" && "$(tools/venv)/bin/python" -m pytest tests/integration
 """
 
 import os
+import re
 import subprocess
 import tempfile
+from pathlib import Path
 
 import pytest
+
+from conftest import REPO_ROOT
+
+NODE_CONFIG = REPO_ROOT / "tools" / "cassandra"
 
 
 @pytest.mark.parametrize("protocol_version", [4, 5], ids=["v4", "v5"])
@@ -39,3 +46,59 @@ def test_cqlsh_reads_release_version(node, cqlsh):
     assert "release_version" in lines, result.stdout
     assert any(line.startswith("5.0.") for line in lines), result.stdout
     assert "(1 rows)" in lines, result.stdout
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("TANDEM_CLUSTERS_STATE_DIR") or Path.home() / ".cache" / "tandem" / "clusters")
+
+
+def base_yaml_scalars() -> dict:
+    """The top-level `key: value` lines of tools/cassandra/cassandra.yaml."""
+    pairs = re.findall(r"^([a-z_]+):[ \t]*(\S[^#\n]*?)[ \t]*$", (NODE_CONFIG / "cassandra.yaml").read_text(), re.M)
+    return dict(pairs)
+
+
+def jvm_options() -> list:
+    lines = (line.strip() for line in (NODE_CONFIG / "jvm.options").read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def test_nothing_in_the_repository_reads_configuration_from_outside_it():
+    """A clone has no ../shared beside it and no /work: no tracked file may point there."""
+    outside = ("../shared", "shared/cassandra", "/work/")
+    this = Path(__file__).resolve()
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True)
+    files = [REPO_ROOT / name for name in listed.stdout.decode().split("\0") if name]
+    assert len(files) > 100, f"git ls-files listed only {len(files)} files"
+    hits = []
+    for path in files:
+        if path.resolve() == this or not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # captured frames and other binary test data
+        for number, line in enumerate(text.splitlines(), 1):
+            if any(s in line for s in outside):
+                hits.append(f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()}")
+    assert not hits, "references to configuration outside the repository:\n" + "\n".join(hits)
+
+
+def test_node_runs_with_the_configuration_in_the_repository(node, connect_to):
+    yaml = (state_dir() / node.name / "conf" / "cassandra.yaml").read_text()
+    assert yaml.startswith((NODE_CONFIG / "cassandra.yaml").read_text()), \
+        f"{node.name}: its cassandra.yaml does not start with tools/cassandra/cassandra.yaml"
+
+    pid = (state_dir() / node.name / "cassandra.pid").read_text().strip()
+    command_line = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    flags = jvm_options()
+    assert "--add-opens=java.base/java.nio=ALL-UNNAMED" in flags
+    missing = [flag for flag in flags if flag not in command_line]
+    assert not missing, f"{node.name} (pid {pid}) runs without {missing}"
+
+    expected = base_yaml_scalars()
+    assert {"partitioner", "endpoint_snitch", "commitlog_sync", "num_tokens"} <= expected.keys(), expected
+    _, session = connect_to(node, 4)
+    rows = session.execute("SELECT name, value FROM system_views.settings")
+    actual = {row.name: row.value for row in rows if row.name in expected}
+    assert actual == expected, f"{node.name}: settings in effect differ from tools/cassandra/cassandra.yaml"
