@@ -2,6 +2,7 @@
 // hop on this machine, the floor any proxy in the path is measured against. Each accepted
 // connection gets a connection to --to and two copy loops, one each way, on one thread.
 #include "tools/bench/command_line.hpp"
+#include "tools/bench/tool_main.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -118,17 +119,9 @@ int run(const command_line& cl) {
 
 int main(int argc, char** argv) {
   using namespace tandem::bench;
-  try {
-    const command_line cl({{"listen", "127.0.0.1:9043", "address:port to accept on"},
-                           {"to", "127.0.0.1:9042", "address:port to relay to"}},
-                          std::vector<std::string>(argv + 1, argv + argc));
-    if (cl.help_requested()) {
-      std::cout << cl.help_text("tandem-relay", "Relays TCP connections byte for byte.");
-      return 0;
-    }
-    return run(cl);
-  } catch (const usage_error& e) {
-    std::cerr << "tandem-relay: " << e.what() << "\n";
-    return 2;
-  }
+  const tool_description relay{"tandem-relay",
+                               "Relays TCP connections byte for byte.",
+                               {{"listen", "127.0.0.1:9043", "address:port to accept on"},
+                                {"to", "127.0.0.1:9042", "address:port to relay to"}}};
+  return tool_main(relay, argc, argv, run);
 }

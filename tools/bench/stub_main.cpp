@@ -3,6 +3,7 @@
 // On SIGINT/SIGTERM it prints what it counted as one JSON line and exits 0.
 #include "tools/bench/command_line.hpp"
 #include "tools/bench/stub_server.hpp"
+#include "tools/bench/tool_main.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -87,16 +88,8 @@ int run(const command_line& cl) {
 
 int main(int argc, char** argv) {
   using namespace tandem::bench;
-  try {
-    const command_line cl(stub_options(), std::vector<std::string>(argv + 1, argv + argc));
-    if (cl.help_requested()) {
-      std::cout << cl.help_text("tandem-stub-backend",
-                                "A CQL server that answers every request at once with canned results.");
-      return 0;
-    }
-    return run(cl);
-  } catch (const usage_error& e) {
-    std::cerr << "tandem-stub-backend: " << e.what() << "\n";
-    return 2;
-  }
+  const tool_description stub{"tandem-stub-backend",
+                              "A CQL server that answers every request at once with canned results.",
+                              stub_options()};
+  return tool_main(stub, argc, argv, run);
 }
