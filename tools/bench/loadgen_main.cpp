@@ -255,8 +255,8 @@ int run(const command_line& cl) {
 
 int main(int argc, char** argv) {
   using namespace tandem::bench;
-  const tool_description loadgen{"tandem-loadgen",
-                                 "Pipelined prepared INSERT/SELECT load over the CQL native protocol.",
-                                 loadgen_options()};
+  const tool_description loadgen{
+      "tandem-loadgen", "Pipelined prepared INSERT/SELECT load over the CQL native protocol.",
+      loadgen_options()};
   return tool_main(loadgen, argc, argv, run);
 }
