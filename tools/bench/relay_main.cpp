@@ -3,6 +3,7 @@
 // connection gets a connection to --to and two copy loops, one each way, on one thread.
 #include "tools/bench/command_line.hpp"
 #include "tools/bench/listener.hpp"
+#include "tools/bench/socket_options.hpp"
 #include "tools/bench/tool_main.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -61,9 +62,8 @@ asio::awaitable<void> serve(tcp::socket client, tcp::endpoint upstream) {
     pair->close();
     co_return;
   }
-  boost::system::error_code ignored;
-  pair->client.set_option(tcp::no_delay(true), ignored);
-  pair->server.set_option(tcp::no_delay(true), ignored);
+  set_no_delay(pair->client);
+  set_no_delay(pair->server);
   auto ex = co_await asio::this_coro::executor;
   asio::co_spawn(ex, copy(pair, true), asio::detached);
   asio::co_spawn(ex, copy(pair, false), asio::detached);
