@@ -161,7 +161,8 @@ bool stub_session::refuse_version(protocol::bytes_view data) {
 }
 
 void stub_session::answer(const frame_in& request, opcode op, protocol::bytes_view body) {
-  wire_.sink().append(protocol::frame_header{version_, true, 0, request.header.stream, op, 0}, body);
+  const protocol::frame_header h{version_, true, 0, request.header.stream, op, 0};
+  wire_.sink().append(h, body);
 }
 
 void stub_session::answer_error(const frame_in& request, std::int32_t code,
