@@ -17,8 +17,6 @@
 
 namespace tandem::bench {
 
-namespace protocol = tandem::protocol;
-
 // One frame as received: its header and its body as on the wire (compressed when
 // header.flags has the compression bit in v3/v4). Valid until the next call on the reader.
 struct frame_in {

@@ -5,6 +5,7 @@
 #include "protocol/messages/query.hpp"
 #include "protocol/messages/result.hpp"
 #include "protocol/messages/startup.hpp"
+#include "tools/bench/socket_options.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -12,7 +13,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 namespace tandem::bench {
 
@@ -21,8 +21,6 @@ using asio::use_awaitable;
 using protocol::opcode;
 
 namespace {
-
-constexpr std::size_t read_chunk = 64 * 1024;
 
 std::string error_text(protocol::bytes_view body, protocol::protocol_version v) {
   auto e = protocol::decode_error(body, v);
@@ -35,8 +33,7 @@ std::string error_text(protocol::bytes_view body, protocol::protocol_version v) 
 load_connection::load_connection(asio::io_context& io, const load_settings& s, std::uint64_t seed)
     : io_(io),
       s_(s),
-      socket_(io),
-      writer_wake_(io),
+      wire_(asio::ip::tcp::socket(io)),
       pace_timer_(io),
       watchdog_timer_(io),
       random_(seed) {}
@@ -58,10 +55,7 @@ void load_connection::close() {
     return;
   }
   closed_ = true;
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
-  writer_wake_.cancel();
+  wire_.close();
   pace_timer_.cancel();
   watchdog_timer_.cancel();
 }
@@ -79,15 +73,14 @@ void load_connection::finish() {
 asio::awaitable<std::optional<load_connection::answer>> load_connection::request(
     opcode op, protocol::bytes body) {
   const protocol::frame_header h{s_.version, false, 0, 0, op, 0};
-  sink_.append(h, body);
-  sink_.take(out_);
-  auto [wec, written] = co_await asio::async_write(socket_, asio::buffer(out_), as_tuple(use_awaitable));
+  wire_.sink().append(h, body);
+  const auto wec = co_await wire_.write_queued();
   if (wec) {
     fail("write failed: " + wec.message());
     co_return std::nullopt;
   }
   for (;;) {
-    auto next = reader_.next();
+    auto next = wire_.reader().next();
     if (!next) {
       fail("undecodable answer: " + next.error().message());
       co_return std::nullopt;
@@ -97,21 +90,18 @@ asio::awaitable<std::optional<load_connection::answer>> load_connection::request
       if (f.header.stream != 0) {
         continue;  // an event (stream -1): nothing asked for it during setup
       }
-      auto plain = reader_.plain_body(f);
+      auto plain = wire_.reader().plain_body(f);
       if (!plain) {
         fail("undecodable answer body: " + plain.error().message());
         co_return std::nullopt;
       }
       co_return answer{f.header, protocol::bytes(plain->begin(), plain->end())};
     }
-    auto room = reader_.prepare(read_chunk);
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(room.data(), room.size()),
-                                                    as_tuple(use_awaitable));
-    if (ec) {
-      fail("connection lost during setup: " + ec.message());
+    const auto got = co_await wire_.read_some();
+    if (got.error) {
+      fail("connection lost during setup: " + got.error.message());
       co_return std::nullopt;
     }
-    reader_.commit(n);
   }
 }
 
@@ -125,8 +115,8 @@ asio::awaitable<std::string> load_connection::handshake() {
     startup.options["COMPRESSION"] = "lz4";
     if (!v5) {
       // spec v4 §5: every frame after STARTUP may be compressed, the answer to it included.
-      reader_.set_compression(protocol::compression_algorithm::lz4);
-      sink_.set_compression(protocol::compression_algorithm::lz4);
+      wire_.reader().set_compression(protocol::compression_algorithm::lz4);
+      wire_.sink().set_compression(protocol::compression_algorithm::lz4);
     }
   }
   // Named, not a temporary in the co_await expression: GCC 12 destroys those twice.
@@ -143,8 +133,8 @@ asio::awaitable<std::string> load_connection::handshake() {
   }
   if (v5) {
     // spec v5 §2.3.1: segments from the first frame after READY / AUTHENTICATE, both ways.
-    reader_.begin_segments(s_.lz4);
-    sink_.begin_segments(s_.lz4);
+    wire_.reader().begin_segments(s_.lz4);
+    wire_.sink().begin_segments(s_.lz4);
   }
   if (a->header.op == opcode::ready) {
     co_return std::string{};
@@ -214,16 +204,16 @@ asio::awaitable<std::string> load_connection::setup(bool prepare_statements) {
   deadline.async_wait([self](boost::system::error_code wec) {
     if (!wec) {
       boost::system::error_code ignored;
-      self->socket_.cancel(ignored);
+      self->wire_.socket().cancel(ignored);
     }
   });
   const asio::ip::tcp::endpoint ep(address, s_.port);
-  auto [cec] = co_await socket_.async_connect(ep, as_tuple(use_awaitable));
+  auto [cec] = co_await wire_.socket().async_connect(ep, as_tuple(use_awaitable));
   deadline.cancel();
   if (cec) {
     co_return "connect to " + s_.host + ":" + std::to_string(s_.port) + ": " + cec.message();
   }
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  set_no_delay(wire_.socket());
   auto err = co_await handshake();
   if (!err.empty() || !prepare_statements) {
     co_return err;
@@ -296,7 +286,8 @@ void load_connection::send_one(bench_clock::time_point due) {
   const bool write = s_.write_ratio >= 1.0 || (s_.write_ratio > 0 && random_.unit() < s_.write_ratio);
   const auto key = static_cast<std::int64_t>(random_.below(s_.key_count));
   execute_template& t = write ? *insert_ : *select_;
-  sink_.append(protocol::frame_header{s_.version, false, 0, id, opcode::execute, 0}, t.with_key(key));
+  wire_.sink().append(protocol::frame_header{s_.version, false, 0, id, opcode::execute, 0},
+                      t.with_key(key));
   const bool counted = due >= measure_from_;
   slots_[static_cast<std::size_t>(id)] = slot{due, write, counted};
   ++in_flight_;
@@ -322,8 +313,8 @@ void load_connection::pump() {
   if (sending_ended_ == bench_clock::time_point::max() && sending_over(now)) {
     sending_ended_ = now;
   }
-  if (!sink_.empty() && writer_waiting_) {
-    writer_wake_.cancel();
+  if (!wire_.sink().empty()) {
+    wire_.wake_writer();
   }
   maybe_finish();
 }
@@ -355,7 +346,7 @@ void load_connection::on_answer(const frame_in& f) {
     return;
   }
   if (f.header.op == opcode::error) {
-    auto body = reader_.plain_body(f);
+    auto body = wire_.reader().plain_body(f);
     ++counts_.errors[body ? error_code_in(*body) : unexpected_answer];
     return;
   }
@@ -365,18 +356,15 @@ void load_connection::on_answer(const frame_in& f) {
 asio::awaitable<void> load_connection::read_loop() {
   auto self = shared_from_this();
   while (!closed_) {
-    auto room = reader_.prepare(read_chunk);
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(room.data(), room.size()),
-                                                    as_tuple(use_awaitable));
-    if (ec) {
+    const auto got = co_await wire_.read_some();
+    if (got.error) {
       if (!closed_) {
-        fail("connection lost: " + ec.message());
+        fail("connection lost: " + got.error.message());
       }
       co_return;
     }
-    reader_.commit(n);
     for (;;) {
-      auto next = reader_.next();
+      auto next = wire_.reader().next();
       if (!next) {
         fail("undecodable answer: " + next.error().message());
         co_return;
@@ -393,15 +381,11 @@ asio::awaitable<void> load_connection::read_loop() {
 asio::awaitable<void> load_connection::write_loop() {
   auto self = shared_from_this();
   while (!closed_) {
-    if (sink_.empty()) {
-      writer_waiting_ = true;
-      writer_wake_.expires_at(bench_clock::time_point::max());
-      co_await writer_wake_.async_wait(as_tuple(use_awaitable));
-      writer_waiting_ = false;
+    if (wire_.sink().empty()) {
+      co_await wire_.wait_for_frames();
       continue;
     }
-    sink_.take(out_);
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), as_tuple(use_awaitable));
+    const auto ec = co_await wire_.write_queued();
     if (ec) {
       if (!closed_) {
         fail("write failed: " + ec.message());

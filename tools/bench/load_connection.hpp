@@ -10,6 +10,7 @@
 #pragma once
 
 #include "tools/bench/frame_io.hpp"
+#include "tools/bench/frame_socket.hpp"
 #include "tools/bench/load_report.hpp"
 #include "tools/bench/workload.hpp"
 
@@ -97,14 +98,9 @@ class load_connection : public std::enable_shared_from_this<load_connection> {
 
   asio::io_context& io_;
   load_settings s_;
-  asio::ip::tcp::socket socket_;
-  frame_reader reader_;
-  frame_sink sink_;
-  protocol::bytes out_;
-  asio::steady_timer writer_wake_;
+  frame_socket wire_;
   asio::steady_timer pace_timer_;
   asio::steady_timer watchdog_timer_;
-  bool writer_waiting_ = false;
   fast_random random_;
   std::optional<execute_template> insert_;
   std::optional<execute_template> select_;

@@ -3,6 +3,7 @@
 // lz4 on or off; ops/s, errors by code and latency percentiles as a table or JSON.
 #include "tools/bench/command_line.hpp"
 #include "tools/bench/load_connection.hpp"
+#include "tools/bench/tool_main.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -254,16 +255,8 @@ int run(const command_line& cl) {
 
 int main(int argc, char** argv) {
   using namespace tandem::bench;
-  try {
-    const command_line cl(loadgen_options(), std::vector<std::string>(argv + 1, argv + argc));
-    if (cl.help_requested()) {
-      std::cout << cl.help_text("tandem-loadgen",
-                                "Pipelined prepared INSERT/SELECT load over the CQL native protocol.");
-      return 0;
-    }
-    return run(cl);
-  } catch (const usage_error& e) {
-    std::cerr << "tandem-loadgen: " << e.what() << "\n";
-    return 2;
-  }
+  const tool_description loadgen{
+      "tandem-loadgen", "Pipelined prepared INSERT/SELECT load over the CQL native protocol.",
+      loadgen_options()};
+  return tool_main(loadgen, argc, argv, run);
 }

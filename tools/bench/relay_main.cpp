@@ -2,24 +2,26 @@
 // hop on this machine, the floor any proxy in the path is measured against. Each accepted
 // connection gets a connection to --to and two copy loops, one each way, on one thread.
 #include "tools/bench/command_line.hpp"
+#include "tools/bench/listener.hpp"
+#include "tools/bench/socket_options.hpp"
+#include "tools/bench/tool_main.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include <array>
 #include <iostream>
 #include <memory>
+#include <string>
 
 namespace tandem::bench {
 namespace {
 
-namespace asio = boost::asio;
 using asio::as_tuple;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
@@ -60,57 +62,23 @@ asio::awaitable<void> serve(tcp::socket client, tcp::endpoint upstream) {
     pair->close();
     co_return;
   }
-  boost::system::error_code ignored;
-  pair->client.set_option(tcp::no_delay(true), ignored);
-  pair->server.set_option(tcp::no_delay(true), ignored);
+  set_no_delay(pair->client);
+  set_no_delay(pair->server);
   auto ex = co_await asio::this_coro::executor;
   asio::co_spawn(ex, copy(pair, true), asio::detached);
   asio::co_spawn(ex, copy(pair, false), asio::detached);
-}
-
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, tcp::endpoint upstream) {
-  auto ex = co_await asio::this_coro::executor;
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(as_tuple(use_awaitable));
-    if (ec == asio::error::operation_aborted) {
-      co_return;
-    }
-    if (!ec) {
-      asio::co_spawn(ex, serve(std::move(socket), upstream), asio::detached);
-    }
-  }
-}
-
-tcp::endpoint endpoint_of(const std::string& text, const char* what) {
-  auto [host, port] = parse_host_port(text, what);
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec) {
-    throw usage_error(std::string(what) + ": '" + host + "' is not an IP address");
-  }
-  return {address, port};
 }
 
 int run(const command_line& cl) {
   const auto listen = endpoint_of(cl.text("listen"), "--listen");
   const auto upstream = endpoint_of(cl.text("to"), "--to");
   asio::io_context io{1};
-  tcp::acceptor acceptor(io);
-  acceptor.open(listen.protocol());
-  acceptor.set_option(tcp::acceptor::reuse_address(true));
-  boost::system::error_code ec;
-  acceptor.bind(listen, ec);
-  if (ec) {
-    std::cerr << "tandem-relay: cannot listen on " << cl.text("listen") << ": " << ec.message() << "\n";
-    return 1;
-  }
-  acceptor.listen(asio::socket_base::max_listen_connections);
-  asio::co_spawn(io, accept_loop(acceptor, upstream), asio::detached);
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code, int) { io.stop(); });
-  std::cerr << "tandem-relay: " << cl.text("listen") << " -> " << cl.text("to") << std::endl;
-  io.run();
-  return 0;
+  const std::string banner = "tandem-relay: " + cl.text("listen") + " -> " + cl.text("to");
+  return serve_until_signalled(io, {"tandem-relay", cl.text("listen"), listen, banner},
+                               [&io, upstream](tcp::socket client) {
+                                 asio::co_spawn(io, serve(std::move(client), upstream),
+                                                asio::detached);
+                               });
 }
 
 }  // namespace
@@ -118,17 +86,9 @@ int run(const command_line& cl) {
 
 int main(int argc, char** argv) {
   using namespace tandem::bench;
-  try {
-    const command_line cl({{"listen", "127.0.0.1:9043", "address:port to accept on"},
-                           {"to", "127.0.0.1:9042", "address:port to relay to"}},
-                          std::vector<std::string>(argv + 1, argv + argc));
-    if (cl.help_requested()) {
-      std::cout << cl.help_text("tandem-relay", "Relays TCP connections byte for byte.");
-      return 0;
-    }
-    return run(cl);
-  } catch (const usage_error& e) {
-    std::cerr << "tandem-relay: " << e.what() << "\n";
-    return 2;
-  }
+  const tool_description relay{"tandem-relay",
+                               "Relays TCP connections byte for byte.",
+                               {{"listen", "127.0.0.1:9043", "address:port to accept on"},
+                                {"to", "127.0.0.1:9042", "address:port to relay to"}}};
+  return tool_main(relay, argc, argv, run);
 }

@@ -18,8 +18,6 @@
 
 namespace tandem::bench {
 
-namespace protocol = tandem::protocol;
-
 struct stub_identity {
   std::string cluster_name = "tandem-stub";
   std::string data_center = "datacenter1";

@@ -2,16 +2,15 @@
 // the proxy can be driven to its limit without two Cassandras taking the machine's cores.
 // On SIGINT/SIGTERM it prints what it counted as one JSON line and exits 0.
 #include "tools/bench/command_line.hpp"
+#include "tools/bench/listener.hpp"
 #include "tools/bench/stub_server.hpp"
+#include "tools/bench/tool_main.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <iostream>
+#include <memory>
+#include <string>
 
 namespace tandem::bench {
 namespace {
@@ -28,56 +27,30 @@ std::vector<option_spec> stub_options() {
   };
 }
 
-asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, stub_state& state) {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-    if (ec == asio::error::operation_aborted) {
-      co_return;
-    }
-    if (ec) {
-      continue;
-    }
-    std::make_shared<stub_session>(std::move(socket), state)->start();
-  }
-}
-
 int run(const command_line& cl) {
   stub_state state;
-  auto [host, port] = parse_host_port(cl.text("listen"), "--listen");
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec) {
-    throw usage_error("--listen: '" + host + "' is not an IP address");
-  }
+  const auto at = endpoint_of(cl.text("listen"), "--listen");
   auto& who = state.settings.identity;
   who.cluster_name = cl.text("cluster-name");
   who.data_center = cl.text("data-center");
   who.release_version = cl.text("release-version");
   who.row_size = cl.unsigned_number("row-size");
-  who.port = port;
-  if (address.is_v4()) {
-    who.address = address.to_v4().to_bytes();
+  who.port = at.port();
+  if (at.address().is_v4()) {
+    who.address = at.address().to_v4().to_bytes();
   }
   state.settings.user = cl.text("user");
   state.settings.password = cl.text("password");
 
   asio::io_context io{1};
-  asio::ip::tcp::acceptor acceptor(io);
-  const asio::ip::tcp::endpoint ep(address, port);
-  acceptor.open(ep.protocol());
-  acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true));
-  acceptor.bind(ep, ec);
-  if (ec) {
-    std::cerr << "tandem-stub-backend: cannot listen on " << cl.text("listen") << ": "
-              << ec.message() << "\n";
-    return 1;
+  const std::string banner = "tandem-stub-backend: listening on " + cl.text("listen");
+  const listen_spec listen{"tandem-stub-backend", cl.text("listen"), at, banner};
+  const int status = serve_until_signalled(io, listen, [&state](asio::ip::tcp::socket s) {
+    std::make_shared<stub_session>(std::move(s), state)->start();
+  });
+  if (status != 0) {
+    return status;
   }
-  acceptor.listen(asio::socket_base::max_listen_connections);
-  asio::co_spawn(io, accept_loop(acceptor, state), asio::detached);
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code, int) { io.stop(); });
-  std::cerr << "tandem-stub-backend: listening on " << cl.text("listen") << std::endl;
-  io.run();
   std::cout << state.counters.json() << std::endl;
   return 0;
 }
@@ -87,16 +60,8 @@ int run(const command_line& cl) {
 
 int main(int argc, char** argv) {
   using namespace tandem::bench;
-  try {
-    const command_line cl(stub_options(), std::vector<std::string>(argv + 1, argv + argc));
-    if (cl.help_requested()) {
-      std::cout << cl.help_text("tandem-stub-backend",
-                                "A CQL server that answers every request at once with canned results.");
-      return 0;
-    }
-    return run(cl);
-  } catch (const usage_error& e) {
-    std::cerr << "tandem-stub-backend: " << e.what() << "\n";
-    return 2;
-  }
+  const tool_description stub{
+      "tandem-stub-backend",
+      "A CQL server that answers every request at once with canned results.", stub_options()};
+  return tool_main(stub, argc, argv, run);
 }

@@ -7,24 +7,19 @@
 #include "protocol/messages/supported.hpp"
 #include "protocol/wire_reader.hpp"
 #include "protocol/wire_writer.hpp"
+#include "tools/bench/socket_options.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include <cstring>
 
 namespace tandem::bench {
 
-using asio::as_tuple;
-using asio::use_awaitable;
 using protocol::opcode;
 
 namespace {
 
-constexpr std::size_t read_chunk = 64 * 1024;
 constexpr auto protocol_error = static_cast<std::int32_t>(protocol::error_code::protocol_error);
 
 // RESULT Void: the [int] kind 0x0001 and nothing else (spec v4 §4.2.5.1).
@@ -76,7 +71,7 @@ std::string stub_counters::json() const {
 }
 
 stub_session::stub_session(asio::ip::tcp::socket socket, stub_state& state)
-    : socket_(std::move(socket)), state_(state), writer_wake_(socket_.get_executor()) {
+    : wire_(std::move(socket)), state_(state) {
   ++state_.counters.connections;
   ++state_.counters.open_connections;
 }
@@ -84,30 +79,30 @@ stub_session::stub_session(asio::ip::tcp::socket socket, stub_state& state)
 stub_session::~stub_session() { --state_.counters.open_connections; }
 
 void stub_session::start() {
-  boost::system::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  set_no_delay(wire_.socket());
   auto self = shared_from_this();
-  asio::co_spawn(socket_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
-  asio::co_spawn(socket_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
+  const auto ex = wire_.socket().get_executor();
+  asio::co_spawn(ex, [self] { return self->read_loop(); }, asio::detached);
+  asio::co_spawn(ex, [self] { return self->write_loop(); }, asio::detached);
 }
 
 asio::awaitable<void> stub_session::read_loop() {
   auto self = shared_from_this();
+  frame_reader& reader = wire_.reader();
   for (;;) {
-    auto room = reader_.prepare(read_chunk);
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(room.data(), room.size()),
-                                                    as_tuple(use_awaitable));
-    if (ec) {
+    // Only where a frame starts: the first byte of a read in the middle of one is not a
+    // version. Asked before the read, which commits what it got.
+    const bool at_frame_start =
+        phase_ == phase::handshake && !reader.segmented() && reader.buffered() == 0;
+    const auto got = co_await wire_.read_some();
+    if (got.error) {
       break;
     }
-    // Only where a frame starts: the first byte of a read in the middle of one is not a version.
-    if (phase_ == phase::handshake && !reader_.segmented() && reader_.buffered() == 0 &&
-        refuse_version(protocol::bytes_view(room.data(), n))) {
+    if (at_frame_start && refuse_version(got.bytes)) {
       closing_ = true;
     }
-    reader_.commit(n);
     while (!closing_) {
-      auto next = reader_.next();
+      auto next = reader.next();
       if (!next) {
         frame_in none{{version_, false, 0, 0, opcode::options, 0}, {}};
         answer_error(none, protocol_error, "Invalid frame: " + next.error().message());
@@ -121,39 +116,31 @@ asio::awaitable<void> stub_session::read_loop() {
         closing_ = true;
       }
     }
-    if (writer_waiting_) {
-      writer_wake_.cancel();
-    }
+    wire_.wake_writer();
     if (closing_) {
       break;
     }
   }
   closing_ = true;
-  writer_wake_.cancel();
+  wire_.wake_writer();
 }
 
 asio::awaitable<void> stub_session::write_loop() {
   auto self = shared_from_this();
   for (;;) {
-    if (sink_.empty()) {
+    if (wire_.sink().empty()) {
       if (closing_) {
         break;
       }
-      writer_waiting_ = true;
-      writer_wake_.expires_at(asio::steady_timer::time_point::max());
-      co_await writer_wake_.async_wait(as_tuple(use_awaitable));
-      writer_waiting_ = false;
+      co_await wire_.wait_for_frames();
       continue;
     }
-    sink_.take(out_);
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), as_tuple(use_awaitable));
+    const auto ec = co_await wire_.write_queued();
     if (ec) {
       break;
     }
   }
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  wire_.close();
 }
 
 // spec v4 §9 / v5 §8: an unsupported version gets a PROTOCOL_ERROR naming those spoken, in a
@@ -174,7 +161,8 @@ bool stub_session::refuse_version(protocol::bytes_view data) {
 }
 
 void stub_session::answer(const frame_in& request, opcode op, protocol::bytes_view body) {
-  sink_.append(protocol::frame_header{version_, true, 0, request.header.stream, op, 0}, body);
+  const protocol::frame_header h{version_, true, 0, request.header.stream, op, 0};
+  wire_.sink().append(h, body);
 }
 
 void stub_session::answer_error(const frame_in& request, std::int32_t code,
@@ -203,7 +191,7 @@ bool stub_session::handle(const frame_in& f) {
   if (phase_ == phase::handshake) {
     version_ = f.header.version;
   }
-  auto plain = reader_.plain_body(f);
+  auto plain = wire_.reader().plain_body(f);
   if (!plain) {
     answer_error(f, protocol_error, "Invalid frame body: " + plain.error().message());
     return false;
@@ -246,7 +234,7 @@ bool stub_session::handle(const frame_in& f) {
 }
 
 bool stub_session::handle_startup(const frame_in& f) {
-  auto body = reader_.plain_body(f);
+  auto body = wire_.reader().plain_body(f);
   auto startup = protocol::decode_startup(*body, version_);
   if (!startup) {
     answer_error(f, protocol_error, "Invalid STARTUP message: " + startup.error().message());
@@ -265,8 +253,8 @@ bool stub_session::handle_startup(const frame_in& f) {
   const bool v5 = version_ == protocol::protocol_version::v5;
   if (!v5) {
     // spec v4 §5: the answer to STARTUP and everything after may be compressed.
-    reader_.set_compression(compression);
-    sink_.set_compression(compression);
+    wire_.reader().set_compression(compression);
+    wire_.sink().set_compression(compression);
   }
   if (state_.settings.user.empty()) {
     answer(f, opcode::ready, {});
@@ -279,14 +267,14 @@ bool stub_session::handle_startup(const frame_in& f) {
   if (v5) {
     // spec v5 §2.3.1: segments from the first frame after READY / AUTHENTICATE.
     const bool lz4 = compression == protocol::compression_algorithm::lz4;
-    reader_.begin_segments(lz4);
-    sink_.begin_segments(lz4);
+    wire_.reader().begin_segments(lz4);
+    wire_.sink().begin_segments(lz4);
   }
   return true;
 }
 
 bool stub_session::handle_auth_response(const frame_in& f) {
-  auto body = reader_.plain_body(f);
+  auto body = wire_.reader().plain_body(f);
   auto m = protocol::decode_auth_response(*body, version_);
   const auto& s = state_.settings;
   std::string expected(1, '\0');

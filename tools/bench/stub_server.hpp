@@ -4,11 +4,11 @@
 #pragma once
 
 #include "tools/bench/frame_io.hpp"
+#include "tools/bench/frame_socket.hpp"
 #include "tools/bench/stub_answers.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <array>
 #include <map>
@@ -81,13 +81,8 @@ class stub_session : public std::enable_shared_from_this<stub_session> {
   void answer_supported(const frame_in& request);
   bool refuse_version(protocol::bytes_view data);
 
-  asio::ip::tcp::socket socket_;
+  frame_socket wire_;
   stub_state& state_;
-  frame_reader reader_;
-  frame_sink sink_;
-  protocol::bytes out_;
-  asio::steady_timer writer_wake_;
-  bool writer_waiting_ = false;
   bool closing_ = false;
   phase phase_ = phase::handshake;
   protocol::protocol_version version_ = protocol::protocol_version::v4;

@@ -13,8 +13,6 @@
 
 namespace tandem::bench {
 
-namespace protocol = tandem::protocol;
-
 struct table_name {
   std::string keyspace = "tandem_bench";
   std::string table = "kv";
