@@ -15,6 +15,8 @@ from typing import Optional
 
 import pytest
 
+from proxy_process import run_tandem
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULTS = {
@@ -138,15 +140,6 @@ def cqlsh() -> str:
 # directly into the source once per pytest run, with its schema applied to the target;
 # test_backfill.py and test_validate.py share it.
 BACKFILL_KEYSPACE = "tandem_bf"
-
-
-def run_tandem(args, env=None, **kw):
-    """Runs the tandem binary under test with the clusters' settings; returns CompletedProcess."""
-    import subprocess
-    from proxy_process import proxy_binary, proxy_environment
-    e = proxy_environment(os.environ)
-    e.update(env or {})
-    return subprocess.run([proxy_binary()] + args, env=e, capture_output=True, text=True, **kw)
 
 
 @pytest.fixture(scope="session")

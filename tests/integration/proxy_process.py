@@ -1,4 +1,5 @@
-"""Starts and stops a real `tandem proxy` process for the integration tests.
+"""Starts and stops a real `tandem proxy` process for the integration tests, and runs the other
+tandem commands (backfill, validate, schema, cutover) the same way: run_tandem, start_tandem.
 
 The binary is $TANDEM_BIN (tools/test points it at the sanitizer build) or build/tandem. The proxy
 listens on 127.0.0.1:$TANDEM_PROXY_TEST_PORT (default 9042) in front of the clusters that
@@ -52,6 +53,27 @@ def proxy_environment(environ) -> dict:
             env[f"TANDEM_{cluster}_TLS_ENABLED"] = "true"
             env[f"TANDEM_{cluster}_TLS_CA_FILE"] = environ["TANDEM_TLS_CA"]
     return env
+
+
+def tandem_environment(env: dict = None) -> dict:
+    """proxy_environment() of this process's variables, with `env` on top."""
+    out = proxy_environment(os.environ)
+    out.update(env or {})
+    return out
+
+
+def run_tandem(args, env: dict = None, **kw) -> subprocess.CompletedProcess:
+    """Runs `tandem ARGS` to its end with the clusters' settings (and `env` on top), its stdout
+    and stderr captured as text; `kw` goes to subprocess.run (timeout, ...)."""
+    return subprocess.run([proxy_binary()] + args, env=tandem_environment(env),
+                          capture_output=True, text=True, **kw)
+
+
+def start_tandem(args, env: dict = None) -> subprocess.Popen:
+    """Starts `tandem ARGS` like run_tandem but in the background, stdout and stderr on one text
+    pipe: for a run the test kills halfway or waits for beside another."""
+    return subprocess.Popen([proxy_binary()] + args, env=tandem_environment(env),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 class ProxyProcess:

@@ -4,7 +4,6 @@ is back; an admin port bound off loopback without a bearer token stops the start
 token every endpoint but /health/* needs it."""
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
 from cassandra.policies import WhiteListRoundRobinPolicy
 
 from conftest import REPO_ROOT
-from proxy_process import ProxyProcess, proxy_binary, proxy_environment
+from proxy_process import ProxyProcess, run_tandem
 
 PORT = 9162
 
@@ -106,9 +105,7 @@ def test_admin_off_loopback_needs_a_token(tmp_path):
     config = tmp_path / "tandem.yaml"
     config.write_text(f"proxy:\n  listen_port: {PORT + 2}\nadmin:\n  listen_address: 0.0.0.0\n"
                       f"  listen_port: {PORT + 1002}\n")
-    run = subprocess.run([proxy_binary(), "proxy", "--config", str(config)],
-                         env=proxy_environment(os.environ), capture_output=True, text=True,
-                         timeout=30)
+    run = run_tandem(["proxy", "--config", str(config)], timeout=30)
     assert run.returncode == 2, run.stderr
     assert "admin.bearer_token" in run.stderr, run.stderr
 

@@ -7,7 +7,6 @@ as IP addresses, so it also serves as the proxy's certificate on 127.0.0.1."""
 
 import os
 import ssl
-import subprocess
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, N
 from cassandra.policies import WhiteListRoundRobinPolicy
 
 from conftest import connect, node_settings
-from proxy_process import ProxyProcess, proxy_binary, proxy_environment
+from proxy_process import ProxyProcess, run_tandem
 
 pytestmark = pytest.mark.tls
 
@@ -152,8 +151,6 @@ def test_an_unusable_certificate_stops_the_start_naming_the_key(tmp_path):
     config = tmp_path / "tandem.yaml"
     config.write_text(f"proxy:\n  listen_port: {PORT + 2}\n  tls:\n    enabled: true\n"
                       f"    cert_file: {bad}\n    key_file: {d / 'server.key'}\n")
-    run = subprocess.run([proxy_binary(), "proxy", "--config", str(config)],
-                         env=proxy_environment(os.environ), capture_output=True, text=True,
-                         timeout=30)
+    run = run_tandem(["proxy", "--config", str(config)], timeout=30)
     assert run.returncode == 2, run.stderr
     assert "proxy.tls.cert_file" in run.stderr and "OpenSSL cannot use it" in run.stderr

@@ -13,7 +13,6 @@ import os
 import random
 import re
 import signal
-import subprocess
 import threading
 import time
 import urllib.error
@@ -25,8 +24,8 @@ from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
 from cassandra.policies import WhiteListRoundRobinPolicy
 
 from backfill_compare import compare
-from conftest import BACKFILL_KEYSPACE as KS, run_tandem
-from proxy_process import ProxyProcess, proxy_binary, proxy_environment
+from conftest import BACKFILL_KEYSPACE as KS
+from proxy_process import ProxyProcess, run_tandem, start_tandem
 
 PORT = 9168
 STATE_DIR = Path(os.environ.get("TANDEM_STATE_DIR", Path.home() / ".cache" / "tandem" / "clusters"))
@@ -302,10 +301,7 @@ def test_an_interrupted_validation_resumes_its_round(backfill_direct, backfill_f
                 "TANDEM_VALIDATE_PAGE_SIZE": "100"})
     backfill = run_tandem(["backfill", "--no-progress-bar"], env=env, timeout=1200)  # resumes: done
     assert backfill.returncode == 0, backfill.stderr
-    e = proxy_environment(os.environ)
-    e.update(env)
-    first = subprocess.Popen([proxy_binary(), "validate", "--no-progress-bar", "--table", f"{KS}.users"],
-                             env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = start_tandem(["validate", "--no-progress-bar", "--table", f"{KS}.users"], env)
     job = f"validate:{env['TANDEM_VALIDATE_JOB']}:1"
     deadline = time.monotonic() + 300
     states = []
