@@ -15,6 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+from cassandra.policies import WhiteListRoundRobinPolicy
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -108,6 +111,27 @@ class ProxyProcess:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"tandem proxy did not answer within {timeout}s:\n{self.output()}")
+
+    def client(self, protocol_version: int = 4, request_timeout: float = 10.0, retry_policy=None,
+               **cluster_options) -> Cluster:
+        """A driver Cluster, not yet connected, that talks to this proxy only: its one contact
+        point and the one host its load balancing allows. request_timeout and retry_policy (None:
+        the driver's default) are the default execution profile's; cluster_options go to Cluster
+        as they are (compression, auth_provider, ssl_context, connect_timeout, ...)."""
+        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([self.host]),
+                                   request_timeout=request_timeout, retry_policy=retry_policy)
+        return Cluster([self.host], port=self.port, protocol_version=protocol_version,
+                       execution_profiles={EXEC_PROFILE_DEFAULT: profile}, **cluster_options)
+
+    def connect(self, protocol_version: int = 4, **options):
+        """(cluster, session) of client(protocol_version, **options), connected; the cluster is
+        shut down again when connecting fails."""
+        cluster = self.client(protocol_version, **options)
+        try:
+            return cluster, cluster.connect()
+        except Exception:
+            cluster.shutdown()
+            raise
 
     def admin_url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.admin_port}{path}"

@@ -11,8 +11,6 @@ import time
 import urllib.error
 import urllib.request
 
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
 
 from conftest import REPO_ROOT
 from proxy_process import ProxyProcess, run_tandem
@@ -35,9 +33,7 @@ def test_metrics_pass_promtool_after_traffic():
         raise RuntimeError("promtool not found: tools/deps installs Debian's prometheus package")
     proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n").start()
     try:
-        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-        cluster = Cluster(["127.0.0.1"], port=PORT, protocol_version=4,
-                          execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+        cluster = proxy.client()
         try:
             session = cluster.connect()
             session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_metrics WITH replication = "

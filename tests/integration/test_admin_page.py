@@ -9,8 +9,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
 
 from conftest import REPO_ROOT
 from proxy_process import ProxyProcess
@@ -38,9 +36,7 @@ def test_status_page_shows_the_status_and_flips_the_routing(tmp_path, request):
     proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n",
                          env={"TANDEM_ROUTING_STATE_FILE": str(state_file)}).start()
     try:
-        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-        cluster = Cluster(["127.0.0.1"], port=PORT, protocol_version=4,
-                          execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+        cluster = proxy.client()
         try:
             session = cluster.connect()
             session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_page WITH replication = "

@@ -7,8 +7,6 @@ import time
 import urllib.request
 
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
 from cassandra.query import SimpleStatement
 
 from conftest import connect, node_settings
@@ -52,18 +50,11 @@ def start_proxy(state_file):
                         env={"TANDEM_ROUTING_STATE_FILE": str(state_file)}).start()
 
 
-def driver():
-    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-    cluster = Cluster(["127.0.0.1"], port=PORT, protocol_version=4,
-                      execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-    return cluster, cluster.connect()
-
-
 def test_flip_reaches_open_connections_and_survives_a_restart(direct, state_file):
     proxy = start_proxy(state_file)
     cluster = None
     try:
-        cluster, session = driver()
+        cluster, session = proxy.connect()
         session.execute(f"CREATE KEYSPACE IF NOT EXISTS {KS} WITH replication = "
                         "{'class': 'SimpleStrategy', 'replication_factor': 1}")
         session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.kv (k int PRIMARY KEY, v text)")
@@ -95,7 +86,7 @@ def test_flip_reaches_open_connections_and_survives_a_restart(direct, state_file
     proxy = start_proxy(state_file)
     try:
         assert admin(proxy, "/api/v1/status")["routing"]["primary"] == "target"
-        cluster, session = driver()
+        cluster, session = proxy.connect()
         try:
             assert session.execute(f"SELECT v FROM {KS}.kv WHERE k = 1").one().v == "target only"
         finally:
@@ -108,7 +99,7 @@ def test_flip_reaches_open_connections_and_survives_a_restart(direct, state_file
 def test_a_paged_read_begun_before_the_flip_finishes_on_its_cluster(direct, state_file):
     proxy = start_proxy(state_file)
     try:
-        cluster, session = driver()
+        cluster, session = proxy.connect()
         try:
             session.execute(f"CREATE KEYSPACE IF NOT EXISTS {KS} WITH replication = "
                             "{'class': 'SimpleStrategy', 'replication_factor': 1}")
@@ -138,7 +129,7 @@ def test_a_paged_read_begun_before_the_flip_finishes_on_its_cluster(direct, stat
 def test_shadow_reads_count_a_row_changed_on_the_target(direct, state_file):
     proxy = start_proxy(state_file)
     try:
-        cluster, session = driver()
+        cluster, session = proxy.connect()
         try:
             session.execute(f"CREATE KEYSPACE IF NOT EXISTS {KS} WITH replication = "
                             "{'class': 'SimpleStrategy', 'replication_factor': 1}")

@@ -15,8 +15,6 @@ import threading
 import time
 
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
 
 from backfill_compare import compare
 from proxy_process import ProxyProcess, run_tandem, start_tandem
@@ -69,11 +67,8 @@ def units(direct, job):
 class Writer:
     """Updates and deletes random fixture rows through the proxy until stopped."""
 
-    def __init__(self, port):
-        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-        self.cluster = Cluster(["127.0.0.1"], port=port, protocol_version=4,
-                               execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-        self.session = self.cluster.connect()
+    def __init__(self, proxy):
+        self.cluster, self.session = proxy.connect()
         self.stop = threading.Event()
         self.deleted_users, self.updated, self.errors = set(), 0, []
         self.thread = threading.Thread(target=self.run)
@@ -114,7 +109,7 @@ class Writer:
 def test_backfill_copies_every_cell_beside_live_writes(direct, fixture_loaded):
     proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n").start()
     try:
-        with Writer(PORT) as writer:
+        with Writer(proxy) as writer:
             time.sleep(1)
             run = run_tandem(["backfill", "--no-progress-bar", "--keyspace", KS],
                              env={"TANDEM_BACKFILL_JOB": f"live{os.getpid()}"}, timeout=1200)

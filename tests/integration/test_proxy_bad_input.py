@@ -8,8 +8,6 @@ import struct
 import threading
 
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
 
 from proxy_process import ProxyProcess
 
@@ -78,10 +76,7 @@ CASES = {
 @pytest.fixture
 def steady_writer(proxy):
     """A real driver writing through the proxy during the test; its errors are collected."""
-    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([proxy.host]))
-    cluster = Cluster([proxy.host], port=proxy.port, protocol_version=4,
-                      execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-    session = cluster.connect()
+    cluster, session = proxy.connect()
     session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_bad WITH replication = "
                     "{'class': 'SimpleStrategy', 'replication_factor': 1}")
     session.execute("CREATE TABLE IF NOT EXISTS tandem_bad.kv (k int PRIMARY KEY, v int)")

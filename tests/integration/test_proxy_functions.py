@@ -7,8 +7,6 @@ import datetime
 import time
 
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
 from cassandra.query import BatchStatement, BatchType
 
 from conftest import connect, node_settings
@@ -32,13 +30,6 @@ def direct():
         cluster.shutdown()
 
 
-def proxy_session(version):
-    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-    cluster = Cluster(["127.0.0.1"], port=PORT, protocol_version=version,
-                      execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-    return cluster, cluster.connect()
-
-
 def both(direct, cql, expected_rows):
     """Rows of cql on each cluster, once both have expected_rows (source_authoritative: the
     client's answer does not wait for the target's write, so the target may be a moment late)."""
@@ -54,7 +45,7 @@ def both(direct, cql, expected_rows):
 @pytest.mark.parametrize("version", [3, 4, 5])
 def test_prepared_now_and_uuid_are_identical_on_both_clusters(proxy, direct, version):
     ks = f"tandem_fn_v{version}"
-    cluster, session = proxy_session(version)
+    cluster, session = proxy.connect(version)
     try:
         session.execute(f"DROP KEYSPACE IF EXISTS {ks}")
         session.execute(f"CREATE KEYSPACE {ks} WITH replication = "
@@ -106,7 +97,7 @@ def test_prepared_now_and_uuid_are_identical_on_both_clusters(proxy, direct, ver
 def test_an_unprepared_rewritten_statement_is_prepared_again_invisibly(proxy, direct):
     """The target forgets its prepared statements (they are dropped with the table):
     the proxy re-prepares the rewritten text and the values still match."""
-    cluster, session = proxy_session(4)
+    cluster, session = proxy.connect(4)
     ks = "tandem_fn_reprepare"
     try:
         session.execute(f"DROP KEYSPACE IF EXISTS {ks}")

@@ -11,8 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import FallthroughRetryPolicy, WhiteListRoundRobinPolicy
+from cassandra.policies import FallthroughRetryPolicy
 
 from conftest import connect, node_settings
 from proxy_process import ProxyProcess
@@ -29,11 +28,8 @@ def target_pid() -> int:
 
 class Writer:
     def __init__(self, proxy, table):
-        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([proxy.host]),
-                                   request_timeout=30, retry_policy=FallthroughRetryPolicy())
-        self.cluster = Cluster([proxy.host], port=proxy.port, protocol_version=4,
-                               execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-        self.session = self.cluster.connect()
+        self.cluster, self.session = proxy.connect(request_timeout=30,
+                                                   retry_policy=FallthroughRetryPolicy())
         self.session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_outage WITH replication = "
                              "{'class': 'SimpleStrategy', 'replication_factor': 1}")
         self.session.execute(f"DROP TABLE IF EXISTS tandem_outage.{table}")

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 from cassandra.auth import PlainTextAuthProvider
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable
-from cassandra.policies import WhiteListRoundRobinPolicy
+from cassandra.cluster import NoHostAvailable
 
 from conftest import connect, node_settings
 from proxy_process import ProxyProcess, run_tandem
@@ -49,13 +48,10 @@ def proxy_tls_yaml() -> str:
             "    require_client_cert: true\n")
 
 
-def driver(ssl_context, port=PORT):
+def driver(proxy, ssl_context):
     source = node_settings("source")
     auth = PlainTextAuthProvider(source.user, source.password) if source.auth else None
-    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-    return Cluster(["127.0.0.1"], port=port, protocol_version=4, ssl_context=ssl_context,
-                   auth_provider=auth, execution_profiles={EXEC_PROFILE_DEFAULT: profile},
-                   connect_timeout=10)
+    return proxy.client(ssl_context=ssl_context, auth_provider=auth, connect_timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +63,7 @@ def tls_proxy():
 
 
 def test_a_client_with_a_certificate_writes_over_tls_end_to_end(tls_proxy):
-    cluster = driver(client_context(with_certificate=True))
+    cluster = driver(tls_proxy, client_context(with_certificate=True))
     try:
         session = cluster.connect()
         session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_tls WITH replication = "
@@ -91,7 +87,7 @@ def test_a_client_with_a_certificate_writes_over_tls_end_to_end(tls_proxy):
 
 
 def test_a_client_without_a_certificate_is_refused(tls_proxy):
-    cluster = driver(client_context(with_certificate=False))
+    cluster = driver(tls_proxy, client_context(with_certificate=False))
     try:
         with pytest.raises(NoHostAvailable):
             cluster.connect()
@@ -100,13 +96,13 @@ def test_a_client_without_a_certificate_is_refused(tls_proxy):
 
 
 def test_a_plain_text_client_is_refused_and_the_proxy_keeps_serving(tls_proxy):
-    cluster = driver(None)
+    cluster = driver(tls_proxy, None)
     try:
         with pytest.raises(NoHostAvailable):
             cluster.connect()
     finally:
         cluster.shutdown()
-    ok = driver(client_context(with_certificate=True))
+    ok = driver(tls_proxy, client_context(with_certificate=True))
     try:
         assert ok.connect().execute("SELECT release_version FROM system.local").one()
     finally:
@@ -121,7 +117,7 @@ def test_a_cluster_certificate_for_another_name_is_refused_unless_verification_i
     p = ProxyProcess(port=PORT + 1, yaml_text=f"  instances: [\"127.0.0.1:{PORT + 1}\"]\n",
                      env=wrong).start()
     try:
-        cluster = driver(None, port=PORT + 1)
+        cluster = driver(p, None)
         try:
             with pytest.raises(NoHostAvailable):
                 cluster.connect()
@@ -135,7 +131,7 @@ def test_a_cluster_certificate_for_another_name_is_refused_unless_verification_i
     p = ProxyProcess(port=PORT + 1, yaml_text=f"  instances: [\"127.0.0.1:{PORT + 1}\"]\n",
                      env=relaxed).start()
     try:
-        cluster = driver(None, port=PORT + 1)
+        cluster = driver(p, None)
         try:
             assert cluster.connect().execute("SELECT release_version FROM system.local").one()
         finally:

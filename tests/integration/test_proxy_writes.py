@@ -5,8 +5,7 @@ uuid() in mirrored writes give one value on both clusters."""
 import uuid
 
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
+from cassandra.cluster import Cluster
 from cassandra.query import BatchStatement, BatchType, SimpleStatement
 
 from conftest import connect, node_settings
@@ -34,12 +33,8 @@ def direct():
 
 
 def proxy_session(proxy, version, compression):
-    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([proxy.host]),
-                               request_timeout=20)
-    cluster = Cluster([proxy.host], port=proxy.port, protocol_version=version,
-                      compression=compression or False,
-                      execution_profiles={EXEC_PROFILE_DEFAULT: profile}, connect_timeout=10)
-    return cluster, cluster.connect()
+    return proxy.connect(version, request_timeout=20, compression=compression or False,
+                         connect_timeout=10)
 
 
 def rows_with_writetime(session, keyspace):

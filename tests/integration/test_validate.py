@@ -20,8 +20,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
 
 from backfill_compare import compare
 from conftest import BACKFILL_KEYSPACE as KS
@@ -64,11 +62,8 @@ def key(**kv):
 class Writer:
     """Updates and deletes random users (WRITER_KEYS) through the proxy until stopped."""
 
-    def __init__(self, port):
-        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-        self.cluster = Cluster(["127.0.0.1"], port=port, protocol_version=4,
-                               execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-        self.session = self.cluster.connect()
+    def __init__(self, proxy):
+        self.cluster, self.session = proxy.connect()
         self.update = self.session.prepare(f"UPDATE {KS}.users SET name = ?, age = ? WHERE k = ?")
         self.delete = self.session.prepare(f"DELETE FROM {KS}.users WHERE k = ?")
         self.stop, self.writes, self.errors = threading.Event(), 0, []
@@ -177,7 +172,7 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
     expected = inject(direct)
     proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n", env=env).start()
     try:
-        with Writer(PORT) as writer:
+        with Writer(proxy) as writer:
             run, _, lines = validate(env)
         assert not writer.errors, writer.errors[:3]
         assert writer.writes > 100, writer.writes
@@ -187,7 +182,7 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
         code, out = gate(env)
         assert code == 1 and "differences" in out, out
 
-        with Writer(PORT) as writer:
+        with Writer(proxy) as writer:
             repair, _, lines = validate(env, "--repair")
         assert repair.returncode == 0, repair.stderr
         assert found(lines) == expected, (found(lines) ^ expected, repair.stderr[-3000:])
@@ -213,10 +208,7 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
                          "target:\n  request_timeout: 2s\n  heartbeat_interval: 1s\n",
                          env=env).start()
     try:
-        cluster = Cluster(["127.0.0.1"], port=PORT + 1, protocol_version=4, execution_profiles={
-            EXEC_PROFILE_DEFAULT: ExecutionProfile(
-                load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))})
-        session = cluster.connect()
+        cluster, session = proxy.connect()
         pid = target_pid()
         os.kill(pid, signal.SIGSTOP)
         try:
