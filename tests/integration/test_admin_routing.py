@@ -2,13 +2,12 @@
 opened before it (simple and prepared reads), paged reads that began before it, the choice kept
 across a restart (routing.state_file), and shadow reads counting a mismatch in /metrics."""
 
-import json
 import time
-import urllib.request
 
 import pytest
 from cassandra.query import SimpleStatement
 
+from admin_http import admin_ok
 from conftest import connect, node_settings
 from proxy_process import ProxyProcess
 
@@ -16,17 +15,8 @@ PORT = 9160
 KS = "tandem_flip"
 
 
-def admin(proxy, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(proxy.admin_url(path), data=data, method="POST" if data else "GET",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        text = r.read().decode()
-    return json.loads(text) if path.startswith("/api") else text
-
-
 def metric(proxy, name):
-    for line in admin(proxy, "/metrics").splitlines():
+    for line in admin_ok(proxy, "/metrics").splitlines():
         if line.startswith(name + " "):
             return float(line.split()[-1])
     raise AssertionError(f"{name} not in /metrics")
@@ -66,16 +56,16 @@ def test_flip_reaches_open_connections_and_survives_a_restart(direct, state_file
         assert session.execute(simple).one() is None
         assert session.execute(select, (1,)).one() is None
 
-        status = admin(proxy, "/api/v1/routing", {"primary": "target"})
+        status = admin_ok(proxy, "/api/v1/routing", {"primary": "target"})
         assert status["routing"]["primary"] == "target"
         assert session.execute(simple).one().v == "target only"
         assert session.execute(select, (1,)).one().v == "target only"
 
-        admin(proxy, "/api/v1/routing", {"primary": "source"})
+        admin_ok(proxy, "/api/v1/routing", {"primary": "source"})
         assert session.execute(simple).one() is None
         assert session.execute(select, (1,)).one() is None
 
-        admin(proxy, "/api/v1/routing", {"primary": "target"})
+        admin_ok(proxy, "/api/v1/routing", {"primary": "target"})
         assert state_file.read_text() == "primary=target\n"
         assert "routing: primary source -> target" in proxy.output_all()
     finally:
@@ -85,13 +75,13 @@ def test_flip_reaches_open_connections_and_survives_a_restart(direct, state_file
 
     proxy = start_proxy(state_file)
     try:
-        assert admin(proxy, "/api/v1/status")["routing"]["primary"] == "target"
+        assert admin_ok(proxy, "/api/v1/status")["routing"]["primary"] == "target"
         cluster, session = proxy.connect()
         try:
             assert session.execute(f"SELECT v FROM {KS}.kv WHERE k = 1").one().v == "target only"
         finally:
             cluster.shutdown()
-        admin(proxy, "/api/v1/routing", {"primary": "source"})
+        admin_ok(proxy, "/api/v1/routing", {"primary": "source"})
     finally:
         proxy.stop()
 
@@ -112,7 +102,7 @@ def test_a_paged_read_begun_before_the_flip_finishes_on_its_cluster(direct, stat
             result = session.execute(SimpleStatement(f"SELECT k FROM {KS}.pages", fetch_size=10))
             first_page = list(result.current_rows)
             assert len(first_page) == 10 and result.has_more_pages
-            admin(proxy, "/api/v1/routing", {"primary": "target"})
+            admin_ok(proxy, "/api/v1/routing", {"primary": "target"})
             keys = [r.k for r in first_page]
             while result.has_more_pages:
                 result.fetch_next_page()
@@ -121,7 +111,7 @@ def test_a_paged_read_begun_before_the_flip_finishes_on_its_cluster(direct, stat
             assert metric(proxy, "tandem_paged_reads_kept_total") >= 1
         finally:
             cluster.shutdown()
-            admin(proxy, "/api/v1/routing", {"primary": "source"})
+            admin_ok(proxy, "/api/v1/routing", {"primary": "source"})
     finally:
         proxy.stop()
 
@@ -137,7 +127,7 @@ def test_shadow_reads_count_a_row_changed_on_the_target(direct, state_file):
             session.execute(f"INSERT INTO {KS}.shadow (k, v) VALUES (1, 'same')")
             session.execute(f"INSERT INTO {KS}.shadow (k, v) VALUES (2, 'same')")
             time.sleep(0.5)
-            status = admin(proxy, "/api/v1/routing", {"shadow_reads": True, "sample": 1.0})
+            status = admin_ok(proxy, "/api/v1/routing", {"shadow_reads": True, "sample": 1.0})
             assert status["routing"]["shadow_reads"] is True
             session.execute(f"SELECT v FROM {KS}.shadow WHERE k = 1")
             deadline = time.monotonic() + 10

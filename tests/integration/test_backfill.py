@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from admin_http import admin_call
 from backfill_compare import compare
 from proxy_process import ProxyProcess, run_tandem, start_tandem
 
@@ -195,20 +196,6 @@ def test_a_table_missing_on_the_target_is_named_and_nothing_is_marked_done(direc
     assert "table tandem_bf.only_on_source does not exist on the target" in run.stderr, run.stderr
     assert not [u for u in units(direct, job) if u.state == "done"]
     direct["source"].execute(f"DROP TABLE {KS}.only_on_source")
-
-
-def admin_call(proxy, path, body=None):
-    import json
-    import urllib.error
-    import urllib.request
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(proxy.admin_url(path), data=data,
-                                 method="POST" if data else "GET")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
 
 
 def test_the_admin_port_starts_pauses_and_resumes_a_backfill(direct, fixture_loaded):

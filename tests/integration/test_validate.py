@@ -15,12 +15,11 @@ import re
 import signal
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from admin_http import admin_call
 from backfill_compare import compare
 from conftest import BACKFILL_KEYSPACE as KS
 from proxy_process import ProxyProcess, run_tandem, start_tandem
@@ -28,6 +27,8 @@ from proxy_process import ProxyProcess, run_tandem, start_tandem
 PORT = 9168
 STATE_DIR = Path(os.environ.get("TANDEM_STATE_DIR", Path.home() / ".cache" / "tandem" / "clusters"))
 WRITER_KEYS = range(0, 20000)  # the live writer's users; injections stay away from them
+# /api/v1/cutover reads the gate's state on the target (5 s a read), more while it is paused.
+ADMIN_TIMEOUT = 30
 
 
 def settings(tmp_path):
@@ -144,14 +145,6 @@ def inject(direct):
     return expected
 
 
-def admin_get(proxy, path):
-    try:
-        with urllib.request.urlopen(proxy.admin_url(path), timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
-
-
 def target_pid():
     return int((STATE_DIR / "target" / "cassandra.pid").read_text().strip())
 
@@ -198,7 +191,7 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
 
         code, out = gate(env)
         assert code == 0 and "READY" in out, out
-        status, body = admin_get(proxy, "/api/v1/cutover")
+        status, body = admin_call(proxy, "/api/v1/cutover", timeout=ADMIN_TIMEOUT)
         assert status == 200 and body["ready"] is True, body
     finally:
         proxy.stop()
@@ -215,10 +208,10 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
             for k in range(5):
                 session.execute(f"UPDATE {KS}.users SET name = 'during the pause' WHERE k = %s", (k,))
             deadline = time.monotonic() + 30
-            while admin_get(proxy, "/api/v1/status")[1]["last_target_write_failure_us"] == 0:
+            while admin_call(proxy, "/api/v1/status", timeout=ADMIN_TIMEOUT)[1]["last_target_write_failure_us"] == 0:
                 assert time.monotonic() < deadline, "no target write failed while the target was paused"
                 time.sleep(0.5)
-            status, body = admin_get(proxy, "/api/v1/cutover")
+            status, body = admin_call(proxy, "/api/v1/cutover", timeout=ADMIN_TIMEOUT)
             assert status == 200 and body["ready"] is False, body
         finally:
             os.kill(pid, signal.SIGCONT)
@@ -235,7 +228,7 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
         # The proxy's own gate says the same once its health check sees the target again.
         deadline = time.monotonic() + 60
         while True:
-            status, body = admin_get(proxy, "/api/v1/cutover")
+            status, body = admin_call(proxy, "/api/v1/cutover", timeout=ADMIN_TIMEOUT)
             assert status == 200 and body["ready"] is False, body
             if any("mirrored write failed" in m for m in body["missing"]):
                 break
