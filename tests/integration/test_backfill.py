@@ -11,13 +11,13 @@ error that marks no unit done."""
 import os
 import random
 import signal
-import threading
 import time
 
 import pytest
 
 from admin_http import admin_call
 from backfill_compare import compare
+from live_writer import LiveWriter
 from proxy_process import ProxyProcess, run_tandem, start_tandem
 
 KS = "tandem_bf"
@@ -65,46 +65,30 @@ def units(direct, job):
         return []  # the first backfill has not created the state tables yet
 
 
-class Writer:
+class Writer(LiveWriter):
     """Updates and deletes random fixture rows through the proxy until stopped."""
 
     def __init__(self, proxy):
-        self.cluster, self.session = proxy.connect()
-        self.stop = threading.Event()
-        self.deleted_users, self.updated, self.errors = set(), 0, []
-        self.thread = threading.Thread(target=self.run)
-        n_users = int(60000 * SCALE)
+        super().__init__(proxy)
+        self.deleted_users, self.updated = set(), 0
         self.update = self.session.prepare(f"UPDATE {KS}.users SET name = ? WHERE k = ?")
         self.delete = self.session.prepare(f"DELETE FROM {KS}.users WHERE k = ?")
         self.delete_event = self.session.prepare(
             f"DELETE FROM {KS}.events WHERE tenant = ? AND day = ? AND seq = ?")
         self.rng = random.Random(5)
-        self.n_users = n_users
+        self.n_users = int(60000 * SCALE)
 
-    def run(self):
-        while not self.stop.is_set():
-            k = self.rng.randrange(self.n_users)
-            try:
-                if self.rng.random() < 0.3:
-                    self.session.execute(self.delete, (k,))
-                    self.deleted_users.add(k)
-                    i = self.rng.randrange(int(40000 * SCALE))
-                    self.session.execute(self.delete_event, (f"t{i % 20}", i % 20, i))
-                else:
-                    self.session.execute(self.update, (f"updated {k}", k))
-                    self.deleted_users.discard(k)
-                    self.updated += 1
-            except Exception as e:  # asserted on below
-                self.errors.append(repr(e))
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-        self.cluster.shutdown()
+    def write(self):
+        k = self.rng.randrange(self.n_users)
+        if self.rng.random() < 0.3:
+            self.session.execute(self.delete, (k,))
+            self.deleted_users.add(k)
+            i = self.rng.randrange(int(40000 * SCALE))
+            self.session.execute(self.delete_event, (f"t{i % 20}", i % 20, i))
+        else:
+            self.session.execute(self.update, (f"updated {k}", k))
+            self.deleted_users.discard(k)
+            self.updated += 1
 
 
 def test_backfill_copies_every_cell_beside_live_writes(direct, fixture_loaded):

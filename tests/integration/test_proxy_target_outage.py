@@ -6,7 +6,6 @@ recovers by itself and writes reach the target again."""
 import os
 import re
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from cassandra.policies import FallthroughRetryPolicy
 
 from conftest import connect, node_settings
+from live_writer import LiveWriter
 from proxy_process import ProxyProcess
 
 PAUSE_SECONDS = 20
@@ -26,40 +26,23 @@ def target_pid() -> int:
     return pid
 
 
-class Writer:
+class Writer(LiveWriter):
+    """Inserts ever new keys into a fresh table through the proxy, 10 ms apart, until stopped."""
+
     def __init__(self, proxy, table):
-        self.cluster, self.session = proxy.connect(request_timeout=30,
-                                                   retry_policy=FallthroughRetryPolicy())
+        super().__init__(proxy, pause=0.01, request_timeout=30,
+                         retry_policy=FallthroughRetryPolicy())
         self.session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_outage WITH replication = "
                              "{'class': 'SimpleStrategy', 'replication_factor': 1}")
         self.session.execute(f"DROP TABLE IF EXISTS tandem_outage.{table}")
         self.session.execute(f"CREATE TABLE tandem_outage.{table} (k int PRIMARY KEY, v int)")
         self.insert = self.session.prepare(f"INSERT INTO tandem_outage.{table} (k, v) VALUES (?, ?)")
-        self.ok = 0
-        self.errors = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run)
         self.next_key = 0
 
-    def run(self):
-        while not self.stop.is_set():
-            k = self.next_key
-            self.next_key += 1
-            try:
-                self.session.execute(self.insert, (k, k))
-                self.ok += 1
-            except Exception as e:  # counted and asserted on
-                self.errors.append(repr(e))
-            time.sleep(0.01)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-        self.cluster.shutdown()
+    def write(self):
+        k = self.next_key
+        self.next_key += 1
+        self.session.execute(self.insert, (k, k))
 
 
 def pause_target(seconds):
@@ -97,12 +80,12 @@ def test_source_authoritative_keeps_clients_whole_while_the_target_is_paused():
     proxy.start()
     try:
         with Writer(proxy, "authoritative") as w:
-            wait_until(lambda: w.ok > 20, 30)
-            before = w.ok
+            wait_until(lambda: w.writes > 20, 30)
+            before = w.writes
             pause_target(PAUSE_SECONDS)
-            during = w.ok - before
+            during = w.writes - before
             # Recovery by itself: a write made now reaches the target.
-            assert wait_until(lambda: w.ok > before + during + 50, 60)
+            assert wait_until(lambda: w.writes > before + during + 50, 60)
             probe_key = w.next_key + 5
             assert wait_until(lambda: target_has("authoritative", probe_key), 60), proxy.output()
             assert w.errors == []
@@ -119,11 +102,11 @@ def test_strict_mode_gives_clients_errors_while_the_target_is_paused():
     proxy.start()
     try:
         with Writer(proxy, "strict") as w:
-            wait_until(lambda: w.ok > 20, 30)
+            wait_until(lambda: w.writes > 20, 30)
             pause_target(PAUSE_SECONDS / 2)
             errors_during = len(w.errors)
-            ok_after_resume = w.ok
-            assert wait_until(lambda: w.ok > ok_after_resume + 50, 60), proxy.output()
+            ok_after_resume = w.writes
+            assert wait_until(lambda: w.writes > ok_after_resume + 50, 60), proxy.output()
             assert errors_during > 0
     finally:
         proxy.stop()

@@ -13,7 +13,6 @@ import os
 import random
 import re
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pytest
 from admin_http import admin_call
 from backfill_compare import compare
 from conftest import BACKFILL_KEYSPACE as KS
+from live_writer import LiveWriter
 from proxy_process import ProxyProcess, run_tandem, start_tandem
 
 PORT = 9168
@@ -60,37 +60,21 @@ def key(**kv):
     return tuple(sorted(kv.items()))
 
 
-class Writer:
+class Writer(LiveWriter):
     """Updates and deletes random users (WRITER_KEYS) through the proxy until stopped."""
 
     def __init__(self, proxy):
-        self.cluster, self.session = proxy.connect()
+        super().__init__(proxy)
         self.update = self.session.prepare(f"UPDATE {KS}.users SET name = ?, age = ? WHERE k = ?")
         self.delete = self.session.prepare(f"DELETE FROM {KS}.users WHERE k = ?")
-        self.stop, self.writes, self.errors = threading.Event(), 0, []
-        self.thread = threading.Thread(target=self.run)
+        self.rng = random.Random(11)
 
-    def run(self):
-        rng = random.Random(11)
-        while not self.stop.is_set():
-            k = rng.choice(WRITER_KEYS)
-            try:
-                if rng.random() < 0.2:
-                    self.session.execute(self.delete, (k,))
-                else:
-                    self.session.execute(self.update, (f"live {k}", rng.randrange(100), k))
-                self.writes += 1
-            except Exception as e:  # asserted on below
-                self.errors.append(repr(e))
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-        self.cluster.shutdown()
+    def write(self):
+        k = self.rng.choice(WRITER_KEYS)
+        if self.rng.random() < 0.2:
+            self.session.execute(self.delete, (k,))
+        else:
+            self.session.execute(self.update, (f"live {k}", self.rng.randrange(100), k))
 
 
 def writetime(session, table, column, where, args):
