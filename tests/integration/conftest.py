@@ -7,8 +7,10 @@ does not answer makes the tests fail, never skip: start the clusters with `tools
 
 import os
 import shutil
+import signal
 import ssl
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -23,6 +25,8 @@ DEFAULTS = {
     "source": ("127.0.0.2", "tandem-source"),
     "target": ("127.0.0.3", "tandem-target"),
 }
+# Where tools/clusters keeps each node's files, its pid file among them.
+STATE_DIR = Path(os.environ.get("TANDEM_STATE_DIR", Path.home() / ".cache" / "tandem" / "clusters"))
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,26 @@ def connect(node: NodeSettings, protocol_version: int):
     except Exception:
         cluster.shutdown()
         raise
+
+
+def target_pid() -> int:
+    """The process id of the target's Cassandra; raises if it does not run (the test fails,
+    never skips)."""
+    pid = int((STATE_DIR / "target" / "cassandra.pid").read_text().strip())
+    os.kill(pid, 0)
+    return pid
+
+
+@contextmanager
+def target_paused():
+    """The target's Cassandra stopped (SIGSTOP) for the with-block and continued (SIGCONT) after
+    it, whatever the block raises: a node that stops answering but keeps its connections open."""
+    pid = target_pid()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
 
 
 def cqlsh_path() -> str:

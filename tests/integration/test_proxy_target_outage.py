@@ -3,27 +3,16 @@ paused (SIGSTOP) for 20 s. In source_authoritative mode no client write fails an
 failures are counted (logged); in strict mode clients get errors; after SIGCONT the proxy
 recovers by itself and writes reach the target again."""
 
-import os
 import re
-import signal
 import time
-from pathlib import Path
 
-import pytest
 from cassandra.policies import FallthroughRetryPolicy
 
-from conftest import connect, node_settings
+from conftest import connect, node_settings, target_paused
 from live_writer import LiveWriter
 from proxy_process import ProxyProcess
 
 PAUSE_SECONDS = 20
-STATE_DIR = Path(os.environ.get("TANDEM_STATE_DIR", Path.home() / ".cache" / "tandem" / "clusters"))
-
-
-def target_pid() -> int:
-    pid = int((STATE_DIR / "target" / "cassandra.pid").read_text().strip())
-    os.kill(pid, 0)  # raises if the target does not run: the test fails, never skips
-    return pid
 
 
 class Writer(LiveWriter):
@@ -43,15 +32,6 @@ class Writer(LiveWriter):
         k = self.next_key
         self.next_key += 1
         self.session.execute(self.insert, (k, k))
-
-
-def pause_target(seconds):
-    pid = target_pid()
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        time.sleep(seconds)
-    finally:
-        os.kill(pid, signal.SIGCONT)
 
 
 def wait_until(predicate, seconds):
@@ -82,7 +62,8 @@ def test_source_authoritative_keeps_clients_whole_while_the_target_is_paused():
         with Writer(proxy, "authoritative") as w:
             wait_until(lambda: w.writes > 20, 30)
             before = w.writes
-            pause_target(PAUSE_SECONDS)
+            with target_paused():
+                time.sleep(PAUSE_SECONDS)
             during = w.writes - before
             # Recovery by itself: a write made now reaches the target.
             assert wait_until(lambda: w.writes > before + during + 50, 60)
@@ -103,7 +84,8 @@ def test_strict_mode_gives_clients_errors_while_the_target_is_paused():
     try:
         with Writer(proxy, "strict") as w:
             wait_until(lambda: w.writes > 20, 30)
-            pause_target(PAUSE_SECONDS / 2)
+            with target_paused():
+                time.sleep(PAUSE_SECONDS / 2)
             errors_during = len(w.errors)
             ok_after_resume = w.writes
             assert wait_until(lambda: w.writes > ok_after_resume + 50, 60), proxy.output()

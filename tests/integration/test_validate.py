@@ -16,16 +16,13 @@ import signal
 import time
 from pathlib import Path
 
-import pytest
-
 from admin_http import admin_call
 from backfill_compare import compare
-from conftest import BACKFILL_KEYSPACE as KS
+from conftest import BACKFILL_KEYSPACE as KS, target_paused
 from live_writer import LiveWriter
 from proxy_process import ProxyProcess, run_tandem, start_tandem
 
 PORT = 9168
-STATE_DIR = Path(os.environ.get("TANDEM_STATE_DIR", Path.home() / ".cache" / "tandem" / "clusters"))
 WRITER_KEYS = range(0, 20000)  # the live writer's users; injections stay away from them
 # /api/v1/cutover reads the gate's state on the target (5 s a read), more while it is paused.
 ADMIN_TIMEOUT = 30
@@ -129,10 +126,6 @@ def inject(direct):
     return expected
 
 
-def target_pid():
-    return int((STATE_DIR / "target" / "cassandra.pid").read_text().strip())
-
-
 def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gates_cutover(
         backfill_direct, backfill_fixture, tmp_path):
     direct = backfill_direct
@@ -186,9 +179,7 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
                          env=env).start()
     try:
         cluster, session = proxy.connect()
-        pid = target_pid()
-        os.kill(pid, signal.SIGSTOP)
-        try:
+        with target_paused():
             for k in range(5):
                 session.execute(f"UPDATE {KS}.users SET name = 'during the pause' WHERE k = %s", (k,))
             deadline = time.monotonic() + 30
@@ -197,8 +188,6 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
                 time.sleep(0.5)
             status, body = admin_call(proxy, "/api/v1/cutover", timeout=ADMIN_TIMEOUT)
             assert status == 200 and body["ready"] is False, body
-        finally:
-            os.kill(pid, signal.SIGCONT)
         cluster.shutdown()
         # Once the target is back the proxy records the failure there; the CLI sees it too.
         deadline = time.monotonic() + 60
