@@ -160,6 +160,21 @@ def cqlsh() -> str:
     return cqlsh_path()
 
 
+def sessions_to_both():
+    """Yields {"source": session, "target": session}, each straight to its cluster (never through
+    the proxy), to check what the proxy or the backfill wrote; shuts them down after."""
+    opened = {name: connect(node_settings(name), 4) for name in ("source", "target")}
+    yield {name: session for name, (_, session) in opened.items()}
+    for cluster, _ in opened.values():
+        cluster.shutdown()
+
+
+@pytest.fixture(scope="module")
+def direct():
+    """sessions_to_both(), for one test module."""
+    yield from sessions_to_both()
+
+
 # The backfill fixture (tools/backfill_fixture.py, 200,000 rows in keyspace tandem_bf) loaded
 # directly into the source once per pytest run, with its schema applied to the target;
 # test_backfill.py and test_validate.py share it.
@@ -168,10 +183,8 @@ BACKFILL_KEYSPACE = "tandem_bf"
 
 @pytest.fixture(scope="session")
 def backfill_direct():
-    out = {name: connect(node_settings(name), 4) for name in ("source", "target")}
-    yield {name: session for name, (_, session) in out.items()}
-    for cluster, _ in out.values():
-        cluster.shutdown()
+    """sessions_to_both(), for the whole run: the backfill fixture is loaded with them."""
+    yield from sessions_to_both()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ import pytest
 from cassandra.query import SimpleStatement
 
 from admin_http import admin_ok
-from conftest import connect, node_settings
 from proxy_process import ProxyProcess
 
 PORT = 9160
@@ -20,14 +19,6 @@ def metric(proxy, name):
         if line.startswith(name + " "):
             return float(line.split()[-1])
     raise AssertionError(f"{name} not in /metrics")
-
-
-@pytest.fixture(scope="module")
-def direct():
-    out = {name: connect(node_settings(name), 4) for name in ("source", "target")}
-    yield {name: session for name, (_, session) in out.items()}
-    for cluster, _ in out.values():
-        cluster.shutdown()
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ SCALE = float(os.environ.get("TANDEM_BACKFILL_SCALE", "1"))
 
 @pytest.fixture(scope="module")
 def direct(backfill_direct):
+    """Here the sessions the fixture was loaded with, not conftest's module-wide pair."""
     return backfill_direct
 
 

@@ -9,7 +9,6 @@ import time
 import pytest
 from cassandra.query import BatchStatement, BatchType
 
-from conftest import connect, node_settings
 from proxy_process import ProxyProcess
 
 PORT = 9153
@@ -20,14 +19,6 @@ def proxy():
     p = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n").start()
     yield p
     p.stop()
-
-
-@pytest.fixture(scope="module")
-def direct():
-    out = {name: connect(node_settings(name), 4) for name in ("source", "target")}
-    yield {name: session for name, (_, session) in out.items()}
-    for cluster, _ in out.values():
-        cluster.shutdown()
 
 
 def both(direct, cql, expected_rows):

@@ -8,7 +8,6 @@ import pytest
 from cassandra.cluster import Cluster
 from cassandra.query import BatchStatement, BatchType, SimpleStatement
 
-from conftest import connect, node_settings
 from proxy_process import ProxyProcess
 
 CASES = [(3, None), (4, None), (4, "lz4"), (4, "snappy"), (5, None), (5, "lz4")]
@@ -19,17 +18,6 @@ def proxy():
     p = ProxyProcess().start()
     yield p
     p.stop()
-
-
-@pytest.fixture(scope="module")
-def direct():
-    """Sessions straight to each cluster, to check what the proxy wrote."""
-    out = {}
-    for name in ("source", "target"):
-        out[name] = connect(node_settings(name), 4)
-    yield {name: session for name, (_, session) in out.items()}
-    for cluster, _ in out.values():
-        cluster.shutdown()
 
 
 def proxy_session(proxy, version, compression):
