@@ -105,6 +105,21 @@ def connect(node: NodeSettings, protocol_version: int):
         raise
 
 
+# Replication for the tests' keyspaces: each cluster has one node.
+ONE_REPLICA = "{'class': 'SimpleStrategy', 'replication_factor': 1}"
+
+
+def create_keyspace(session, name: str):
+    """CREATE KEYSPACE IF NOT EXISTS `name` with ONE_REPLICA."""
+    session.execute(f"CREATE KEYSPACE IF NOT EXISTS {name} WITH replication = {ONE_REPLICA}")
+
+
+def recreate_keyspace(session, name: str):
+    """`name` dropped if it exists and created again, empty, with ONE_REPLICA."""
+    session.execute(f"DROP KEYSPACE IF EXISTS {name}")
+    session.execute(f"CREATE KEYSPACE {name} WITH replication = {ONE_REPLICA}")
+
+
 def target_pid() -> int:
     """The process id of the target's Cassandra; raises if it does not run (the test fails,
     never skips)."""

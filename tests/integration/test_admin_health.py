@@ -10,7 +10,7 @@ import time
 
 
 from admin_http import admin_call
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, create_keyspace
 from proxy_process import ProxyProcess, run_tandem
 
 PORT = 9162
@@ -25,8 +25,7 @@ def test_metrics_pass_promtool_after_traffic():
         cluster = proxy.client()
         try:
             session = cluster.connect()
-            session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_metrics WITH replication = "
-                            "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+            create_keyspace(session, "tandem_metrics")
             session.execute("CREATE TABLE IF NOT EXISTS tandem_metrics.kv (k int PRIMARY KEY, v int)")
             for k in range(20):
                 session.execute("INSERT INTO tandem_metrics.kv (k, v) VALUES (%s, %s)", (k, k))

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, create_keyspace
 from proxy_process import ProxyProcess
 
 PORT = 9164
@@ -39,8 +39,7 @@ def test_status_page_shows_the_status_and_flips_the_routing(tmp_path, request):
         cluster = proxy.client()
         try:
             session = cluster.connect()
-            session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_page WITH replication = "
-                            "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+            create_keyspace(session, "tandem_page")
             session.execute("CREATE TABLE IF NOT EXISTS tandem_page.kv (k int PRIMARY KEY, v int)")
             for k in range(12):
                 session.execute("INSERT INTO tandem_page.kv (k, v) VALUES (%s, %s)", (k, k))

@@ -8,6 +8,7 @@ import pytest
 from cassandra.query import SimpleStatement
 
 from admin_http import admin_ok
+from conftest import create_keyspace
 from proxy_process import ProxyProcess
 
 PORT = 9160
@@ -36,8 +37,7 @@ def test_flip_reaches_open_connections_and_survives_a_restart(direct, state_file
     cluster = None
     try:
         cluster, session = proxy.connect()
-        session.execute(f"CREATE KEYSPACE IF NOT EXISTS {KS} WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        create_keyspace(session, KS)
         session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.kv (k int PRIMARY KEY, v text)")
         session.execute(f"TRUNCATE {KS}.kv")
         # Only on the target, written directly: invisible while the source is primary.
@@ -82,8 +82,7 @@ def test_a_paged_read_begun_before_the_flip_finishes_on_its_cluster(direct, stat
     try:
         cluster, session = proxy.connect()
         try:
-            session.execute(f"CREATE KEYSPACE IF NOT EXISTS {KS} WITH replication = "
-                            "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+            create_keyspace(session, KS)
             session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.pages (k int PRIMARY KEY, v int)")
             session.execute(f"TRUNCATE {KS}.pages")
             insert = session.prepare(f"INSERT INTO {KS}.pages (k, v) VALUES (?, ?)")
@@ -112,8 +111,7 @@ def test_shadow_reads_count_a_row_changed_on_the_target(direct, state_file):
     try:
         cluster, session = proxy.connect()
         try:
-            session.execute(f"CREATE KEYSPACE IF NOT EXISTS {KS} WITH replication = "
-                            "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+            create_keyspace(session, KS)
             session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.shadow (k int PRIMARY KEY, v text)")
             session.execute(f"INSERT INTO {KS}.shadow (k, v) VALUES (1, 'same')")
             session.execute(f"INSERT INTO {KS}.shadow (k, v) VALUES (2, 'same')")

@@ -9,7 +9,7 @@ from cassandra import AuthenticationFailed
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import NoHostAvailable
 
-from conftest import connect, node_settings
+from conftest import connect, create_keyspace, node_settings
 from proxy_process import ProxyProcess
 
 pytestmark = pytest.mark.auth
@@ -34,8 +34,7 @@ def test_right_credentials_connect_and_writes_reach_both(proxy):
     cluster = through_proxy(proxy, source.user, source.password)
     try:
         session = cluster.connect()
-        session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_auth WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        create_keyspace(session, "tandem_auth")
         session.execute("CREATE TABLE IF NOT EXISTS tandem_auth.kv (k int PRIMARY KEY, v text)")
         session.execute("INSERT INTO tandem_auth.kv (k, v) VALUES (1, 'authenticated')")
     finally:

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from conftest import create_keyspace
 from live_writer import LiveWriter
 from proxy_process import ProxyProcess
 
@@ -77,8 +78,7 @@ CASES = {
 class SteadyWriter(LiveWriter):
     def __init__(self, proxy):
         super().__init__(proxy)
-        self.session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_bad WITH replication = "
-                             "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        create_keyspace(self.session, "tandem_bad")
         self.session.execute("CREATE TABLE IF NOT EXISTS tandem_bad.kv (k int PRIMARY KEY, v int)")
         self.insert = self.session.prepare("INSERT INTO tandem_bad.kv (k, v) VALUES (?, ?)")
         self.i = 0

@@ -5,7 +5,7 @@ listens is probed, found dead and never used for clients: every client connectio
 import time
 
 
-from conftest import connect, node_settings
+from conftest import connect, create_keyspace, node_settings
 from proxy_process import ProxyProcess
 
 PORT = 9157
@@ -27,8 +27,7 @@ def test_client_connections_use_the_discovered_nodes_only():
             try:
                 session = cluster.connect()
                 if i == 0:
-                    session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_discovery WITH "
-                                    "replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+                    create_keyspace(session, "tandem_discovery")
                     session.execute("CREATE TABLE IF NOT EXISTS tandem_discovery.kv "
                                     "(k int PRIMARY KEY, v int)")
                 session.execute("INSERT INTO tandem_discovery.kv (k, v) VALUES (%s, %s)", (i, i))

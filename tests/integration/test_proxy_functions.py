@@ -9,6 +9,7 @@ import time
 import pytest
 from cassandra.query import BatchStatement, BatchType
 
+from conftest import recreate_keyspace
 from proxy_process import ProxyProcess
 
 PORT = 9153
@@ -38,9 +39,7 @@ def test_prepared_now_and_uuid_are_identical_on_both_clusters(proxy, direct, ver
     ks = f"tandem_fn_v{version}"
     cluster, session = proxy.connect(version)
     try:
-        session.execute(f"DROP KEYSPACE IF EXISTS {ks}")
-        session.execute(f"CREATE KEYSPACE {ks} WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        recreate_keyspace(session, ks)
         session.execute(f"CREATE TABLE {ks}.events (k int PRIMARY KEY, t timeuuid, u uuid, "
                         "ts timestamp, d date, v text)")
         session.execute(f"CREATE TABLE {ks}.log (id timeuuid PRIMARY KEY, v text)")
@@ -91,9 +90,7 @@ def test_an_unprepared_rewritten_statement_is_prepared_again_invisibly(proxy, di
     cluster, session = proxy.connect(4)
     ks = "tandem_fn_reprepare"
     try:
-        session.execute(f"DROP KEYSPACE IF EXISTS {ks}")
-        session.execute(f"CREATE KEYSPACE {ks} WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        recreate_keyspace(session, ks)
         session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, t timeuuid)")
         insert = session.prepare(f"INSERT INTO {ks}.t (k, t) VALUES (?, now())")
         session.execute(insert, (1,))

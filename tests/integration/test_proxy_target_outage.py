@@ -8,7 +8,7 @@ import time
 
 from cassandra.policies import FallthroughRetryPolicy
 
-from conftest import connect, node_settings, target_paused
+from conftest import connect, create_keyspace, node_settings, target_paused
 from live_writer import LiveWriter
 from proxy_process import ProxyProcess
 
@@ -21,8 +21,7 @@ class Writer(LiveWriter):
     def __init__(self, proxy, table):
         super().__init__(proxy, pause=0.01, request_timeout=30,
                          retry_policy=FallthroughRetryPolicy())
-        self.session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_outage WITH replication = "
-                             "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        create_keyspace(self.session, "tandem_outage")
         self.session.execute(f"DROP TABLE IF EXISTS tandem_outage.{table}")
         self.session.execute(f"CREATE TABLE tandem_outage.{table} (k int PRIMARY KEY, v int)")
         self.insert = self.session.prepare(f"INSERT INTO tandem_outage.{table} (k, v) VALUES (?, ?)")

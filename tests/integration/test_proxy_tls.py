@@ -14,7 +14,7 @@ import pytest
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import NoHostAvailable
 
-from conftest import connect, node_settings
+from conftest import connect, create_keyspace, node_settings
 from proxy_process import ProxyProcess, run_tandem
 
 pytestmark = pytest.mark.tls
@@ -66,8 +66,7 @@ def test_a_client_with_a_certificate_writes_over_tls_end_to_end(tls_proxy):
     cluster = driver(tls_proxy, client_context(with_certificate=True))
     try:
         session = cluster.connect()
-        session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_tls WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        create_keyspace(session, "tandem_tls")
         session.execute("CREATE TABLE IF NOT EXISTS tandem_tls.kv (k int PRIMARY KEY, v text)")
         session.execute("INSERT INTO tandem_tls.kv (k, v) VALUES (1, 'over tls')")
         assert session.execute("SELECT v FROM tandem_tls.kv WHERE k = 1").one().v == "over tls"
