@@ -120,6 +120,17 @@ def recreate_keyspace(session, name: str):
     session.execute(f"CREATE KEYSPACE {name} WITH replication = {ONE_REPLICA}")
 
 
+def write_and_read_kv(session, keyspace: str, rows: int, read_key: int):
+    """`keyspace` and its table kv (k int PRIMARY KEY, v int) made if missing, the rows k = v for
+    k in range(rows) written, and the row read_key read back: traffic for the tests that read
+    the proxy's numbers."""
+    create_keyspace(session, keyspace)
+    session.execute(f"CREATE TABLE IF NOT EXISTS {keyspace}.kv (k int PRIMARY KEY, v int)")
+    for k in range(rows):
+        session.execute(f"INSERT INTO {keyspace}.kv (k, v) VALUES (%s, %s)", (k, k))
+    session.execute(f"SELECT * FROM {keyspace}.kv WHERE k = {read_key}")
+
+
 def target_pid() -> int:
     """The process id of the target's Cassandra; raises if it does not run (the test fails,
     never skips)."""

@@ -8,9 +8,8 @@ import shutil
 import subprocess
 import time
 
-
 from admin_http import admin_call
-from conftest import REPO_ROOT, create_keyspace
+from conftest import REPO_ROOT, write_and_read_kv
 from proxy_process import ProxyProcess, run_tandem
 
 PORT = 9162
@@ -22,14 +21,9 @@ def test_metrics_pass_promtool_after_traffic():
         raise RuntimeError("promtool not found: tools/deps installs Debian's prometheus package")
     proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n").start()
     try:
-        cluster = proxy.client()
+        cluster, session = proxy.connect()
         try:
-            session = cluster.connect()
-            create_keyspace(session, "tandem_metrics")
-            session.execute("CREATE TABLE IF NOT EXISTS tandem_metrics.kv (k int PRIMARY KEY, v int)")
-            for k in range(20):
-                session.execute("INSERT INTO tandem_metrics.kv (k, v) VALUES (%s, %s)", (k, k))
-            session.execute("SELECT * FROM tandem_metrics.kv WHERE k = 1")
+            write_and_read_kv(session, "tandem_metrics", rows=20, read_key=1)
             try:
                 session.execute("SELECT * FROM tandem_metrics.no_such_table")
             except Exception:

@@ -9,8 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-
-from conftest import REPO_ROOT, create_keyspace
+from conftest import REPO_ROOT, write_and_read_kv
 from proxy_process import ProxyProcess
 
 PORT = 9164
@@ -36,14 +35,9 @@ def test_status_page_shows_the_status_and_flips_the_routing(tmp_path, request):
     proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n",
                          env={"TANDEM_ROUTING_STATE_FILE": str(state_file)}).start()
     try:
-        cluster = proxy.client()
+        cluster, session = proxy.connect()
         try:
-            session = cluster.connect()
-            create_keyspace(session, "tandem_page")
-            session.execute("CREATE TABLE IF NOT EXISTS tandem_page.kv (k int PRIMARY KEY, v int)")
-            for k in range(12):
-                session.execute("INSERT INTO tandem_page.kv (k, v) VALUES (%s, %s)", (k, k))
-            session.execute("SELECT * FROM tandem_page.kv WHERE k = 3")
+            write_and_read_kv(session, "tandem_page", rows=12, read_key=3)
         finally:
             cluster.shutdown()
         out_dir = Path(os.environ.get("TANDEM_TEST_OUTPUT", tmp_path))

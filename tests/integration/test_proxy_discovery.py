@@ -4,7 +4,6 @@ listens is probed, found dead and never used for clients: every client connectio
 
 import time
 
-
 from conftest import connect, create_keyspace, node_settings
 from proxy_process import ProxyProcess
 
