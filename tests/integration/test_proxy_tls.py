@@ -54,6 +54,23 @@ def driver(proxy, ssl_context):
     return proxy.client(ssl_context=ssl_context, auth_provider=auth, connect_timeout=10)
 
 
+def assert_refused(cluster):
+    """cluster.connect() finds no host that takes it; the cluster is shut down either way."""
+    try:
+        with pytest.raises(NoHostAvailable):
+            cluster.connect()
+    finally:
+        cluster.shutdown()
+
+
+def assert_served(cluster):
+    """cluster.connect() works and a query through it answers; the cluster is shut down after."""
+    try:
+        assert cluster.connect().execute("SELECT release_version FROM system.local").one()
+    finally:
+        cluster.shutdown()
+
+
 @pytest.fixture(scope="module")
 def tls_proxy():
     p = ProxyProcess(port=PORT, yaml_text=proxy_tls_yaml(),
@@ -86,26 +103,12 @@ def test_a_client_with_a_certificate_writes_over_tls_end_to_end(tls_proxy):
 
 
 def test_a_client_without_a_certificate_is_refused(tls_proxy):
-    cluster = driver(tls_proxy, client_context(with_certificate=False))
-    try:
-        with pytest.raises(NoHostAvailable):
-            cluster.connect()
-    finally:
-        cluster.shutdown()
+    assert_refused(driver(tls_proxy, client_context(with_certificate=False)))
 
 
 def test_a_plain_text_client_is_refused_and_the_proxy_keeps_serving(tls_proxy):
-    cluster = driver(tls_proxy, None)
-    try:
-        with pytest.raises(NoHostAvailable):
-            cluster.connect()
-    finally:
-        cluster.shutdown()
-    ok = driver(tls_proxy, client_context(with_certificate=True))
-    try:
-        assert ok.connect().execute("SELECT release_version FROM system.local").one()
-    finally:
-        ok.shutdown()
+    assert_refused(driver(tls_proxy, None))
+    assert_served(driver(tls_proxy, client_context(with_certificate=True)))
 
 
 def test_a_cluster_certificate_for_another_name_is_refused_unless_verification_is_off():
@@ -116,12 +119,7 @@ def test_a_cluster_certificate_for_another_name_is_refused_unless_verification_i
     p = ProxyProcess(port=PORT + 1, yaml_text=f"  instances: [\"127.0.0.1:{PORT + 1}\"]\n",
                      env=wrong).start()
     try:
-        cluster = driver(p, None)
-        try:
-            with pytest.raises(NoHostAvailable):
-                cluster.connect()
-        finally:
-            cluster.shutdown()
+        assert_refused(driver(p, None))
         assert "TLS handshake failed" in p.output_all(), p.output()
     finally:
         p.stop()
@@ -130,11 +128,7 @@ def test_a_cluster_certificate_for_another_name_is_refused_unless_verification_i
     p = ProxyProcess(port=PORT + 1, yaml_text=f"  instances: [\"127.0.0.1:{PORT + 1}\"]\n",
                      env=relaxed).start()
     try:
-        cluster = driver(p, None)
-        try:
-            assert cluster.connect().execute("SELECT release_version FROM system.local").one()
-        finally:
-            cluster.shutdown()
+        assert_served(driver(p, None))
     finally:
         p.stop()
 
