@@ -7,13 +7,17 @@ does not answer makes the tests fail, never skip: start the clusters with `tools
 
 import os
 import shutil
+import signal
 import ssl
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 import pytest
+
+from proxy_process import run_tandem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,6 +25,8 @@ DEFAULTS = {
     "source": ("127.0.0.2", "tandem-source"),
     "target": ("127.0.0.3", "tandem-target"),
 }
+# Where tools/clusters keeps each node's files, its pid file among them.
+STATE_DIR = Path(os.environ.get("TANDEM_STATE_DIR", Path.home() / ".cache" / "tandem" / "clusters"))
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,52 @@ def connect(node: NodeSettings, protocol_version: int):
         raise
 
 
+# Replication for the tests' keyspaces: each cluster has one node.
+ONE_REPLICA = "{'class': 'SimpleStrategy', 'replication_factor': 1}"
+
+
+def create_keyspace(session, name: str):
+    """CREATE KEYSPACE IF NOT EXISTS `name` with ONE_REPLICA."""
+    session.execute(f"CREATE KEYSPACE IF NOT EXISTS {name} WITH replication = {ONE_REPLICA}")
+
+
+def recreate_keyspace(session, name: str):
+    """`name` dropped if it exists and created again, empty, with ONE_REPLICA."""
+    session.execute(f"DROP KEYSPACE IF EXISTS {name}")
+    session.execute(f"CREATE KEYSPACE {name} WITH replication = {ONE_REPLICA}")
+
+
+def write_and_read_kv(session, keyspace: str, rows: int, read_key: int):
+    """`keyspace` and its table kv (k int PRIMARY KEY, v int) made if missing, the rows k = v for
+    k in range(rows) written, and the row read_key read back: traffic for the tests that read
+    the proxy's numbers."""
+    create_keyspace(session, keyspace)
+    session.execute(f"CREATE TABLE IF NOT EXISTS {keyspace}.kv (k int PRIMARY KEY, v int)")
+    for k in range(rows):
+        session.execute(f"INSERT INTO {keyspace}.kv (k, v) VALUES (%s, %s)", (k, k))
+    session.execute(f"SELECT * FROM {keyspace}.kv WHERE k = {read_key}")
+
+
+def target_pid() -> int:
+    """The process id of the target's Cassandra; raises if it does not run (the test fails,
+    never skips)."""
+    pid = int((STATE_DIR / "target" / "cassandra.pid").read_text().strip())
+    os.kill(pid, 0)
+    return pid
+
+
+@contextmanager
+def target_paused():
+    """The target's Cassandra stopped (SIGSTOP) for the with-block and continued (SIGCONT) after
+    it, whatever the block raises: a node that stops answering but keeps its connections open."""
+    pid = target_pid()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
 def cqlsh_path() -> str:
     candidate = Path(sys.executable).parent / "cqlsh"
     if candidate.is_file():
@@ -134,27 +186,31 @@ def cqlsh() -> str:
     return cqlsh_path()
 
 
+def sessions_to_both():
+    """Yields {"source": session, "target": session}, each straight to its cluster (never through
+    the proxy), to check what the proxy or the backfill wrote; shuts them down after."""
+    opened = {name: connect(node_settings(name), 4) for name in ("source", "target")}
+    yield {name: session for name, (_, session) in opened.items()}
+    for cluster, _ in opened.values():
+        cluster.shutdown()
+
+
+@pytest.fixture(scope="module")
+def direct():
+    """sessions_to_both(), for one test module."""
+    yield from sessions_to_both()
+
+
 # The backfill fixture (tools/backfill_fixture.py, 200,000 rows in keyspace tandem_bf) loaded
 # directly into the source once per pytest run, with its schema applied to the target;
 # test_backfill.py and test_validate.py share it.
 BACKFILL_KEYSPACE = "tandem_bf"
 
 
-def run_tandem(args, env=None, **kw):
-    """Runs the tandem binary under test with the clusters' settings; returns CompletedProcess."""
-    import subprocess
-    from proxy_process import proxy_binary, proxy_environment
-    e = proxy_environment(os.environ)
-    e.update(env or {})
-    return subprocess.run([proxy_binary()] + args, env=e, capture_output=True, text=True, **kw)
-
-
 @pytest.fixture(scope="session")
 def backfill_direct():
-    out = {name: connect(node_settings(name), 4) for name in ("source", "target")}
-    yield {name: session for name, (_, session) in out.items()}
-    for cluster, _ in out.values():
-        cluster.shutdown()
+    """sessions_to_both(), for the whole run: the backfill fixture is loaded with them."""
+    yield from sessions_to_both()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Starts and stops a real `tandem proxy` process for the integration tests.
+"""Starts and stops a real `tandem proxy` process for the integration tests, and runs the other
+tandem commands (backfill, validate, schema, cutover) the same way: run_tandem, start_tandem.
 
 The binary is $TANDEM_BIN (tools/test points it at the sanitizer build) or build/tandem. The proxy
 listens on 127.0.0.1:$TANDEM_PROXY_TEST_PORT (default 9042) in front of the clusters that
@@ -13,6 +14,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+from cassandra.policies import WhiteListRoundRobinPolicy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,6 +58,27 @@ def proxy_environment(environ) -> dict:
     return env
 
 
+def tandem_environment(env: dict = None) -> dict:
+    """proxy_environment() of this process's variables, with `env` on top."""
+    out = proxy_environment(os.environ)
+    out.update(env or {})
+    return out
+
+
+def run_tandem(args, env: dict = None, **kw) -> subprocess.CompletedProcess:
+    """Runs `tandem ARGS` to its end with the clusters' settings (and `env` on top), its stdout
+    and stderr captured as text; `kw` goes to subprocess.run (timeout, ...)."""
+    return subprocess.run([proxy_binary()] + args, env=tandem_environment(env),
+                          capture_output=True, text=True, **kw)
+
+
+def start_tandem(args, env: dict = None) -> subprocess.Popen:
+    """Starts `tandem ARGS` like run_tandem but in the background, stdout and stderr on one text
+    pipe: for a run the test kills halfway or waits for beside another."""
+    return subprocess.Popen([proxy_binary()] + args, env=tandem_environment(env),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
 class ProxyProcess:
     def __init__(self, yaml_text: str = "", env: dict = None, port: int = None,
                  client_tls: ssl.SSLContext = None):
@@ -86,6 +111,27 @@ class ProxyProcess:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"tandem proxy did not answer within {timeout}s:\n{self.output()}")
+
+    def client(self, protocol_version: int = 4, request_timeout: float = 10.0, retry_policy=None,
+               **cluster_options) -> Cluster:
+        """A driver Cluster, not yet connected, that talks to this proxy only: its one contact
+        point and the one host its load balancing allows. request_timeout and retry_policy (None:
+        the driver's default) are the default execution profile's; cluster_options go to Cluster
+        as they are (compression, auth_provider, ssl_context, connect_timeout, ...)."""
+        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([self.host]),
+                                   request_timeout=request_timeout, retry_policy=retry_policy)
+        return Cluster([self.host], port=self.port, protocol_version=protocol_version,
+                       execution_profiles={EXEC_PROFILE_DEFAULT: profile}, **cluster_options)
+
+    def connect(self, protocol_version: int = 4, **options):
+        """(cluster, session) of client(protocol_version, **options), connected; the cluster is
+        shut down again when connecting fails."""
+        cluster = self.client(protocol_version, **options)
+        try:
+            return cluster, cluster.connect()
+        except Exception:
+            cluster.shutdown()
+            raise
 
     def admin_url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.admin_port}{path}"

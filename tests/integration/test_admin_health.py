@@ -3,31 +3,16 @@ package); /health/ready answers 503 with the reason while the target is stopped 
 is back; an admin port bound off loopback without a bearer token stops the start, and with a
 token every endpoint but /health/* needs it."""
 
-import json
-import os
 import re
 import shutil
 import subprocess
 import time
-import urllib.error
-import urllib.request
 
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
-
-from conftest import REPO_ROOT
-from proxy_process import ProxyProcess, proxy_binary, proxy_environment
+from admin_http import admin_call
+from conftest import REPO_ROOT, write_and_read_kv
+from proxy_process import ProxyProcess, run_tandem
 
 PORT = 9162
-
-
-def http(url, token=None):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
 
 
 def test_metrics_pass_promtool_after_traffic():
@@ -36,24 +21,16 @@ def test_metrics_pass_promtool_after_traffic():
         raise RuntimeError("promtool not found: tools/deps installs Debian's prometheus package")
     proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n").start()
     try:
-        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-        cluster = Cluster(["127.0.0.1"], port=PORT, protocol_version=4,
-                          execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+        cluster, session = proxy.connect()
         try:
-            session = cluster.connect()
-            session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_metrics WITH replication = "
-                            "{'class': 'SimpleStrategy', 'replication_factor': 1}")
-            session.execute("CREATE TABLE IF NOT EXISTS tandem_metrics.kv (k int PRIMARY KEY, v int)")
-            for k in range(20):
-                session.execute("INSERT INTO tandem_metrics.kv (k, v) VALUES (%s, %s)", (k, k))
-            session.execute("SELECT * FROM tandem_metrics.kv WHERE k = 1")
+            write_and_read_kv(session, "tandem_metrics", rows=20, read_key=1)
             try:
                 session.execute("SELECT * FROM tandem_metrics.no_such_table")
             except Exception:
                 pass  # an error answer, counted by code
         finally:
             cluster.shutdown()
-        status, text = http(proxy.admin_url("/metrics"))
+        status, text = admin_call(proxy, "/metrics")
         assert status == 200
         check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
                                text=True, timeout=30)
@@ -70,12 +47,12 @@ def test_metrics_pass_promtool_after_traffic():
         proxy.stop()
 
 
-def wait_for(url, want_status, timeout):
+def wait_for(proxy, path, want_status, timeout):
     deadline = time.monotonic() + timeout
-    status, body = http(url)
+    status, body = admin_call(proxy, path)
     while status != want_status and time.monotonic() < deadline:
         time.sleep(0.5)
-        status, body = http(url)
+        status, body = admin_call(proxy, path)
     return status, body
 
 
@@ -83,20 +60,19 @@ def test_ready_follows_the_target():
     proxy = ProxyProcess(port=PORT + 1, yaml_text=f"  instances: [\"127.0.0.1:{PORT + 1}\"]\n").start()
     clusters = str(REPO_ROOT / "tools" / "clusters")
     try:
-        url = proxy.admin_url("/health/ready")
-        status, body = wait_for(url, 200, 15)
+        status, body = wait_for(proxy, "/health/ready", 200, 15)
         assert status == 200, body
         subprocess.run([clusters, "stop", "target"], check=True, timeout=120,
                        capture_output=True)
         try:
-            status, body = wait_for(url, 503, 30)
+            status, body = wait_for(proxy, "/health/ready", 503, 30)
             assert status == 503, body
-            assert "target unreachable" in json.loads(body)["reasons"][0]
-            assert http(proxy.admin_url("/health/live"))[0] == 200
+            assert "target unreachable" in body["reasons"][0]
+            assert admin_call(proxy, "/health/live")[0] == 200
         finally:
             subprocess.run([clusters, "start", "target"], check=True, timeout=300,
                            capture_output=True)
-        status, body = wait_for(url, 200, 60)
+        status, body = wait_for(proxy, "/health/ready", 200, 60)
         assert status == 200, body
     finally:
         proxy.stop()
@@ -106,9 +82,7 @@ def test_admin_off_loopback_needs_a_token(tmp_path):
     config = tmp_path / "tandem.yaml"
     config.write_text(f"proxy:\n  listen_port: {PORT + 2}\nadmin:\n  listen_address: 0.0.0.0\n"
                       f"  listen_port: {PORT + 1002}\n")
-    run = subprocess.run([proxy_binary(), "proxy", "--config", str(config)],
-                         env=proxy_environment(os.environ), capture_output=True, text=True,
-                         timeout=30)
+    run = run_tandem(["proxy", "--config", str(config)], timeout=30)
     assert run.returncode == 2, run.stderr
     assert "admin.bearer_token" in run.stderr, run.stderr
 
@@ -116,10 +90,10 @@ def test_admin_off_loopback_needs_a_token(tmp_path):
                          env={"TANDEM_ADMIN_LISTEN_ADDRESS": "0.0.0.0",
                               "TANDEM_ADMIN_BEARER_TOKEN": "test-token"}).start()
     try:
-        assert http(proxy.admin_url("/health/live"))[0] == 200
-        assert http(proxy.admin_url("/metrics"))[0] == 401
-        assert http(proxy.admin_url("/api/v1/status"), token="wrong")[0] == 401
-        status, body = http(proxy.admin_url("/api/v1/status"), token="test-token")
-        assert status == 200 and json.loads(body)["routing"]["primary"] == "source"
+        assert admin_call(proxy, "/health/live")[0] == 200
+        assert admin_call(proxy, "/metrics")[0] == 401
+        assert admin_call(proxy, "/api/v1/status", token="wrong")[0] == 401
+        status, body = admin_call(proxy, "/api/v1/status", token="test-token")
+        assert status == 200 and body["routing"]["primary"] == "source"
     finally:
         proxy.stop()

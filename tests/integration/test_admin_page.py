@@ -9,10 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
-
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, write_and_read_kv
 from proxy_process import ProxyProcess
 
 PORT = 9164
@@ -38,17 +35,9 @@ def test_status_page_shows_the_status_and_flips_the_routing(tmp_path, request):
     proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n",
                          env={"TANDEM_ROUTING_STATE_FILE": str(state_file)}).start()
     try:
-        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-        cluster = Cluster(["127.0.0.1"], port=PORT, protocol_version=4,
-                          execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+        cluster, session = proxy.connect()
         try:
-            session = cluster.connect()
-            session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_page WITH replication = "
-                            "{'class': 'SimpleStrategy', 'replication_factor': 1}")
-            session.execute("CREATE TABLE IF NOT EXISTS tandem_page.kv (k int PRIMARY KEY, v int)")
-            for k in range(12):
-                session.execute("INSERT INTO tandem_page.kv (k, v) VALUES (%s, %s)", (k, k))
-            session.execute("SELECT * FROM tandem_page.kv WHERE k = 3")
+            write_and_read_kv(session, "tandem_page", rows=12, read_key=3)
         finally:
             cluster.shutdown()
         out_dir = Path(os.environ.get("TANDEM_TEST_OUTPUT", tmp_path))

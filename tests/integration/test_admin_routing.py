@@ -2,44 +2,24 @@
 opened before it (simple and prepared reads), paged reads that began before it, the choice kept
 across a restart (routing.state_file), and shadow reads counting a mismatch in /metrics."""
 
-import json
 import time
-import urllib.request
 
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
 from cassandra.query import SimpleStatement
 
-from conftest import connect, node_settings
+from admin_http import admin_ok
+from conftest import create_keyspace
 from proxy_process import ProxyProcess
 
 PORT = 9160
 KS = "tandem_flip"
 
 
-def admin(proxy, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(proxy.admin_url(path), data=data, method="POST" if data else "GET",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        text = r.read().decode()
-    return json.loads(text) if path.startswith("/api") else text
-
-
 def metric(proxy, name):
-    for line in admin(proxy, "/metrics").splitlines():
+    for line in admin_ok(proxy, "/metrics").splitlines():
         if line.startswith(name + " "):
             return float(line.split()[-1])
     raise AssertionError(f"{name} not in /metrics")
-
-
-@pytest.fixture(scope="module")
-def direct():
-    out = {name: connect(node_settings(name), 4) for name in ("source", "target")}
-    yield {name: session for name, (_, session) in out.items()}
-    for cluster, _ in out.values():
-        cluster.shutdown()
 
 
 @pytest.fixture
@@ -52,20 +32,27 @@ def start_proxy(state_file):
                         env={"TANDEM_ROUTING_STATE_FILE": str(state_file)}).start()
 
 
-def driver():
-    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-    cluster = Cluster(["127.0.0.1"], port=PORT, protocol_version=4,
-                      execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-    return cluster, cluster.connect()
+@pytest.fixture
+def proxy_and_session(state_file):
+    """A proxy with the test's routing state file and a session through it, keyspace KS made."""
+    proxy = start_proxy(state_file)
+    try:
+        cluster, session = proxy.connect()
+        try:
+            create_keyspace(session, KS)
+            yield proxy, session
+        finally:
+            cluster.shutdown()
+    finally:
+        proxy.stop()
 
 
 def test_flip_reaches_open_connections_and_survives_a_restart(direct, state_file):
     proxy = start_proxy(state_file)
     cluster = None
     try:
-        cluster, session = driver()
-        session.execute(f"CREATE KEYSPACE IF NOT EXISTS {KS} WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        cluster, session = proxy.connect()
+        create_keyspace(session, KS)
         session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.kv (k int PRIMARY KEY, v text)")
         session.execute(f"TRUNCATE {KS}.kv")
         # Only on the target, written directly: invisible while the source is primary.
@@ -75,16 +62,16 @@ def test_flip_reaches_open_connections_and_survives_a_restart(direct, state_file
         assert session.execute(simple).one() is None
         assert session.execute(select, (1,)).one() is None
 
-        status = admin(proxy, "/api/v1/routing", {"primary": "target"})
+        status = admin_ok(proxy, "/api/v1/routing", {"primary": "target"})
         assert status["routing"]["primary"] == "target"
         assert session.execute(simple).one().v == "target only"
         assert session.execute(select, (1,)).one().v == "target only"
 
-        admin(proxy, "/api/v1/routing", {"primary": "source"})
+        admin_ok(proxy, "/api/v1/routing", {"primary": "source"})
         assert session.execute(simple).one() is None
         assert session.execute(select, (1,)).one() is None
 
-        admin(proxy, "/api/v1/routing", {"primary": "target"})
+        admin_ok(proxy, "/api/v1/routing", {"primary": "target"})
         assert state_file.read_text() == "primary=target\n"
         assert "routing: primary source -> target" in proxy.output_all()
     finally:
@@ -94,77 +81,61 @@ def test_flip_reaches_open_connections_and_survives_a_restart(direct, state_file
 
     proxy = start_proxy(state_file)
     try:
-        assert admin(proxy, "/api/v1/status")["routing"]["primary"] == "target"
-        cluster, session = driver()
+        assert admin_ok(proxy, "/api/v1/status")["routing"]["primary"] == "target"
+        cluster, session = proxy.connect()
         try:
             assert session.execute(f"SELECT v FROM {KS}.kv WHERE k = 1").one().v == "target only"
         finally:
             cluster.shutdown()
-        admin(proxy, "/api/v1/routing", {"primary": "source"})
+        admin_ok(proxy, "/api/v1/routing", {"primary": "source"})
     finally:
         proxy.stop()
 
 
-def test_a_paged_read_begun_before_the_flip_finishes_on_its_cluster(direct, state_file):
-    proxy = start_proxy(state_file)
+def test_a_paged_read_begun_before_the_flip_finishes_on_its_cluster(direct, proxy_and_session):
+    proxy, session = proxy_and_session
     try:
-        cluster, session = driver()
-        try:
-            session.execute(f"CREATE KEYSPACE IF NOT EXISTS {KS} WITH replication = "
-                            "{'class': 'SimpleStrategy', 'replication_factor': 1}")
-            session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.pages (k int PRIMARY KEY, v int)")
-            session.execute(f"TRUNCATE {KS}.pages")
-            insert = session.prepare(f"INSERT INTO {KS}.pages (k, v) VALUES (?, ?)")
-            for k in range(30):
-                session.execute(insert, (k, k))
-            time.sleep(0.5)  # the target's copies (source_authoritative) land
-            result = session.execute(SimpleStatement(f"SELECT k FROM {KS}.pages", fetch_size=10))
-            first_page = list(result.current_rows)
-            assert len(first_page) == 10 and result.has_more_pages
-            admin(proxy, "/api/v1/routing", {"primary": "target"})
-            keys = [r.k for r in first_page]
-            while result.has_more_pages:
-                result.fetch_next_page()
-                keys.extend(r.k for r in result.current_rows)
-            assert sorted(keys) == list(range(30))
-            assert metric(proxy, "tandem_paged_reads_kept_total") >= 1
-        finally:
-            cluster.shutdown()
-            admin(proxy, "/api/v1/routing", {"primary": "source"})
+        session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.pages (k int PRIMARY KEY, v int)")
+        session.execute(f"TRUNCATE {KS}.pages")
+        insert = session.prepare(f"INSERT INTO {KS}.pages (k, v) VALUES (?, ?)")
+        for k in range(30):
+            session.execute(insert, (k, k))
+        time.sleep(0.5)  # the target's copies (source_authoritative) land
+        result = session.execute(SimpleStatement(f"SELECT k FROM {KS}.pages", fetch_size=10))
+        first_page = list(result.current_rows)
+        assert len(first_page) == 10 and result.has_more_pages
+        admin_ok(proxy, "/api/v1/routing", {"primary": "target"})
+        keys = [r.k for r in first_page]
+        while result.has_more_pages:
+            result.fetch_next_page()
+            keys.extend(r.k for r in result.current_rows)
+        assert sorted(keys) == list(range(30))
+        assert metric(proxy, "tandem_paged_reads_kept_total") >= 1
     finally:
-        proxy.stop()
+        admin_ok(proxy, "/api/v1/routing", {"primary": "source"})
 
 
-def test_shadow_reads_count_a_row_changed_on_the_target(direct, state_file):
-    proxy = start_proxy(state_file)
-    try:
-        cluster, session = driver()
-        try:
-            session.execute(f"CREATE KEYSPACE IF NOT EXISTS {KS} WITH replication = "
-                            "{'class': 'SimpleStrategy', 'replication_factor': 1}")
-            session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.shadow (k int PRIMARY KEY, v text)")
-            session.execute(f"INSERT INTO {KS}.shadow (k, v) VALUES (1, 'same')")
-            session.execute(f"INSERT INTO {KS}.shadow (k, v) VALUES (2, 'same')")
-            time.sleep(0.5)
-            status = admin(proxy, "/api/v1/routing", {"shadow_reads": True, "sample": 1.0})
-            assert status["routing"]["shadow_reads"] is True
-            session.execute(f"SELECT v FROM {KS}.shadow WHERE k = 1")
-            deadline = time.monotonic() + 10
-            while metric(proxy, "tandem_shadow_reads_total") < 1 and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert metric(proxy, "tandem_shadow_reads_total") >= 1
-            assert metric(proxy, "tandem_shadow_read_mismatches_total") == 0
+def test_shadow_reads_count_a_row_changed_on_the_target(direct, proxy_and_session):
+    proxy, session = proxy_and_session
+    session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.shadow (k int PRIMARY KEY, v text)")
+    session.execute(f"INSERT INTO {KS}.shadow (k, v) VALUES (1, 'same')")
+    session.execute(f"INSERT INTO {KS}.shadow (k, v) VALUES (2, 'same')")
+    time.sleep(0.5)
+    status = admin_ok(proxy, "/api/v1/routing", {"shadow_reads": True, "sample": 1.0})
+    assert status["routing"]["shadow_reads"] is True
+    session.execute(f"SELECT v FROM {KS}.shadow WHERE k = 1")
+    deadline = time.monotonic() + 10
+    while metric(proxy, "tandem_shadow_reads_total") < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert metric(proxy, "tandem_shadow_reads_total") >= 1
+    assert metric(proxy, "tandem_shadow_read_mismatches_total") == 0
 
-            direct["target"].execute(f"UPDATE {KS}.shadow SET v = 'changed on the target' WHERE k = 2")
-            select = session.prepare(f"SELECT v FROM {KS}.shadow WHERE k = ?")
-            session.execute(select, (2,))
-            deadline = time.monotonic() + 10
-            while (metric(proxy, "tandem_shadow_read_mismatches_total") < 1
-                   and time.monotonic() < deadline):
-                time.sleep(0.1)
-            assert metric(proxy, "tandem_shadow_read_mismatches_total") == 1
-            assert "shadow read mismatch" in proxy.output_all()
-        finally:
-            cluster.shutdown()
-    finally:
-        proxy.stop()
+    direct["target"].execute(f"UPDATE {KS}.shadow SET v = 'changed on the target' WHERE k = 2")
+    select = session.prepare(f"SELECT v FROM {KS}.shadow WHERE k = ?")
+    session.execute(select, (2,))
+    deadline = time.monotonic() + 10
+    while (metric(proxy, "tandem_shadow_read_mismatches_total") < 1
+           and time.monotonic() < deadline):
+        time.sleep(0.1)
+    assert metric(proxy, "tandem_shadow_read_mismatches_total") == 1
+    assert "shadow read mismatch" in proxy.output_all()

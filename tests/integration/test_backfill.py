@@ -11,18 +11,14 @@ error that marks no unit done."""
 import os
 import random
 import signal
-import subprocess
-import sys
-import threading
 import time
 
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
 
+from admin_http import admin_call
 from backfill_compare import compare
-from conftest import REPO_ROOT, connect, node_settings
-from proxy_process import ProxyProcess, proxy_binary, proxy_environment
+from live_writer import LiveWriter
+from proxy_process import ProxyProcess, run_tandem, start_tandem
 
 KS = "tandem_bf"
 TABLES = ["users", "events", "wide", "keyonly", "counts"]
@@ -30,27 +26,15 @@ PORT = 9166
 SCALE = float(os.environ.get("TANDEM_BACKFILL_SCALE", "1"))
 
 
-def tandem(args, env=None, **kw):
-    e = proxy_environment(os.environ)
-    e.update(env or {})
-    return subprocess.run([proxy_binary()] + args, env=e, capture_output=True, text=True, **kw)
-
-
-def start_backfill(args, env):
-    e = proxy_environment(os.environ)
-    e.update(env)
-    return subprocess.Popen([proxy_binary(), "backfill", "--no-progress-bar"] + args, env=e,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
 @pytest.fixture(scope="module")
 def direct(backfill_direct):
+    """Here the sessions the fixture was loaded with, not conftest's module-wide pair."""
     return backfill_direct
 
 
 @pytest.fixture(scope="module")
 def fixture_loaded(backfill_direct, backfill_fixture):
-    again = tandem(["schema", "diff"], env={"TANDEM_BACKFILL_KEYSPACES": KS}, timeout=300)
+    again = run_tandem(["schema", "diff"], env={"TANDEM_BACKFILL_KEYSPACES": KS}, timeout=300)
     assert again.returncode == 0 and "has every keyspace" in again.stdout, again.stdout
     return True
 
@@ -82,58 +66,39 @@ def units(direct, job):
         return []  # the first backfill has not created the state tables yet
 
 
-class Writer:
+class Writer(LiveWriter):
     """Updates and deletes random fixture rows through the proxy until stopped."""
 
-    def __init__(self, port):
-        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-        self.cluster = Cluster(["127.0.0.1"], port=port, protocol_version=4,
-                               execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-        self.session = self.cluster.connect()
-        self.stop = threading.Event()
-        self.deleted_users, self.updated, self.errors = set(), 0, []
-        self.thread = threading.Thread(target=self.run)
-        n_users = int(60000 * SCALE)
+    def __init__(self, proxy):
+        super().__init__(proxy)
+        self.deleted_users, self.updated = set(), 0
         self.update = self.session.prepare(f"UPDATE {KS}.users SET name = ? WHERE k = ?")
         self.delete = self.session.prepare(f"DELETE FROM {KS}.users WHERE k = ?")
         self.delete_event = self.session.prepare(
             f"DELETE FROM {KS}.events WHERE tenant = ? AND day = ? AND seq = ?")
         self.rng = random.Random(5)
-        self.n_users = n_users
+        self.n_users = int(60000 * SCALE)
 
-    def run(self):
-        while not self.stop.is_set():
-            k = self.rng.randrange(self.n_users)
-            try:
-                if self.rng.random() < 0.3:
-                    self.session.execute(self.delete, (k,))
-                    self.deleted_users.add(k)
-                    i = self.rng.randrange(int(40000 * SCALE))
-                    self.session.execute(self.delete_event, (f"t{i % 20}", i % 20, i))
-                else:
-                    self.session.execute(self.update, (f"updated {k}", k))
-                    self.deleted_users.discard(k)
-                    self.updated += 1
-            except Exception as e:  # asserted on below
-                self.errors.append(repr(e))
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-        self.cluster.shutdown()
+    def write(self):
+        k = self.rng.randrange(self.n_users)
+        if self.rng.random() < 0.3:
+            self.session.execute(self.delete, (k,))
+            self.deleted_users.add(k)
+            i = self.rng.randrange(int(40000 * SCALE))
+            self.session.execute(self.delete_event, (f"t{i % 20}", i % 20, i))
+        else:
+            self.session.execute(self.update, (f"updated {k}", k))
+            self.deleted_users.discard(k)
+            self.updated += 1
 
 
 def test_backfill_copies_every_cell_beside_live_writes(direct, fixture_loaded):
     proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n").start()
     try:
-        with Writer(PORT) as writer:
+        with Writer(proxy) as writer:
             time.sleep(1)
-            run = tandem(["backfill", "--no-progress-bar", "--keyspace", KS],
-                         env={"TANDEM_BACKFILL_JOB": f"live{os.getpid()}"}, timeout=1200)
+            run = run_tandem(["backfill", "--no-progress-bar", "--keyspace", KS],
+                             env={"TANDEM_BACKFILL_JOB": f"live{os.getpid()}"}, timeout=1200)
             time.sleep(1)
         assert run.returncode == 0, run.stdout + run.stderr
         assert "backfill: finished" in run.stderr, run.stderr
@@ -153,7 +118,7 @@ def test_a_killed_backfill_resumes_from_its_checkpoints(direct, fixture_loaded):
     truncate_target(direct, tables)
     env = {"TANDEM_BACKFILL_JOB": f"resume{os.getpid()}", "TANDEM_BACKFILL_TABLES": "tandem_bf.users,tandem_bf.wide",
            "TANDEM_BACKFILL_MAX_ROWS_PER_SECOND": "20000", "TANDEM_BACKFILL_PAGE_SIZE": "500"}
-    first = start_backfill([], env)
+    first = start_tandem(["backfill", "--no-progress-bar"], env)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         states = [u.state for u in units(direct, env["TANDEM_BACKFILL_JOB"])]
@@ -169,7 +134,7 @@ def test_a_killed_backfill_resumes_from_its_checkpoints(direct, fixture_loaded):
     assert 0 < done_before < len(states), states
     env["TANDEM_BACKFILL_LEASE"] = "2s"  # the killed run's claims expire soon
     time.sleep(2)
-    second = tandem(["backfill", "--no-progress-bar"], env=env, timeout=1200)
+    second = run_tandem(["backfill", "--no-progress-bar"], env=env, timeout=1200)
     assert second.returncode == 0, second.stderr
     assert f"{done_before} of {len(states)} units already done, skipped" in second.stderr, second.stderr
     assert all(u.state == "done" for u in units(direct, env["TANDEM_BACKFILL_JOB"]))
@@ -183,8 +148,8 @@ def test_two_workers_share_a_plan_and_one_takes_over_from_a_killed_one(direct, f
     env = {"TANDEM_BACKFILL_JOB": job, "TANDEM_BACKFILL_TABLES": ",".join(f"{KS}.{t}" for t in tables),
            "TANDEM_BACKFILL_LEASE": "3s", "TANDEM_BACKFILL_MAX_ROWS_PER_SECOND": "15000",
            "TANDEM_BACKFILL_PAGE_SIZE": "500"}
-    a = start_backfill(["--worker-id", "worker-a"], env)
-    b = start_backfill(["--worker-id", "worker-b"], env)
+    a = start_tandem(["backfill", "--no-progress-bar", "--worker-id", "worker-a"], env)
+    b = start_tandem(["backfill", "--no-progress-bar", "--worker-id", "worker-b"], env)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         owners = {u.owner for u in units(direct, job) if u.owner}
@@ -210,26 +175,12 @@ def test_a_table_missing_on_the_target_is_named_and_nothing_is_marked_done(direc
     direct["source"].execute(f"CREATE TABLE IF NOT EXISTS {KS}.only_on_source (k int PRIMARY KEY, v int)")
     direct["target"].execute(f"DROP TABLE IF EXISTS {KS}.only_on_source")
     job = f"missing{os.getpid()}"
-    run = tandem(["backfill", "--no-progress-bar", "--table", f"{KS}.only_on_source",
-                  "--table", f"{KS}.users"], env={"TANDEM_BACKFILL_JOB": job}, timeout=300)
+    run = run_tandem(["backfill", "--no-progress-bar", "--table", f"{KS}.only_on_source",
+                      "--table", f"{KS}.users"], env={"TANDEM_BACKFILL_JOB": job}, timeout=300)
     assert run.returncode == 1
     assert "table tandem_bf.only_on_source does not exist on the target" in run.stderr, run.stderr
     assert not [u for u in units(direct, job) if u.state == "done"]
     direct["source"].execute(f"DROP TABLE {KS}.only_on_source")
-
-
-def admin_call(proxy, path, body=None):
-    import json
-    import urllib.error
-    import urllib.request
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(proxy.admin_url(path), data=data,
-                                 method="POST" if data else "GET")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
 
 
 def test_the_admin_port_starts_pauses_and_resumes_a_backfill(direct, fixture_loaded):

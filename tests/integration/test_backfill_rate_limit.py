@@ -12,7 +12,7 @@ import pytest
 
 from backfill_compare import compare
 from conftest import REPO_ROOT, connect, node_settings
-from proxy_process import proxy_binary, proxy_environment
+from proxy_process import run_tandem
 
 pytestmark = pytest.mark.ratelimit
 
@@ -27,18 +27,15 @@ def test_backfill_settles_near_the_target_rate_limit():
     load = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "backfill_fixture.py"),
                            "--scale", "0.1"], capture_output=True, text=True, timeout=600)
     assert load.returncode == 0, load.stderr
-    env = proxy_environment(os.environ)
-    env.update({"TANDEM_BACKFILL_KEYSPACES": KS, "TANDEM_BACKFILL_JOB": f"limited{os.getpid()}",
-                "TANDEM_BACKFILL_TABLES": f"{KS}.keyonly,{KS}.wide"})
+    env = {"TANDEM_BACKFILL_KEYSPACES": KS, "TANDEM_BACKFILL_JOB": f"limited{os.getpid()}",
+           "TANDEM_BACKFILL_TABLES": f"{KS}.keyonly,{KS}.wide"}
     target_cluster, target = connect(node_settings("target"), 4)
     source_cluster, source = connect(node_settings("source"), 4)
     try:
         target.execute(f"DROP KEYSPACE IF EXISTS {KS}")
-        schema = subprocess.run([proxy_binary(), "schema", "apply"], env=env, capture_output=True,
-                                text=True, timeout=300)
+        schema = run_tandem(["schema", "apply"], env=env, timeout=300)
         assert schema.returncode == 0, schema.stderr
-        run = subprocess.run([proxy_binary(), "backfill", "--no-progress-bar"], env=env,
-                             capture_output=True, text=True, timeout=900)
+        run = run_tandem(["backfill", "--no-progress-bar"], env=env, timeout=900)
         assert run.returncode == 0, run.stderr
         m = re.search(r"finished: (\d+) rows.*?, ([\d.]+) write requests/s\); units (\d+)/(\d+) done",
                       run.stderr)

@@ -7,10 +7,9 @@ Runs in tools/test's second phase, against clusters started with --auth (marker 
 import pytest
 from cassandra import AuthenticationFailed
 from cassandra.auth import PlainTextAuthProvider
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable
-from cassandra.policies import WhiteListRoundRobinPolicy
+from cassandra.cluster import NoHostAvailable
 
-from conftest import connect, node_settings
+from conftest import connect, create_keyspace, node_settings
 from proxy_process import ProxyProcess
 
 pytestmark = pytest.mark.auth
@@ -27,10 +26,7 @@ def proxy():
 
 
 def through_proxy(proxy, user, password):
-    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([proxy.host]))
-    return Cluster([proxy.host], port=proxy.port, protocol_version=4,
-                   auth_provider=PlainTextAuthProvider(user, password),
-                   execution_profiles={EXEC_PROFILE_DEFAULT: profile}, connect_timeout=10)
+    return proxy.client(auth_provider=PlainTextAuthProvider(user, password), connect_timeout=10)
 
 
 def test_right_credentials_connect_and_writes_reach_both(proxy):
@@ -38,8 +34,7 @@ def test_right_credentials_connect_and_writes_reach_both(proxy):
     cluster = through_proxy(proxy, source.user, source.password)
     try:
         session = cluster.connect()
-        session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_auth WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        create_keyspace(session, "tandem_auth")
         session.execute("CREATE TABLE IF NOT EXISTS tandem_auth.kv (k int PRIMARY KEY, v text)")
         session.execute("INSERT INTO tandem_auth.kv (k, v) VALUES (1, 'authenticated')")
     finally:

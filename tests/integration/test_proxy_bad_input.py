@@ -8,9 +8,9 @@ import struct
 import threading
 
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
 
+from conftest import create_keyspace
+from live_writer import LiveWriter
 from proxy_process import ProxyProcess
 
 PROTOCOL_ERROR = 0x000A
@@ -75,41 +75,30 @@ CASES = {
 }
 
 
+class SteadyWriter(LiveWriter):
+    def __init__(self, proxy):
+        super().__init__(proxy)
+        create_keyspace(self.session, "tandem_bad")
+        self.session.execute("CREATE TABLE IF NOT EXISTS tandem_bad.kv (k int PRIMARY KEY, v int)")
+        self.insert = self.session.prepare("INSERT INTO tandem_bad.kv (k, v) VALUES (?, ?)")
+        self.i = 0
+
+    def write(self):
+        i = self.i
+        self.i += 1
+        self.session.execute(self.insert, (i % 100, i))
+
+
 @pytest.fixture
 def steady_writer(proxy):
     """A real driver writing through the proxy during the test; its errors are collected."""
-    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([proxy.host]))
-    cluster = Cluster([proxy.host], port=proxy.port, protocol_version=4,
-                      execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-    session = cluster.connect()
-    session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_bad WITH replication = "
-                    "{'class': 'SimpleStrategy', 'replication_factor': 1}")
-    session.execute("CREATE TABLE IF NOT EXISTS tandem_bad.kv (k int PRIMARY KEY, v int)")
-    insert = session.prepare("INSERT INTO tandem_bad.kv (k, v) VALUES (?, ?)")
-    stop = threading.Event()
-    state = {"writes": 0, "errors": []}
-
-    def run():
-        i = 0
-        while not stop.is_set():
-            try:
-                session.execute(insert, (i % 100, i))
-                state["writes"] += 1
-            except Exception as e:  # collected, asserted on below
-                state["errors"].append(repr(e))
-            i += 1
-
-    t = threading.Thread(target=run)
-    t.start()
-    yield state
-    stop.set()
-    t.join()
-    cluster.shutdown()
+    with SteadyWriter(proxy) as writer:
+        yield writer
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_gets_a_protocol_error_and_others_keep_writing(proxy, steady_writer, case):
-    before = steady_writer["writes"]
+    before = steady_writer.writes
     with socket.create_connection((proxy.host, proxy.port), timeout=10) as sock:
         sock.sendall(CASES[case]())
         answers = []
@@ -127,11 +116,11 @@ def test_bad_input_gets_a_protocol_error_and_others_keep_writing(proxy, steady_w
     # The other client was not disturbed.
     deadline_writes = before + 20
     for _ in range(200):
-        if steady_writer["writes"] >= deadline_writes:
+        if steady_writer.writes >= deadline_writes:
             break
         threading.Event().wait(0.05)
-    assert steady_writer["writes"] >= deadline_writes
-    assert steady_writer["errors"] == []
+    assert steady_writer.writes >= deadline_writes
+    assert steady_writer.errors == []
 
 
 @pytest.mark.parametrize("version", [1, 2, 6, 7, 66])

@@ -4,10 +4,7 @@ listens is probed, found dead and never used for clients: every client connectio
 
 import time
 
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
-
-from conftest import connect, node_settings
+from conftest import connect, create_keyspace, node_settings
 from proxy_process import ProxyProcess
 
 PORT = 9157
@@ -24,15 +21,12 @@ def test_client_connections_use_the_discovered_nodes_only():
         log = proxy.output_all()
         assert f"source nodes: {source.host}:9042" in log, log
         assert f"target nodes: {target.host}:9042" in log, log
-        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
         for i in range(4):  # each driver opens its own client connections
-            cluster = Cluster(["127.0.0.1"], port=PORT, protocol_version=4,
-                              execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+            cluster = proxy.client()
             try:
                 session = cluster.connect()
                 if i == 0:
-                    session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_discovery WITH "
-                                    "replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+                    create_keyspace(session, "tandem_discovery")
                     session.execute("CREATE TABLE IF NOT EXISTS tandem_discovery.kv "
                                     "(k int PRIMARY KEY, v int)")
                 session.execute("INSERT INTO tandem_discovery.kv (k, v) VALUES (%s, %s)", (i, i))

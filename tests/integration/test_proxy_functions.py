@@ -7,11 +7,9 @@ import datetime
 import time
 
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
 from cassandra.query import BatchStatement, BatchType
 
-from conftest import connect, node_settings
+from conftest import recreate_keyspace
 from proxy_process import ProxyProcess
 
 PORT = 9153
@@ -22,21 +20,6 @@ def proxy():
     p = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n").start()
     yield p
     p.stop()
-
-
-@pytest.fixture(scope="module")
-def direct():
-    out = {name: connect(node_settings(name), 4) for name in ("source", "target")}
-    yield {name: session for name, (_, session) in out.items()}
-    for cluster, _ in out.values():
-        cluster.shutdown()
-
-
-def proxy_session(version):
-    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-    cluster = Cluster(["127.0.0.1"], port=PORT, protocol_version=version,
-                      execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-    return cluster, cluster.connect()
 
 
 def both(direct, cql, expected_rows):
@@ -54,11 +37,9 @@ def both(direct, cql, expected_rows):
 @pytest.mark.parametrize("version", [3, 4, 5])
 def test_prepared_now_and_uuid_are_identical_on_both_clusters(proxy, direct, version):
     ks = f"tandem_fn_v{version}"
-    cluster, session = proxy_session(version)
+    cluster, session = proxy.connect(version)
     try:
-        session.execute(f"DROP KEYSPACE IF EXISTS {ks}")
-        session.execute(f"CREATE KEYSPACE {ks} WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        recreate_keyspace(session, ks)
         session.execute(f"CREATE TABLE {ks}.events (k int PRIMARY KEY, t timeuuid, u uuid, "
                         "ts timestamp, d date, v text)")
         session.execute(f"CREATE TABLE {ks}.log (id timeuuid PRIMARY KEY, v text)")
@@ -106,12 +87,10 @@ def test_prepared_now_and_uuid_are_identical_on_both_clusters(proxy, direct, ver
 def test_an_unprepared_rewritten_statement_is_prepared_again_invisibly(proxy, direct):
     """The target forgets its prepared statements (they are dropped with the table):
     the proxy re-prepares the rewritten text and the values still match."""
-    cluster, session = proxy_session(4)
+    cluster, session = proxy.connect(4)
     ks = "tandem_fn_reprepare"
     try:
-        session.execute(f"DROP KEYSPACE IF EXISTS {ks}")
-        session.execute(f"CREATE KEYSPACE {ks} WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        recreate_keyspace(session, ks)
         session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, t timeuuid)")
         insert = session.prepare(f"INSERT INTO {ks}.t (k, t) VALUES (?, now())")
         session.execute(insert, (1,))

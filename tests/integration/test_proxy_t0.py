@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import connect, node_settings
+from conftest import connect, create_keyspace, node_settings
 from proxy_process import ProxyProcess
 
 STATE_KS = "tandem_t0_test"  # a keyspace of its own: other tests' proxies record in 'tandem'
@@ -29,8 +29,7 @@ def source():
 
 def prepare_table(source, target):
     for s in (source, target):
-        s.execute("CREATE KEYSPACE IF NOT EXISTS tandem_t0_data WITH replication = "
-                  "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        create_keyspace(s, "tandem_t0_data")
         s.execute("CREATE TABLE IF NOT EXISTS tandem_t0_data.t (k int PRIMARY KEY, v int)")
         s.execute("TRUNCATE tandem_t0_data.t")
     target.execute(f"DROP KEYSPACE IF EXISTS {STATE_KS}")

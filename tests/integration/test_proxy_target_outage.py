@@ -3,76 +3,34 @@ paused (SIGSTOP) for 20 s. In source_authoritative mode no client write fails an
 failures are counted (logged); in strict mode clients get errors; after SIGCONT the proxy
 recovers by itself and writes reach the target again."""
 
-import os
 import re
-import signal
-import threading
 import time
-from pathlib import Path
 
-import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import FallthroughRetryPolicy, WhiteListRoundRobinPolicy
+from cassandra.policies import FallthroughRetryPolicy
 
-from conftest import connect, node_settings
+from conftest import connect, create_keyspace, node_settings, target_paused
+from live_writer import LiveWriter
 from proxy_process import ProxyProcess
 
 PAUSE_SECONDS = 20
-STATE_DIR = Path(os.environ.get("TANDEM_STATE_DIR", Path.home() / ".cache" / "tandem" / "clusters"))
 
 
-def target_pid() -> int:
-    pid = int((STATE_DIR / "target" / "cassandra.pid").read_text().strip())
-    os.kill(pid, 0)  # raises if the target does not run: the test fails, never skips
-    return pid
+class Writer(LiveWriter):
+    """Inserts ever new keys into a fresh table through the proxy, 10 ms apart, until stopped."""
 
-
-class Writer:
     def __init__(self, proxy, table):
-        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([proxy.host]),
-                                   request_timeout=30, retry_policy=FallthroughRetryPolicy())
-        self.cluster = Cluster([proxy.host], port=proxy.port, protocol_version=4,
-                               execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-        self.session = self.cluster.connect()
-        self.session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_outage WITH replication = "
-                             "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        super().__init__(proxy, pause=0.01, request_timeout=30,
+                         retry_policy=FallthroughRetryPolicy())
+        create_keyspace(self.session, "tandem_outage")
         self.session.execute(f"DROP TABLE IF EXISTS tandem_outage.{table}")
         self.session.execute(f"CREATE TABLE tandem_outage.{table} (k int PRIMARY KEY, v int)")
         self.insert = self.session.prepare(f"INSERT INTO tandem_outage.{table} (k, v) VALUES (?, ?)")
-        self.ok = 0
-        self.errors = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run)
         self.next_key = 0
 
-    def run(self):
-        while not self.stop.is_set():
-            k = self.next_key
-            self.next_key += 1
-            try:
-                self.session.execute(self.insert, (k, k))
-                self.ok += 1
-            except Exception as e:  # counted and asserted on
-                self.errors.append(repr(e))
-            time.sleep(0.01)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-        self.cluster.shutdown()
-
-
-def pause_target(seconds):
-    pid = target_pid()
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        time.sleep(seconds)
-    finally:
-        os.kill(pid, signal.SIGCONT)
+    def write(self):
+        k = self.next_key
+        self.next_key += 1
+        self.session.execute(self.insert, (k, k))
 
 
 def wait_until(predicate, seconds):
@@ -101,12 +59,13 @@ def test_source_authoritative_keeps_clients_whole_while_the_target_is_paused():
     proxy.start()
     try:
         with Writer(proxy, "authoritative") as w:
-            wait_until(lambda: w.ok > 20, 30)
-            before = w.ok
-            pause_target(PAUSE_SECONDS)
-            during = w.ok - before
+            wait_until(lambda: w.writes > 20, 30)
+            before = w.writes
+            with target_paused():
+                time.sleep(PAUSE_SECONDS)
+            during = w.writes - before
             # Recovery by itself: a write made now reaches the target.
-            assert wait_until(lambda: w.ok > before + during + 50, 60)
+            assert wait_until(lambda: w.writes > before + during + 50, 60)
             probe_key = w.next_key + 5
             assert wait_until(lambda: target_has("authoritative", probe_key), 60), proxy.output()
             assert w.errors == []
@@ -123,11 +82,12 @@ def test_strict_mode_gives_clients_errors_while_the_target_is_paused():
     proxy.start()
     try:
         with Writer(proxy, "strict") as w:
-            wait_until(lambda: w.ok > 20, 30)
-            pause_target(PAUSE_SECONDS / 2)
+            wait_until(lambda: w.writes > 20, 30)
+            with target_paused():
+                time.sleep(PAUSE_SECONDS / 2)
             errors_during = len(w.errors)
-            ok_after_resume = w.ok
-            assert wait_until(lambda: w.ok > ok_after_resume + 50, 60), proxy.output()
+            ok_after_resume = w.writes
+            assert wait_until(lambda: w.writes > ok_after_resume + 50, 60), proxy.output()
             assert errors_during > 0
     finally:
         proxy.stop()

@@ -7,17 +7,15 @@ as IP addresses, so it also serves as the proxy's certificate on 127.0.0.1."""
 
 import os
 import ssl
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from cassandra.auth import PlainTextAuthProvider
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable
-from cassandra.policies import WhiteListRoundRobinPolicy
+from cassandra.cluster import NoHostAvailable
 
-from conftest import connect, node_settings
-from proxy_process import ProxyProcess, proxy_binary, proxy_environment
+from conftest import connect, create_keyspace, node_settings
+from proxy_process import ProxyProcess, run_tandem
 
 pytestmark = pytest.mark.tls
 
@@ -50,13 +48,27 @@ def proxy_tls_yaml() -> str:
             "    require_client_cert: true\n")
 
 
-def driver(ssl_context, port=PORT):
+def driver(proxy, ssl_context):
     source = node_settings("source")
     auth = PlainTextAuthProvider(source.user, source.password) if source.auth else None
-    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-    return Cluster(["127.0.0.1"], port=port, protocol_version=4, ssl_context=ssl_context,
-                   auth_provider=auth, execution_profiles={EXEC_PROFILE_DEFAULT: profile},
-                   connect_timeout=10)
+    return proxy.client(ssl_context=ssl_context, auth_provider=auth, connect_timeout=10)
+
+
+def assert_refused(cluster):
+    """cluster.connect() finds no host that takes it; the cluster is shut down either way."""
+    try:
+        with pytest.raises(NoHostAvailable):
+            cluster.connect()
+    finally:
+        cluster.shutdown()
+
+
+def assert_served(cluster):
+    """cluster.connect() works and a query through it answers; the cluster is shut down after."""
+    try:
+        assert cluster.connect().execute("SELECT release_version FROM system.local").one()
+    finally:
+        cluster.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +80,10 @@ def tls_proxy():
 
 
 def test_a_client_with_a_certificate_writes_over_tls_end_to_end(tls_proxy):
-    cluster = driver(client_context(with_certificate=True))
+    cluster = driver(tls_proxy, client_context(with_certificate=True))
     try:
         session = cluster.connect()
-        session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_tls WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        create_keyspace(session, "tandem_tls")
         session.execute("CREATE TABLE IF NOT EXISTS tandem_tls.kv (k int PRIMARY KEY, v text)")
         session.execute("INSERT INTO tandem_tls.kv (k, v) VALUES (1, 'over tls')")
         assert session.execute("SELECT v FROM tandem_tls.kv WHERE k = 1").one().v == "over tls"
@@ -92,26 +103,12 @@ def test_a_client_with_a_certificate_writes_over_tls_end_to_end(tls_proxy):
 
 
 def test_a_client_without_a_certificate_is_refused(tls_proxy):
-    cluster = driver(client_context(with_certificate=False))
-    try:
-        with pytest.raises(NoHostAvailable):
-            cluster.connect()
-    finally:
-        cluster.shutdown()
+    assert_refused(driver(tls_proxy, client_context(with_certificate=False)))
 
 
 def test_a_plain_text_client_is_refused_and_the_proxy_keeps_serving(tls_proxy):
-    cluster = driver(None)
-    try:
-        with pytest.raises(NoHostAvailable):
-            cluster.connect()
-    finally:
-        cluster.shutdown()
-    ok = driver(client_context(with_certificate=True))
-    try:
-        assert ok.connect().execute("SELECT release_version FROM system.local").one()
-    finally:
-        ok.shutdown()
+    assert_refused(driver(tls_proxy, None))
+    assert_served(driver(tls_proxy, client_context(with_certificate=True)))
 
 
 def test_a_cluster_certificate_for_another_name_is_refused_unless_verification_is_off():
@@ -122,12 +119,7 @@ def test_a_cluster_certificate_for_another_name_is_refused_unless_verification_i
     p = ProxyProcess(port=PORT + 1, yaml_text=f"  instances: [\"127.0.0.1:{PORT + 1}\"]\n",
                      env=wrong).start()
     try:
-        cluster = driver(None, port=PORT + 1)
-        try:
-            with pytest.raises(NoHostAvailable):
-                cluster.connect()
-        finally:
-            cluster.shutdown()
+        assert_refused(driver(p, None))
         assert "TLS handshake failed" in p.output_all(), p.output()
     finally:
         p.stop()
@@ -136,11 +128,7 @@ def test_a_cluster_certificate_for_another_name_is_refused_unless_verification_i
     p = ProxyProcess(port=PORT + 1, yaml_text=f"  instances: [\"127.0.0.1:{PORT + 1}\"]\n",
                      env=relaxed).start()
     try:
-        cluster = driver(None, port=PORT + 1)
-        try:
-            assert cluster.connect().execute("SELECT release_version FROM system.local").one()
-        finally:
-            cluster.shutdown()
+        assert_served(driver(p, None))
     finally:
         p.stop()
 
@@ -152,8 +140,6 @@ def test_an_unusable_certificate_stops_the_start_naming_the_key(tmp_path):
     config = tmp_path / "tandem.yaml"
     config.write_text(f"proxy:\n  listen_port: {PORT + 2}\n  tls:\n    enabled: true\n"
                       f"    cert_file: {bad}\n    key_file: {d / 'server.key'}\n")
-    run = subprocess.run([proxy_binary(), "proxy", "--config", str(config)],
-                         env=proxy_environment(os.environ), capture_output=True, text=True,
-                         timeout=30)
+    run = run_tandem(["proxy", "--config", str(config)], timeout=30)
     assert run.returncode == 2, run.stderr
     assert "proxy.tls.cert_file" in run.stderr and "OpenSSL cannot use it" in run.stderr

@@ -5,11 +5,10 @@ uuid() in mirrored writes give one value on both clusters."""
 import uuid
 
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
+from cassandra.cluster import Cluster
 from cassandra.query import BatchStatement, BatchType, SimpleStatement
 
-from conftest import connect, node_settings
+from conftest import create_keyspace, recreate_keyspace
 from proxy_process import ProxyProcess
 
 CASES = [(3, None), (4, None), (4, "lz4"), (4, "snappy"), (5, None), (5, "lz4")]
@@ -22,24 +21,9 @@ def proxy():
     p.stop()
 
 
-@pytest.fixture(scope="module")
-def direct():
-    """Sessions straight to each cluster, to check what the proxy wrote."""
-    out = {}
-    for name in ("source", "target"):
-        out[name] = connect(node_settings(name), 4)
-    yield {name: session for name, (_, session) in out.items()}
-    for cluster, _ in out.values():
-        cluster.shutdown()
-
-
 def proxy_session(proxy, version, compression):
-    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([proxy.host]),
-                               request_timeout=20)
-    cluster = Cluster([proxy.host], port=proxy.port, protocol_version=version,
-                      compression=compression or False,
-                      execution_profiles={EXEC_PROFILE_DEFAULT: profile}, connect_timeout=10)
-    return cluster, cluster.connect()
+    return proxy.connect(version, request_timeout=20, compression=compression or False,
+                         connect_timeout=10)
 
 
 def rows_with_writetime(session, keyspace):
@@ -53,9 +37,7 @@ def test_writes_reach_both_clusters_with_the_same_writetime(proxy, direct, versi
     keyspace = f"tandem_w_v{version}_{compression or 'plain'}"
     cluster, session = proxy_session(proxy, version, compression)
     try:
-        session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
-        session.execute(f"CREATE KEYSPACE {keyspace} WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        recreate_keyspace(session, keyspace)
         session.execute(f"CREATE TABLE {keyspace}.kv (k int, c int, v text, PRIMARY KEY (k, c))")
         insert = session.prepare(f"INSERT INTO {keyspace}.kv (k, c, v) VALUES (?, ?, ?)")
         for use_client_timestamp in (True, False):
@@ -91,9 +73,7 @@ def test_now_and_uuid_in_text_writes_are_identical_on_both_clusters(proxy, direc
     keyspace = f"tandem_nd_v{version}"
     cluster, session = proxy_session(proxy, version, None)
     try:
-        session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
-        session.execute(f"CREATE KEYSPACE {keyspace} WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        recreate_keyspace(session, keyspace)
         session.execute(f"CREATE TABLE {keyspace}.events (k int PRIMARY KEY, t timeuuid, u uuid, "
                         "ts timestamp)")
         session.execute(f"INSERT INTO {keyspace}.events (k, t, u, ts) "
@@ -110,8 +90,7 @@ def test_now_and_uuid_in_text_writes_are_identical_on_both_clusters(proxy, direc
 def test_conditional_insert_answers_from_the_source(proxy, direct):
     cluster, session = proxy_session(proxy, 4, None)
     try:
-        session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_lwt WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        create_keyspace(session, "tandem_lwt")
         session.execute("CREATE TABLE IF NOT EXISTS tandem_lwt.kv (k int PRIMARY KEY, v text)")
         session.execute("TRUNCATE tandem_lwt.kv")
         first = session.execute("INSERT INTO tandem_lwt.kv (k, v) VALUES (1, 'a') IF NOT EXISTS").one()
@@ -189,8 +168,7 @@ def test_cqlsh_writes_and_reads_through_the_proxy(proxy, direct):
 def test_a_counter_increments_on_both_clusters(proxy, direct):
     cluster, session = proxy_session(proxy, 4, None)
     try:
-        session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_counter WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        create_keyspace(session, "tandem_counter")
         session.execute("CREATE TABLE IF NOT EXISTS tandem_counter.hits (k int PRIMARY KEY, n counter)")
         before = {name: (direct[name].execute("SELECT n FROM tandem_counter.hits WHERE k = 1").one()
                          or type("r", (), {"n": 0})).n for name in ("source", "target")}
@@ -210,8 +188,7 @@ def test_use_then_unqualified_statements_and_schema_events(proxy, direct):
     watcher, _ = proxy_session(proxy, 4, None)  # learns of schema changes by events only
     cluster, session = proxy_session(proxy, 5, None)
     try:
-        session.execute("CREATE KEYSPACE IF NOT EXISTS tandem_use WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        create_keyspace(session, "tandem_use")
         session.execute("USE tandem_use")
         table = "t_" + uuid.uuid4().hex[:12]  # new each run: the watcher cannot know it already
         session.execute(f"CREATE TABLE {table} (k int PRIMARY KEY, v text)")

@@ -13,24 +13,19 @@ import os
 import random
 import re
 import signal
-import subprocess
-import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import WhiteListRoundRobinPolicy
-
+from admin_http import admin_call
 from backfill_compare import compare
-from conftest import BACKFILL_KEYSPACE as KS, run_tandem
-from proxy_process import ProxyProcess, proxy_binary, proxy_environment
+from conftest import BACKFILL_KEYSPACE as KS, target_paused
+from live_writer import LiveWriter
+from proxy_process import ProxyProcess, run_tandem, start_tandem
 
 PORT = 9168
-STATE_DIR = Path(os.environ.get("TANDEM_STATE_DIR", Path.home() / ".cache" / "tandem" / "clusters"))
 WRITER_KEYS = range(0, 20000)  # the live writer's users; injections stay away from them
+# /api/v1/cutover reads the gate's state on the target (5 s a read), more while it is paused.
+ADMIN_TIMEOUT = 30
 
 
 def settings(tmp_path):
@@ -62,40 +57,21 @@ def key(**kv):
     return tuple(sorted(kv.items()))
 
 
-class Writer:
+class Writer(LiveWriter):
     """Updates and deletes random users (WRITER_KEYS) through the proxy until stopped."""
 
-    def __init__(self, port):
-        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))
-        self.cluster = Cluster(["127.0.0.1"], port=port, protocol_version=4,
-                               execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-        self.session = self.cluster.connect()
+    def __init__(self, proxy):
+        super().__init__(proxy)
         self.update = self.session.prepare(f"UPDATE {KS}.users SET name = ?, age = ? WHERE k = ?")
         self.delete = self.session.prepare(f"DELETE FROM {KS}.users WHERE k = ?")
-        self.stop, self.writes, self.errors = threading.Event(), 0, []
-        self.thread = threading.Thread(target=self.run)
+        self.rng = random.Random(11)
 
-    def run(self):
-        rng = random.Random(11)
-        while not self.stop.is_set():
-            k = rng.choice(WRITER_KEYS)
-            try:
-                if rng.random() < 0.2:
-                    self.session.execute(self.delete, (k,))
-                else:
-                    self.session.execute(self.update, (f"live {k}", rng.randrange(100), k))
-                self.writes += 1
-            except Exception as e:  # asserted on below
-                self.errors.append(repr(e))
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-        self.cluster.shutdown()
+    def write(self):
+        k = self.rng.choice(WRITER_KEYS)
+        if self.rng.random() < 0.2:
+            self.session.execute(self.delete, (k,))
+        else:
+            self.session.execute(self.update, (f"live {k}", self.rng.randrange(100), k))
 
 
 def writetime(session, table, column, where, args):
@@ -150,18 +126,6 @@ def inject(direct):
     return expected
 
 
-def admin_get(proxy, path):
-    try:
-        with urllib.request.urlopen(proxy.admin_url(path), timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
-
-
-def target_pid():
-    return int((STATE_DIR / "target" / "cassandra.pid").read_text().strip())
-
-
 def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gates_cutover(
         backfill_direct, backfill_fixture, tmp_path):
     direct = backfill_direct
@@ -178,7 +142,7 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
     expected = inject(direct)
     proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n", env=env).start()
     try:
-        with Writer(PORT) as writer:
+        with Writer(proxy) as writer:
             run, _, lines = validate(env)
         assert not writer.errors, writer.errors[:3]
         assert writer.writes > 100, writer.writes
@@ -188,7 +152,7 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
         code, out = gate(env)
         assert code == 1 and "differences" in out, out
 
-        with Writer(PORT) as writer:
+        with Writer(proxy) as writer:
             repair, _, lines = validate(env, "--repair")
         assert repair.returncode == 0, repair.stderr
         assert found(lines) == expected, (found(lines) ^ expected, repair.stderr[-3000:])
@@ -204,7 +168,7 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
 
         code, out = gate(env)
         assert code == 0 and "READY" in out, out
-        status, body = admin_get(proxy, "/api/v1/cutover")
+        status, body = admin_call(proxy, "/api/v1/cutover", timeout=ADMIN_TIMEOUT)
         assert status == 200 and body["ready"] is True, body
     finally:
         proxy.stop()
@@ -214,23 +178,16 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
                          "target:\n  request_timeout: 2s\n  heartbeat_interval: 1s\n",
                          env=env).start()
     try:
-        cluster = Cluster(["127.0.0.1"], port=PORT + 1, protocol_version=4, execution_profiles={
-            EXEC_PROFILE_DEFAULT: ExecutionProfile(
-                load_balancing_policy=WhiteListRoundRobinPolicy(["127.0.0.1"]))})
-        session = cluster.connect()
-        pid = target_pid()
-        os.kill(pid, signal.SIGSTOP)
-        try:
+        cluster, session = proxy.connect()
+        with target_paused():
             for k in range(5):
                 session.execute(f"UPDATE {KS}.users SET name = 'during the pause' WHERE k = %s", (k,))
             deadline = time.monotonic() + 30
-            while admin_get(proxy, "/api/v1/status")[1]["last_target_write_failure_us"] == 0:
+            while admin_call(proxy, "/api/v1/status", timeout=ADMIN_TIMEOUT)[1]["last_target_write_failure_us"] == 0:
                 assert time.monotonic() < deadline, "no target write failed while the target was paused"
                 time.sleep(0.5)
-            status, body = admin_get(proxy, "/api/v1/cutover")
+            status, body = admin_call(proxy, "/api/v1/cutover", timeout=ADMIN_TIMEOUT)
             assert status == 200 and body["ready"] is False, body
-        finally:
-            os.kill(pid, signal.SIGCONT)
         cluster.shutdown()
         # Once the target is back the proxy records the failure there; the CLI sees it too.
         deadline = time.monotonic() + 60
@@ -244,7 +201,7 @@ def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gate
         # The proxy's own gate says the same once its health check sees the target again.
         deadline = time.monotonic() + 60
         while True:
-            status, body = admin_get(proxy, "/api/v1/cutover")
+            status, body = admin_call(proxy, "/api/v1/cutover", timeout=ADMIN_TIMEOUT)
             assert status == 200 and body["ready"] is False, body
             if any("mirrored write failed" in m for m in body["missing"]):
                 break
@@ -302,10 +259,7 @@ def test_an_interrupted_validation_resumes_its_round(backfill_direct, backfill_f
                 "TANDEM_VALIDATE_PAGE_SIZE": "100"})
     backfill = run_tandem(["backfill", "--no-progress-bar"], env=env, timeout=1200)  # resumes: done
     assert backfill.returncode == 0, backfill.stderr
-    e = proxy_environment(os.environ)
-    e.update(env)
-    first = subprocess.Popen([proxy_binary(), "validate", "--no-progress-bar", "--table", f"{KS}.users"],
-                             env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = start_tandem(["validate", "--no-progress-bar", "--table", f"{KS}.users"], env)
     job = f"validate:{env['TANDEM_VALIDATE_JOB']}:1"
     deadline = time.monotonic() + 300
     states = []
