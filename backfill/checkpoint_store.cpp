@@ -48,30 +48,21 @@ asio::awaitable<client::outcome<client::done>> checkpoint_store::ensure_tables()
       "CREATE TABLE IF NOT EXISTS " + quote(ks_) +
           ".backfill_plans (job text, keyspace_name text, table_name text, units int, table_id "
           "text, planned_at timestamp, PRIMARY KEY ((job), keyspace_name, table_name))"};
-  client::outcome<client::done> out;
+  std::vector<client::statement> statements;
   for (const auto& cql : ddl) {
-    client::statement s{cql, {}};  // named: no temporaries inside co_await (GCC 12)
-    auto r = co_await target_->execute(std::move(s), protocol::consistency::one);
-    if (!r) {
-      out.error = r.error;
-      co_return out;
-    }
+    statements.push_back({cql, {}});
   }
-  out.value = client::done{};
-  co_return out;
+  auto r = co_await client::run_all(*target_, std::move(statements), protocol::consistency::one);
+  co_return r;
 }
 
 asio::awaitable<client::outcome<bool>> checkpoint_store::conditional(client::statement s) {
   client::outcome<bool> out;
   auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum);
-  if (!r) {
-    out.error = r.error;
+  if (client::failed(out, r)) {
     co_return out;
   }
-  const auto& rows = r.value->rows;
-  auto i = index_of(rows, "[applied]");
-  out.value = i && !rows.rows.empty() && rows.rows[0][*i] && !rows.rows[0][*i]->empty() &&
-              rows.rows[0][*i]->front() != std::byte{0};
+  out.value = client::applied(r.value->rows);
   co_return out;
 }
 
@@ -83,15 +74,12 @@ asio::awaitable<client::outcome<std::int64_t>> checkpoint_store::t0_or(std::int6
                        "toTimestamp(now()), ?) IF NOT EXISTS",
                    {big(start_us), text(by)}};
   auto r = co_await target_->execute(std::move(insert), protocol::consistency::local_quorum);
-  if (!r) {
-    out.error = r.error;
+  if (client::failed(out, r)) {
     co_return out;
   }
   const auto& rows = r.value->rows;
-  auto applied = index_of(rows, "[applied]");
   auto v = index_of(rows, "value");
-  if (applied && !rows.rows.empty() && rows.rows[0][*applied] &&
-      rows.rows[0][*applied]->front() != std::byte{0}) {
+  if (client::applied(rows)) {
     out.value = start_us;  // no proxy recorded one: this backfill's start is T0
   } else if (v && !rows.rows.empty()) {
     out.value = long_of(rows.rows[0][*v]);
@@ -109,20 +97,18 @@ asio::awaitable<client::outcome<checkpoint_store::agreed_plan>> checkpoint_store
                   "VALUES (?, ?, ?, ?, ?, toTimestamp(now())) IF NOT EXISTS",
               {text(job_), text(keyspace), text(table), num(proposed_units), text(table_id)}};
   auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum);
-  if (!r) {
-    out.error = r.error;
+  if (client::failed(out, r)) {
     co_return out;
   }
   const auto& rows = r.value->rows;
-  auto applied = index_of(rows, "[applied]");
   auto units = index_of(rows, "units");
   auto id = index_of(rows, "table_id");
-  if (!applied || rows.rows.empty()) {
+  if (!index_of(rows, "[applied]") || rows.rows.empty()) {
     out.error.message = "planning: an unexpected answer";
     co_return out;
   }
   const auto& row = rows.rows[0];
-  if (row[*applied] && !row[*applied]->empty() && row[*applied]->front() != std::byte{0}) {
+  if (client::applied(rows)) {
     out.value = agreed_plan{proposed_units, table_id};
   } else {
     agreed_plan p;
@@ -146,8 +132,7 @@ asio::awaitable<client::outcome<std::vector<unit_state>>> checkpoint_store::load
                     quote(ks_) + ".backfill_units WHERE job = ? AND keyspace_name = ? AND table_name = ?",
                 {text(job_), text(keyspace), text(table)}};
     auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum, 5000, paging);
-    if (!r) {
-      out.error = r.error;
+    if (client::failed(out, r)) {
       co_return out;
     }
     paging = r.value->paging_state;
@@ -183,8 +168,7 @@ asio::awaitable<client::outcome<client::done>> checkpoint_store::save_plan(std::
                 {text(job_), text(keyspace), text(table), num(unit), big(range.start),
                  big(range.end)}};
     auto r = co_await conditional(std::move(s));
-    if (!r) {
-      out.error = r.error;
+    if (client::failed(out, r)) {
       co_return out;
     }
   }
@@ -192,39 +176,48 @@ asio::awaitable<client::outcome<client::done>> checkpoint_store::save_plan(std::
   co_return out;
 }
 
+// The conditional UPDATE of one unit's row every lease holder writes: `set` (with its values
+// first), the unit's key, then the condition (`when`, with its values last).
+client::statement checkpoint_store::unit_update(const unit_state& u, std::string set,
+                                                std::vector<protocol::value> values,
+                                                std::string when,
+                                                std::vector<protocol::value> when_values) const {
+  client::statement s{"UPDATE " + quote(ks_) + ".backfill_units SET " + set +
+                          ", updated_at = toTimestamp(now()) WHERE job = ? AND keyspace_name = ? "
+                          "AND table_name = ? AND unit = ? IF " + when,
+                      std::move(values)};
+  for (auto v : {text(job_), text(u.keyspace), text(u.table), num(u.unit)}) {
+    s.values.push_back(std::move(v));
+  }
+  for (auto& v : when_values) {
+    s.values.push_back(std::move(v));
+  }
+  return s;
+}
+
 asio::awaitable<client::outcome<bool>> checkpoint_store::claim(unit_state u, std::string owner,
                                                        std::chrono::milliseconds lease) {
   const auto now = now_ms();
-  client::statement s{"UPDATE " + quote(ks_) +
-                  ".backfill_units SET owner = ?, lease_until = ?, state = 'running', updated_at "
-                  "= toTimestamp(now()) WHERE job = ? AND keyspace_name = ? AND table_name = ? "
-                  "AND unit = ? IF state IN ('pending', 'running') AND lease_until < ?",
-              {text(owner), big(now + lease.count()), text(job_), text(u.keyspace),
-               text(u.table), num(u.unit), big(now)}};
+  auto s = unit_update(u, "owner = ?, lease_until = ?, state = 'running'",
+                       {text(owner), big(now + lease.count())},
+                       "state IN ('pending', 'running') AND lease_until < ?", {big(now)});
   auto r = co_await conditional(std::move(s));
   co_return r;
 }
 
 asio::awaitable<client::outcome<bool>> checkpoint_store::checkpoint(unit_state u, std::string owner,
                                                             std::chrono::milliseconds lease) {
-  client::statement s{"UPDATE " + quote(ks_) +
-                  ".backfill_units SET paging_state = ?, rows_copied = ?, bytes_copied = ?, "
-                  "lease_until = ?, updated_at = toTimestamp(now()) WHERE job = ? AND "
-                  "keyspace_name = ? AND table_name = ? AND unit = ? IF owner = ?",
-              {blob(u.paging_state), big(u.rows_copied), big(u.bytes_copied),
-               big(now_ms() + lease.count()), text(job_), text(u.keyspace), text(u.table),
-               num(u.unit), text(owner)}};
+  auto s = unit_update(u, "paging_state = ?, rows_copied = ?, bytes_copied = ?, lease_until = ?",
+                       {blob(u.paging_state), big(u.rows_copied), big(u.bytes_copied),
+                        big(now_ms() + lease.count())},
+                       "owner = ?", {text(owner)});
   auto r = co_await conditional(std::move(s));
   co_return r;
 }
 
 asio::awaitable<client::outcome<bool>> checkpoint_store::finish(unit_state u, std::string owner) {
-  client::statement s{"UPDATE " + quote(ks_) +
-                  ".backfill_units SET state = 'done', paging_state = null, rows_copied = ?, "
-                  "bytes_copied = ?, updated_at = toTimestamp(now()) WHERE job = ? AND "
-                  "keyspace_name = ? AND table_name = ? AND unit = ? IF owner = ?",
-              {big(u.rows_copied), big(u.bytes_copied), text(job_), text(u.keyspace),
-               text(u.table), num(u.unit), text(owner)}};
+  auto s = unit_update(u, "state = 'done', paging_state = null, rows_copied = ?, bytes_copied = ?",
+                       {big(u.rows_copied), big(u.bytes_copied)}, "owner = ?", {text(owner)});
   auto r = co_await conditional(std::move(s));
   co_return r;
 }

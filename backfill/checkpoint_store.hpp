@@ -79,6 +79,9 @@ class checkpoint_store {
 
  private:
   asio::awaitable<client::outcome<bool>> conditional(client::statement s);
+  client::statement unit_update(const unit_state& u, std::string set,
+                                std::vector<protocol::value> values, std::string when,
+                                std::vector<protocol::value> when_values) const;
 
   std::shared_ptr<client::cql_client> target_;
   std::string ks_;

@@ -74,14 +74,11 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
   auto ex = co_await asio::this_coro::executor;
   const auto& cfg = js.cfg;
   auto pair = co_await open_and_select(js, options.keyspaces, options.tables);
-  if (!pair) {
-    co_return;
+  if (!pair || !js.failures.empty()) {
+    co_return;  // nothing is copied, nothing is marked done
   }
   auto& source = pair->source;
   auto& target = pair->target;
-  if (!js.failures.empty()) {
-    co_return;  // nothing is copied, nothing is marked done
-  }
   checkpoint_store store(target, cfg.target.state_keyspace, cfg.backfill.job,
                          cfg.target.state_replication);
   if (auto r = co_await store.ensure_tables(); !r) {
@@ -217,18 +214,8 @@ int backfill_command(const std::vector<std::string>& in, const settings_loader& 
     job_options options;
     options.progress_bar = ::isatty(2) != 0;
     for (std::size_t i = 0; i < args.size(); ++i) {
-      const auto& a = args[i];
-      const bool has_value = i + 1 < args.size();
-      if (a == "--worker-id" && has_value) {
-        options.worker_id = args[++i];
-      } else if (a == "--table" && has_value) {
-        options.tables.push_back(args[++i]);
-      } else if (a == "--keyspace" && has_value) {
-        options.keyspaces.push_back(args[++i]);
-      } else if (a == "--no-progress-bar") {
-        options.progress_bar = false;
-      } else {
-        std::cerr << "tandem backfill: unknown argument '" << a
+      if (!take_run_option(args, i, options)) {
+        std::cerr << "tandem backfill: unknown argument '" << args[i]
                   << "'\nusage: tandem backfill [--config FILE] [--worker-id ID] [--table ks.t]... "
                      "[--keyspace ks]... [--no-progress-bar]\n";
         return 2;

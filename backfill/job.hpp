@@ -52,6 +52,27 @@ struct job_progress {
 // Runs the whole job; returns the process exit code (0: every unit done).
 int run_backfill(const migration_settings& cfg, const job_options& options, job_progress& progress);
 
+// The options `tandem backfill` and `tandem validate` share: --worker-id ID, --table ks.t,
+// --keyspace ks, --no-progress-bar. When args[i] is one of them it is stored into `o` (an
+// options struct with those members), i steps past its value, and the result is true.
+template <class Options>
+bool take_run_option(const std::vector<std::string>& args, std::size_t& i, Options& o) {
+  const auto& a = args[i];
+  const bool has_value = i + 1 < args.size();
+  if (a == "--worker-id" && has_value) {
+    o.worker_id = args[++i];
+  } else if (a == "--table" && has_value) {
+    o.tables.push_back(args[++i]);
+  } else if (a == "--keyspace" && has_value) {
+    o.keyspaces.push_back(args[++i]);
+  } else if (a == "--no-progress-bar") {
+    o.progress_bar = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // Removes `--config FILE` from args and returns FILE ("" when absent): the subcommands' option.
 std::string take_config_path(std::vector<std::string>& args);
 

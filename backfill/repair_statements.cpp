@@ -47,46 +47,51 @@ std::vector<protocol::value> key_values(const select_layout& l, const protocol::
   return out;
 }
 
+namespace {
+
+// `head` (everything before WHERE) with its values, then the row's key: the WHERE part and its
+// values every repair statement ends with.
+client::statement keyed(const table_def& t, const select_layout& l, const protocol::result_row& row,
+                        bool partition_only, std::string head, std::vector<protocol::value> values) {
+  client::statement s{std::move(head) + " WHERE " + where_of(t, partition_only), std::move(values)};
+  for (auto& v : key_values(l, row, partition_only)) {
+    s.values.push_back(std::move(v));
+  }
+  return s;
+}
+
+}  // namespace
+
 client::statement write_cell(const table_def& t, const select_layout& l,
                      const select_layout::value_column& c, const protocol::result_row& row,
                      std::int64_t timestamp, std::int32_t ttl) {
-  const bool partition_only = partition_level(l, c, row);
-  client::statement s;
-  s.cql = "UPDATE " + t.qualified() + " USING TIMESTAMP ? AND TTL ? SET " + quote(c.column->name) +
-          " = ? WHERE " + where_of(t, partition_only);
-  s.values = {long_value(timestamp), int_value(ttl), blob_value(row[c.value])};
-  for (auto& v : key_values(l, row, partition_only)) s.values.push_back(std::move(v));
-  return s;
+  return keyed(t, l, row, partition_level(l, c, row),
+               "UPDATE " + t.qualified() + " USING TIMESTAMP ? AND TTL ? SET " +
+                   quote(c.column->name) + " = ?",
+               {long_value(timestamp), int_value(ttl), blob_value(row[c.value])});
 }
 
 client::statement delete_cell(const table_def& t, const select_layout& l,
                       const select_layout::value_column& c, const protocol::result_row& row,
                       std::int64_t timestamp) {
-  const bool partition_only = partition_level(l, c, row);
-  client::statement s;
-  s.cql = "DELETE " + quote(c.column->name) + " FROM " + t.qualified() +
-          " USING TIMESTAMP ? WHERE " + where_of(t, partition_only);
-  s.values = {long_value(timestamp)};
-  for (auto& v : key_values(l, row, partition_only)) s.values.push_back(std::move(v));
-  return s;
+  return keyed(t, l, row, partition_level(l, c, row),
+               "DELETE " + quote(c.column->name) + " FROM " + t.qualified() + " USING TIMESTAMP ?",
+               {long_value(timestamp)});
 }
 
 client::statement delete_row(const table_def& t, const select_layout& l, const protocol::result_row& row,
                      std::int64_t timestamp) {
-  client::statement s;
   if (is_static_only(l, row)) {
     std::string statics;
     for (const auto* c : t.of_kind(column_kind::static_column)) {
       statics += (statics.empty() ? "" : ", ") + quote(c->name);
     }
-    s.cql = "DELETE " + statics + " FROM " + t.qualified() + " USING TIMESTAMP ? WHERE " +
-            where_of(t, true);
-  } else {
-    s.cql = "DELETE FROM " + t.qualified() + " USING TIMESTAMP ? WHERE " + where_of(t, false);
+    // key_values gives only the partition key of a static-only row, matching where_of(t, true).
+    return keyed(t, l, row, true, "DELETE " + statics + " FROM " + t.qualified() + " USING TIMESTAMP ?",
+                 {long_value(timestamp)});
   }
-  s.values = {long_value(timestamp)};
-  for (auto& v : key_values(l, row, false)) s.values.push_back(std::move(v));
-  return s;
+  return keyed(t, l, row, false, "DELETE FROM " + t.qualified() + " USING TIMESTAMP ?",
+               {long_value(timestamp)});
 }
 
 client::statement write_marker(const table_def& t, const select_layout& l, const protocol::result_row& row,

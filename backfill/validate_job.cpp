@@ -125,14 +125,11 @@ asio::awaitable<void> run(validate_run& vr, const validate_options& options) {
   auto& run = vr.units;
   const auto& cfg = run.cfg;
   auto pair = co_await open_and_select(run, options.keyspaces, options.tables);
-  if (!pair) {
+  if (!pair || !run.failures.empty()) {
     co_return;
   }
   auto& source = pair->source;
   auto& target = pair->target;
-  if (!run.failures.empty()) {
-    co_return;
-  }
   checkpoint_store state(target, cfg.target.state_keyspace, cfg.validate.job,
                          cfg.target.state_replication);
   validation_store results(target, cfg.target.state_keyspace, cfg.validate.job);
@@ -295,13 +292,10 @@ int validate_command(const std::vector<std::string>& in, const settings_loader& 
     for (std::size_t i = 0; i < args.size(); ++i) {
       const auto& a = args[i];
       const bool has_value = i + 1 < args.size();
-      if (a == "--worker-id" && has_value) {
-        options.worker_id = args[++i];
-      } else if (a == "--table" && has_value) {
-        options.tables.push_back(args[++i]);
-      } else if (a == "--keyspace" && has_value) {
-        options.keyspaces.push_back(args[++i]);
-      } else if (a == "--sample" && has_value) {
+      if (take_run_option(args, i, options)) {
+        continue;
+      }
+      if (a == "--sample" && has_value) {
         const std::string v = args[++i];
         char* end = nullptr;
         options.sample = std::strtod(v.c_str(), &end);
@@ -318,8 +312,6 @@ int validate_command(const std::vector<std::string>& in, const settings_loader& 
         options.report_path = args[++i];
       } else if (a == "--new-round") {
         options.new_round = true;
-      } else if (a == "--no-progress-bar") {
-        options.progress_bar = false;
       } else {
         std::cerr << "tandem validate: unknown argument '" << a << "'\n" << usage;
         return 2;

@@ -8,16 +8,6 @@
 namespace tandem::backfill {
 namespace {
 
-bool applied(const protocol::rows_result& rows) {
-  for (std::size_t i = 0; i < rows.metadata.columns.size(); ++i) {
-    if (rows.metadata.columns[i].name == "[applied]" && !rows.rows.empty() && rows.rows[0][i] &&
-        !rows.rows[0][i]->empty()) {
-      return rows.rows[0][i]->front() != std::byte{0};
-    }
-  }
-  return false;
-}
-
 std::int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -37,17 +27,12 @@ asio::awaitable<client::outcome<client::done>> validation_store::ensure_tables()
           "started_at bigint, finished_at bigint, sample double, rows_compared bigint, "
           "unresolved bigint, repaired bigint, PRIMARY KEY ((job), keyspace_name, table_name)) "
           "WITH comment = 'Tandem: the latest finished validation of each table'"};
-  client::outcome<client::done> out;
+  std::vector<client::statement> statements;
   for (const auto& cql : ddl) {
-    client::statement s{cql, {}};
-    auto r = co_await target_->execute(std::move(s), protocol::consistency::one);
-    if (!r) {
-      out.error = r.error;
-      co_return out;
-    }
+    statements.push_back({cql, {}});
   }
-  out.value = client::done{};
-  co_return out;
+  auto r = co_await client::run_all(*target_, std::move(statements), protocol::consistency::one);
+  co_return r;
 }
 
 std::string validation_store::unit_job(std::int32_t round) const {
@@ -63,8 +48,7 @@ asio::awaitable<client::outcome<validation_round>> validation_store::begin_round
                          ".validation_rounds WHERE job = ? LIMIT 1",
                      {text_value(job_)}};
     auto r = co_await target_->execute(std::move(latest), protocol::consistency::local_quorum);
-    if (!r) {
-      out.error = r.error;
+    if (client::failed(out, r)) {
       co_return out;
     }
     std::int32_t next = 1;
@@ -89,11 +73,10 @@ asio::awaitable<client::outcome<validation_round>> validation_store::begin_round
                      {text_value(job_), int_value(next), long_value(fresh.started_us),
                       double_value(sample), long_value(seed)}};
     auto ins = co_await target_->execute(std::move(insert), protocol::consistency::local_quorum);
-    if (!ins) {
-      out.error = ins.error;
+    if (client::failed(out, ins)) {
       co_return out;
     }
-    if (applied(ins.value->rows)) {
+    if (client::applied(ins.value->rows)) {
       out.value = fresh;
       co_return out;
     }
@@ -108,8 +91,7 @@ asio::awaitable<client::outcome<client::done>> validation_store::finish_round(st
   client::statement s{"UPDATE " + quote(ks_) + ".validation_rounds SET finished_at = ? WHERE job = ? AND round = ?",
               {long_value(now_us()), text_value(job_), int_value(round)}};
   auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum);
-  if (!r) {
-    out.error = r.error;
+  if (client::failed(out, r)) {
     co_return out;
   }
   out.value = client::done{};
@@ -126,8 +108,7 @@ asio::awaitable<client::outcome<client::done>> validation_store::save_result(tab
                long_value(v.started_us), long_value(v.finished_us), double_value(v.sample),
                long_value(v.rows_compared), long_value(v.unresolved), long_value(v.repaired)}};
   auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum);
-  if (!r) {
-    out.error = r.error;
+  if (client::failed(out, r)) {
     co_return out;
   }
   out.value = client::done{};
@@ -141,8 +122,7 @@ asio::awaitable<client::outcome<std::vector<table_validation>>> validation_store
                   quote(ks_) + ".validation_results WHERE job = ?",
               {text_value(job_)}};
   auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum);
-  if (!r) {
-    out.error = r.error;
+  if (client::failed(out, r)) {
     co_return out;
   }
   std::vector<table_validation> list;
@@ -170,8 +150,7 @@ asio::awaitable<client::outcome<std::int64_t>> last_target_write_failure(client:
                   ".migration_state WHERE name = 'last_target_write_failure'",
               {}};
   auto r = co_await target.execute(std::move(s), protocol::consistency::local_quorum);
-  if (!r) {
-    out.error = r.error;
+  if (client::failed(out, r)) {
     co_return out;
   }
   out.value = r.value->rows.rows.empty() ? 0 : read_long(r.value->rows.rows[0][0]).value_or(0);

@@ -201,4 +201,27 @@ asio::awaitable<outcome<done>> cql_client::batch(std::vector<statement> statemen
   co_return out;
 }
 
+bool applied(const protocol::rows_result& rows) {
+  for (std::size_t i = 0; i < rows.metadata.columns.size(); ++i) {
+    if (rows.metadata.columns[i].name == "[applied]" && !rows.rows.empty() && rows.rows[0][i] &&
+        !rows.rows[0][i]->empty()) {
+      return rows.rows[0][i]->front() != std::byte{0};
+    }
+  }
+  return false;
+}
+
+asio::awaitable<outcome<done>> run_all(cql_client& c, std::vector<statement> statements,
+                                       protocol::consistency cl) {
+  outcome<done> out;
+  for (auto& s : statements) {
+    auto r = co_await c.execute(std::move(s), cl);
+    if (failed(out, r)) {
+      co_return out;
+    }
+  }
+  out.value = done{};
+  co_return out;
+}
+
 }  // namespace tandem::client

@@ -89,4 +89,23 @@ class cql_client {
 // Meaningful only for a failed call or an ERROR answer.
 cql_error error_of(const client::call_result& r);
 
+// For the step-by-step coroutines: when `r` failed, its error goes into `out` and the caller
+// returns `out` (`if (failed(out, r)) co_return out;`).
+template <class T, class U>
+bool failed(outcome<T>& out, const outcome<U>& r) {
+  if (r) {
+    return false;
+  }
+  out.error = r.error;
+  return true;
+}
+
+// Whether a lightweight transaction's answer says it was applied: its [applied] column in the
+// first row (the server adds it to every conditional statement's RESULT Rows).
+bool applied(const protocol::rows_result& rows);
+
+// Runs each statement in turn (schema statements, plain writes) and stops at the first error.
+asio::awaitable<outcome<done>> run_all(cql_client& c, std::vector<statement> statements,
+                                       protocol::consistency cl);
+
 }  // namespace tandem::client
