@@ -53,5 +53,4 @@ struct cutover_live {
 cutover_inputs gather(const migration_settings& cfg, const cutover_live& live,
                       std::chrono::milliseconds deadline);
 
-
 }  // namespace tandem::backfill

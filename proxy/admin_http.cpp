@@ -12,8 +12,6 @@
 #include <stdexcept>
 
 namespace tandem::proxy {
-
-namespace asio = boost::asio;
 namespace {
 
 namespace beast = boost::beast;

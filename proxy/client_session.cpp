@@ -18,8 +18,6 @@
 
 namespace tandem::proxy {
 
-namespace asio = boost::asio;
-
 using asio::as_tuple;
 using asio::use_awaitable;
 using protocol::opcode;

@@ -7,8 +7,6 @@
 #include <boost/asio/io_context.hpp>
 
 namespace tandem::proxy {
-
-namespace asio = boost::asio;
 namespace {
 
 asio::awaitable<std::vector<client::discovered_node>> read_peers(client::cluster_connection& conn,

@@ -7,8 +7,6 @@
 
 namespace tandem::proxy {
 
-namespace asio = boost::asio;
-
 asio::awaitable<void> monitor_cluster(std::shared_ptr<proxy_context> ctx, cluster c) {
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer timer(ex);

@@ -11,8 +11,6 @@
 #include <array>
 
 namespace tandem::proxy {
-
-namespace asio = boost::asio;
 namespace {
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
