@@ -5,6 +5,7 @@
 
 #include "protocol/connection_codec.hpp"
 #include "protocol/cql/classifier.hpp"
+#include "protocol/messages/query_parameters.hpp"
 #include "client/cluster_connection.hpp"
 #include "proxy/proxy_context.hpp"
 
@@ -68,8 +69,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<void> handle_execute(protocol::owned_frame f);
   asio::awaitable<void> handle_batch(protocol::owned_frame f);
   asio::awaitable<void> handle_register(protocol::owned_frame f);
-  void answer_topology(const protocol::frame_header& request, std::string_view text,
-                       const std::vector<protocol::value>& values);
+  asio::awaitable<void> answer_topology(const protocol::frame_header& request, std::string text,
+                                        protocol::query_parameters params);
+  asio::awaitable<void> forward_system_local(const protocol::frame_header& request,
+                                             std::string text, protocol::query_parameters params);
   // shadow_what: the statement of a read that may be shadowed (maybe_shadow); "" for others.
   asio::awaitable<void> forward_to_primary(protocol::owned_frame f, std::string shadow_what = {});
   bool has_paging_state(const protocol::frame_header& h, protocol::bytes_view body);
@@ -77,14 +80,30 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   // Builds the request body for one cluster (its prepared ids differ).
   using body_builder = std::function<protocol::result<protocol::bytes>(cluster)>;
+  body_builder query_to_primary(const std::string& text, protocol::query_parameters params,
+                                bool keep_paging) const;
   void maybe_shadow(const protocol::frame_header& request, body_builder build,
                     const client::call_result& primary_answer, std::string what);
 
   // Sends both copies; answers the client per the acknowledgement mode.
   asio::awaitable<void> mirror(const protocol::frame_header& request, body_builder build,
                                bool wait_for_secondary, write_description what);
+  // What call_on does when the cluster answers UNPREPARED: pass it to the client (whose
+  // driver then prepares again and learns the statement's current metadata: the answer the
+  // client gets), or prepare it again and retry (a copy the client never sees).
+  enum class on_unprepared : std::uint8_t { answer_client, prepare_again };
   asio::awaitable<client::call_result> call_on(cluster c, protocol::opcode op, std::uint8_t flags,
-                                       body_builder build);
+                                       body_builder build,
+                                       on_unprepared how = on_unprepared::answer_client);
+  asio::awaitable<client::call_result> prepare_again_and_retry(cluster c, protocol::opcode op,
+                                                               std::uint8_t flags,
+                                                               const body_builder& build,
+                                                               client::call_result r);
+  client::call_result with_client_visible_id(client::call_result r) const;
+  // Counts a mirrored request by both answers (merge): a secondary failure, or a request both
+  // clusters refused.
+  void judge_mirrored(const cluster_answer& primary, const client::call_result& secondary,
+                      cluster primary_c, ack_mode mode, const write_description& what);
   cluster read_cluster(const protocol::frame_header& h, protocol::bytes_view body);
   void remember_paging(cluster c, const client::call_result& r);
   asio::awaitable<client::call_result> timed_call(client::cluster_connection& conn, cluster c,

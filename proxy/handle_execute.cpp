@@ -108,7 +108,9 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   const auto dest = route(entry->cls, ctx_->routing());
   if (dest == destination::proxy_answers) {
     auto e = protocol::decode_execute(client_message, version_);
-    answer_topology(f.header, entry->query, e ? e->params.values : std::vector<protocol::value>{});
+    // Named, not temporaries in the co_await expression (GCC 12 destroys those twice).
+    protocol::query_parameters params = e ? std::move(e->params) : protocol::query_parameters{};
+    co_await answer_topology(f.header, entry->query, std::move(params));
     co_return;
   }
   std::optional<std::int64_t> sent_timestamp;

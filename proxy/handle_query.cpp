@@ -43,7 +43,10 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
   const auto dest = route(cls, ctx_->routing());
   if (dest == destination::proxy_answers) {
     auto q = protocol::decode_query(protocol::bytes_view(f.body).subspan(*offset), version_);
-    answer_topology(f.header, *text, q ? q->params.values : std::vector<protocol::value>{});
+    // Named, not temporaries in the co_await expression (GCC 12 destroys those twice).
+    protocol::query_parameters params = q ? std::move(q->params) : protocol::query_parameters{};
+    std::string query(*text);
+    co_await answer_topology(f.header, std::move(query), std::move(params));
     co_return;
   }
   if (dest != destination::both) {
@@ -101,11 +104,15 @@ asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
   }
   auto info = protocol::cql::classify(*text);
   const request_class cls = info ? classify_statement(*info, keyspace_) : request_class::other;
-  if (route_prepare(cls, ctx_->routing()) == destination::proxy_answers) {
-    // gocql prepares its control queries: the proxy prepares them itself.
-    auto q = parse_system_select(*text, keyspace_);
-    auto pr = q ? prepare_select(ctx_->topology, *q, *text, keyspace_, version_)
-                : query_result<protocol::prepared_result>(q.error());
+  // gocql prepares its control queries: the proxy prepares them itself. A SELECT of
+  // system.local the proxy cannot evaluate is prepared on the clusters instead (their answer
+  // has the right metadata) and its EXECUTE is forwarded by answer_topology.
+  auto q = route_prepare(cls, ctx_->routing()) == destination::proxy_answers
+               ? std::optional(parse_system_select(*text, keyspace_))
+               : std::nullopt;
+  if (q && (*q || !reads_system_local(*text, keyspace_))) {
+    auto pr = *q ? prepare_select(ctx_->topology, **q, *text, keyspace_, version_)
+                 : query_result<protocol::prepared_result>(q->error());
     if (!pr) {
       reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::invalid), pr.error());
       co_return;

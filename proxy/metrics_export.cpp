@@ -94,9 +94,17 @@ std::string render_metrics(const proxy_context& ctx) {
              {{"cluster", cluster_name(e.c)}, {"error", std::string(e.error)}}, e.count);
   }
 
+  w.family("tandem_mirrored_write_rejected_total", "counter",
+           "Mirrored requests that both clusters refused with an error (the primary's code): "
+           "the same answer on both is agreement, not a target failure.");
+  for (const auto& e : ctx.mirrored_rejected.read()) {
+    w.sample("tandem_mirrored_write_rejected_total",
+             {{"primary", cluster_name(e.c)}, {"code", std::string(e.error)}}, e.count);
+  }
+
   counter(w, "tandem_target_write_failures_total",
-          "Mirrored writes that failed or timed out on the secondary while the client got the "
-          "primary's answer (source_authoritative), or failed on either (strict).",
+          "Mirrored writes the primary applied (or did not answer) that failed or timed out on "
+          "the secondary; a write the primary refused is never one.",
           load(st.target_write_failures));
   counter(w, "tandem_source_failures_total", "Requests that failed or timed out on the source.",
           load(st.source_failures));

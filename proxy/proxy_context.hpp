@@ -82,6 +82,9 @@ struct proxy_context {
   // Requests sent to each cluster by opcode (index: cluster, then the opcode's value).
   std::array<std::array<std::atomic<std::uint64_t>, 17>, 2> cluster_requests{};
   error_counters cluster_errors;
+  // Mirrored requests both clusters refused, by the primary's error code (issue 13): the same
+  // answer from both is agreement, counted here and never as a target failure.
+  error_counters mirrored_rejected;
   const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   // Whether each cluster answered the health monitor's last OPTIONS (index: cluster), and why
   // not; the listener's state. /health/ready needs all three.

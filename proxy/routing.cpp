@@ -168,10 +168,14 @@ merge_decision merge(const cluster_answer& primary, const std::optional<cluster_
   if (!secondary) {
     return d;
   }
+  const auto refused = [](const cluster_answer& a) { return !a.ok && !a.timed_out; };
   const bool secondary_failed = is_failure(*secondary, true);
-  d.count_target_failure = secondary_failed;
+  if (refused(primary) && refused(*secondary)) {
+    d.rejected_code = primary.error_code;
+  }
+  d.count_target_failure = secondary_failed && !refused(primary);
   if (mode == ack_mode::source_authoritative) {
-    d.log_target_failure = secondary_failed;
+    d.log_target_failure = d.count_target_failure;
     return d;
   }
   // strict: an error on either side reaches the client; the primary's when both fail.

@@ -184,6 +184,9 @@ struct merge_decision {
   bool log_target_failure = false;
   // The cluster whose failure is counted (the secondary): for the metric's label.
   cluster failed_cluster = cluster::target;
+  // Both clusters refused the request with an ERROR (the primary's code): agreement, not a
+  // divergence. Counted as tandem_mirrored_write_rejected_total{code}, never for the gate.
+  std::optional<std::int32_t> rejected_code;
 
   friend bool operator==(const merge_decision&, const merge_decision&) = default;
 };
@@ -194,6 +197,10 @@ struct merge_decision {
 //  - source_authoritative: always the primary's answer; a secondary failure is counted+logged.
 //  - strict: the primary's answer if both succeed; the failed one if one fails; the primary's
 //    if both fail. A secondary failure is counted (not logged).
+// A secondary failure is judged by comparison (issue 13): only a request the primary may have
+// applied (its answer was not an ERROR frame: a result, or no answer at all) counts when the
+// secondary failed or did not answer. A request the primary refused cannot diverge the
+// clusters by failing on the secondary too: that is `rejected_code`.
 merge_decision merge(const cluster_answer& primary, const std::optional<cluster_answer>& secondary,
                      ack_mode mode, cluster primary_cluster) noexcept;
 

@@ -22,6 +22,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -162,7 +164,7 @@ asio::awaitable<client::call_result> client_session::timed_call(client::cluster_
 }
 
 asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode op, std::uint8_t flags,
-                                                     body_builder build) {
+                                                     body_builder build, on_unprepared how) {
   auto conn = connection(c);
   if (c == cluster::target && (!conn || !conn->is_open()) && co_await reconnect_target()) {
     conn = connection(c);
@@ -176,22 +178,64 @@ asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode o
     co_return client::call_result{client::call_failure::protocol, "cannot rewrite the request: " + body.error().message(), {}};
   }
   auto r = co_await timed_call(*conn, c, op, std::move(*body), flags);
-  // UNPREPARED: the node forgot the statement (restart, cache eviction). Prepare it again
-  // from the text we kept and retry once, without the client noticing.
-  if (auto id = unprepared_id(r)) {
-    auto entry = ctx_->prepared.find(*id);
-    if (!entry) {
-      entry = ctx_->prepared.find_by_secondary(*id);
-    }
-    if (entry && co_await reprepare(c, entry)) {
-      bump(ctx_->stats.reprepared);
-      auto again = build(c);
-      if (again) {
-        r = co_await timed_call(*conn, c, op, std::move(*again), flags);
-      }
+  if (!unprepared_id(r)) {
+    co_return r;
+  }
+  if (how == on_unprepared::prepare_again) {
+    co_return co_await prepare_again_and_retry(c, op, flags, build, std::move(r));
+  }
+  co_return with_client_visible_id(std::move(r));
+}
+
+// UNPREPARED on a copy the client never sees (the secondary's, a shadow read): the node forgot
+// the statement (restart, cache eviction, a schema change). Prepare it again from the text we
+// kept and retry once, without the client noticing.
+asio::awaitable<client::call_result> client_session::prepare_again_and_retry(
+    cluster c, opcode op, std::uint8_t flags, const body_builder& build, client::call_result r) {
+  auto id = unprepared_id(r);
+  auto conn = connection(c);
+  if (!id || !conn) {
+    co_return r;
+  }
+  auto entry = ctx_->prepared.find(*id);
+  if (!entry) {
+    entry = ctx_->prepared.find_by_secondary(*id);
+  }
+  if (entry && co_await reprepare(c, entry)) {
+    bump(ctx_->stats.reprepared);
+    auto again = build(c);
+    if (again) {
+      r = co_await timed_call(*conn, c, op, std::move(*again), flags);
     }
   }
   co_return r;
+}
+
+// UNPREPARED on the answer the client gets is passed on, as Cassandra would make the driver see
+// it (issue 13): the driver prepares again and so learns the statement's new result metadata
+// (spec v4 §4.2.5.4; v5 §4.2.5.4 result_metadata_id) after an ALTER TABLE. The id in it is the
+// one the client knows the statement by: after a flip the cluster names its own id.
+client::call_result client_session::with_client_visible_id(client::call_result r) const {
+  auto id = unprepared_id(r);
+  if (!id) {
+    return r;
+  }
+  auto entry = ctx_->prepared.find(*id);
+  if (!entry) {
+    entry = ctx_->prepared.find_by_secondary(*id);
+  }
+  if (!entry || entry->primary_id == *id) {
+    return r;
+  }
+  protocol::wire_reader rd(r.frame.body);
+  (void)rd.read_int();
+  auto message = rd.read_string();
+  protocol::wire_writer w;
+  w.write_int(unprepared_code);
+  w.write_string(message ? *message : std::string_view("Prepared statement not found"));
+  w.write_short_bytes(entry->primary_id);
+  r.frame.body = w.take();
+  return r;
 }
 
 asio::awaitable<bool> client_session::reprepare(cluster c, prepared_id_map::entry_ptr entry) {
@@ -220,6 +264,38 @@ asio::awaitable<bool> client_session::reprepare(cluster c, prepared_id_map::entr
   co_return true;
 }
 
+namespace {
+
+bool is_unprepared(const cluster_answer& a) {
+  return !a.ok && !a.timed_out && a.error_code == unprepared_code;
+}
+
+// The two legs of one mirrored request whose client answer does not wait for the secondary
+// (source_authoritative writes). Both run on the session's thread: whichever finishes second
+// judges the pair (merge), and a secondary that met UNPREPARED waits for the primary's answer
+// before preparing again, so that a request the client will send again after preparing it is
+// not applied twice on the secondary.
+struct mirror_legs {
+  std::optional<cluster_answer> primary;
+  std::optional<client::call_result> secondary;
+  std::unique_ptr<asio::steady_timer> primary_known;  // only while a secondary leg waits
+  write_description what;  // for the log, if the secondary failed
+};
+
+}  // namespace
+
+void client_session::judge_mirrored(const cluster_answer& primary, const client::call_result& secondary,
+                                    cluster primary_c, ack_mode mode,
+                                    const write_description& what) {
+  const auto d = merge(primary, answer_of(secondary), mode, primary_c);
+  if (d.count_target_failure) {
+    note_secondary_failure(d.failed_cluster, secondary, what);
+  }
+  if (d.rejected_code) {
+    ctx_->mirrored_rejected.count_code(primary_c, *d.rejected_code);
+  }
+}
+
 // Sends a request to both clusters and answers the client. Without `wait_for_secondary`
 // (source_authoritative writes) the client's answer does not wait for the secondary.
 asio::awaitable<void> client_session::mirror(const protocol::frame_header& request,
@@ -237,29 +313,57 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
     // target connection out of stream ids), and shutdown drains them too.
     ++in_flight_;
     ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
+    auto legs = std::make_shared<mirror_legs>();
+    legs->what = std::move(what);
     asio::co_spawn(
         stream_.get_executor(),
-        [self, secondary_c, request, build, what = std::move(what)]() -> asio::awaitable<void> {
-          auto r = co_await self->call_on(secondary_c, request.op, request.flags, build);
-          auto a = answer_of(r);
-          if (is_failure(a, true)) {
-            self->note_secondary_failure(secondary_c, r, what);
+        [self, legs, primary_c, secondary_c, mode, request, build]() -> asio::awaitable<void> {
+          auto r = co_await self->call_on(secondary_c, request.op, request.flags, build,
+                                          on_unprepared::answer_client);
+          if (unprepared_id(r)) {
+            if (!legs->primary) {
+              legs->primary_known = std::make_unique<asio::steady_timer>(
+                  self->stream_.get_executor(), asio::steady_timer::time_point::max());
+              boost::system::error_code ec;
+              co_await legs->primary_known->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            }
+            if (!legs->primary || !is_unprepared(*legs->primary)) {
+              r = co_await self->prepare_again_and_retry(secondary_c, request.op, request.flags,
+                                                         build, std::move(r));
+            }
+          }
+          legs->secondary = std::move(r);
+          if (legs->primary) {
+            self->judge_mirrored(*legs->primary, *legs->secondary, primary_c, mode, legs->what);
           }
           --self->in_flight_;
           self->ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
           self->slot_freed_.cancel();
         },
         asio::detached);
-    auto r = co_await call_on(primary_c, request.op, request.flags, build);
+    auto r = co_await call_on(primary_c, request.op, request.flags, build,
+                              on_unprepared::answer_client);
     r.ok() ? reply(request, r.frame) : reply_call_failure(request, r);
+    legs->primary = answer_of(r);
+    if (legs->primary_known) {
+      legs->primary_known->cancel();
+    } else if (legs->secondary) {
+      judge_mirrored(*legs->primary, *legs->secondary, primary_c, mode, legs->what);
+    }
     co_return;
   }
-  auto on_primary = call_on(primary_c, request.op, request.flags, build);
-  auto on_secondary = call_on(secondary_c, request.op, request.flags, build);
+  auto on_primary = call_on(primary_c, request.op, request.flags, build, on_unprepared::answer_client);
+  auto on_secondary = call_on(secondary_c, request.op, request.flags, build, on_unprepared::answer_client);
   auto [p, s] = co_await (std::move(on_primary) && std::move(on_secondary));
+  if (unprepared_id(s) && !is_unprepared(answer_of(p))) {
+    s = co_await prepare_again_and_retry(secondary_c, request.op, request.flags, build, std::move(s));
+  }
   const auto d = merge(answer_of(p), answer_of(s), mode, primary_c);
   if (d.count_target_failure) {
     note_secondary_failure(d.failed_cluster, d.failed_cluster == primary_c ? p : s, what);
+  }
+  if (d.rejected_code) {
+    ctx_->mirrored_rejected.count_code(primary_c, *d.rejected_code);
   }
   const client::call_result& chosen = d.answer_from == merged_choice::primary ? p : s;
   chosen.ok() ? reply(request, chosen.frame) : reply_call_failure(request, chosen);

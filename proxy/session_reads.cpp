@@ -28,23 +28,98 @@ namespace tandem::proxy {
 
 using protocol::opcode;
 
-void client_session::answer_topology(const protocol::frame_header& request, std::string_view text,
-                                     const std::vector<protocol::value>& values) {
+// A SELECT of system.local, system.peers or system.peers_v2 (DESIGN.md "Topology"): answered
+// with the proxy instances. Two cases go to the primary as well (issue 13):
+//  - a traced request (spec v4 §2.2 flag 0x02): the same query runs traced on the primary and
+//    its tracing session id comes with the proxy's answer, so the driver's trace is real;
+//  - a SELECT of system.local the proxy cannot evaluate (function calls, JSON, DISTINCT, ...):
+//    Cassandra evaluates it on the primary, and the columns the proxy answers for itself
+//    (addresses, host id, tokens, ...) are put back in the rows (with_instance_values). Less
+//    code than evaluating CQL's functions here, and the answer is Cassandra's own.
+asio::awaitable<void> client_session::answer_topology(const protocol::frame_header& request,
+                                                      std::string text,
+                                                      protocol::query_parameters params) {
   bump(ctx_->stats.requests_topology);
   auto q = parse_system_select(text, keyspace_);
+  if (!q && reads_system_local(text, keyspace_)) {
+    co_await forward_system_local(request, std::move(text), std::move(params));
+    co_return;
+  }
   std::vector<std::optional<protocol::bytes>> bound;
-  for (const auto& v : values) {
+  for (const auto& v : params.values) {
     bound.push_back(v.state == protocol::value::kind::set ? std::optional(v.data) : std::nullopt);
   }
   auto rows = q ? answer_select(ctx_->topology, *q, bound)
                 : query_result<protocol::rows_result>(q.error());
   if (!rows) {
     reply_error(request, static_cast<std::int32_t>(protocol::error_code::invalid), rows.error());
-    return;
+    co_return;
   }
   protocol::result_message m = std::move(*rows);
-  reply(request, protocol::owned_frame{{version_, true, 0, request.stream, opcode::result, 0},
-                                       protocol::encode_result(m, version_)});
+  protocol::bytes body = protocol::encode_result(m, version_);
+  std::uint8_t flags = 0;
+  if ((request.flags & protocol::frame_flags::tracing) != 0) {
+    // Spec v4 §2.2: a traced response's body starts with the tracing session's [uuid].
+    body_builder traced_query = query_to_primary(text, params, false);
+    auto traced = co_await call_on(ctx_->routing().primary, opcode::query,
+                                   protocol::frame_flags::tracing, traced_query);
+    const auto& h = traced.frame.header;
+    if (traced.ok() && h.op == opcode::result && (h.flags & protocol::frame_flags::tracing) != 0 &&
+        traced.frame.body.size() >= 16) {
+      protocol::bytes id(traced.frame.body.begin(), traced.frame.body.begin() + 16);
+      body = protocol::join(id, body);
+      flags = protocol::frame_flags::tracing;
+    }
+  }
+  reply(request, protocol::owned_frame{{version_, true, flags, request.stream, opcode::result, 0},
+                                       std::move(body)});
+}
+
+// A QUERY of `text` with the client's parameters, for the primary. With metadata always (the
+// proxy reads the column names of the answer), whatever the client asked for.
+client_session::body_builder client_session::query_to_primary(const std::string& text,
+                                                              protocol::query_parameters params,
+                                                              bool keep_paging) const {
+  protocol::query_message m;
+  m.query = text;
+  m.params = std::move(params);
+  m.params.skip_metadata = false;
+  if (!keep_paging) {
+    m.params.paging_state.reset();
+  }
+  auto body = std::make_shared<protocol::bytes>(protocol::encode_query(m, version_));
+  return [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
+}
+
+asio::awaitable<void> client_session::forward_system_local(const protocol::frame_header& request,
+                                                           std::string text,
+                                                           protocol::query_parameters params) {
+  const bool skip_metadata = params.skip_metadata;
+  body_builder query = query_to_primary(text, std::move(params), true);
+  const std::uint8_t flags = request.flags & protocol::frame_flags::tracing;
+  auto r = co_await call_on(ctx_->routing().primary, opcode::query, flags, query);
+  if (!r.ok()) {
+    reply_call_failure(request, r);
+    co_return;
+  }
+  auto offset = protocol::response_message_offset(r.frame.header, r.frame.body);
+  auto decoded = offset && r.frame.header.op == opcode::result
+                     ? protocol::decode_result(protocol::bytes_view(r.frame.body).subspan(*offset), version_)
+                     : protocol::result<protocol::result_message>(protocol::errc::bad_value);
+  if (!decoded || !std::holds_alternative<protocol::rows_result>(*decoded)) {
+    reply(request, r.frame);  // an error, or not rows: as Cassandra said it
+    co_return;
+  }
+  auto rows = with_instance_values(ctx_->topology, std::get<protocol::rows_result>(std::move(*decoded)));
+  if (skip_metadata) {
+    rows.metadata.flags |= protocol::metadata_flags::no_metadata;
+    rows.metadata.columns.clear();
+  }
+  protocol::result_message m = std::move(rows);
+  const protocol::bytes_view prefix = protocol::bytes_view(r.frame.body).first(*offset);
+  reply(request, protocol::owned_frame{{version_, true, r.frame.header.flags, request.stream,
+                                        opcode::result, 0},
+                                       protocol::join(prefix, protocol::encode_result(m, version_))});
 }
 
 // The cluster a read goes to: the primary, except for the next page of a read that began on
@@ -128,7 +203,8 @@ void client_session::maybe_shadow(const protocol::frame_header& request, body_bu
   asio::co_spawn(
       stream_.get_executor(),
       [self, secondary, request, build, primary_frame, what]() -> asio::awaitable<void> {
-        auto r = co_await self->call_on(secondary, request.op, request.flags, build);
+        auto r = co_await self->call_on(secondary, request.op, request.flags, build,
+                                        on_unprepared::prepare_again);
         bump(self->ctx_->stats.shadow_reads);
         if (!r.ok()) {
           bump(self->ctx_->stats.shadow_read_failures);

@@ -1,5 +1,6 @@
 #include "proxy/topology.hpp"
 
+#include "protocol/cql/classifier.hpp"
 #include "protocol/cql/lexer.hpp"
 #include "protocol/wire_writer.hpp"
 
@@ -415,6 +416,34 @@ query_result<protocol::prepared_result> prepare_select(const topology_settings& 
     p.result_metadata_id.assign(md.begin(), md.end());
   }
   return p;
+}
+
+bool reads_system_local(std::string_view text, std::string_view session_keyspace) {
+  auto info = protocol::cql::classify(text);
+  if (!info || info->kind != protocol::cql::statement_kind::select || info->table != "local") {
+    return false;
+  }
+  return info->keyspace == "system" || (info->keyspace.empty() && session_keyspace == "system");
+}
+
+protocol::rows_result with_instance_values(const topology_settings& s,
+                                           protocol::rows_result forwarded) {
+  const protocol::rows_result own = local_table(s);
+  for (std::size_t i = 0; i < forwarded.metadata.columns.size(); ++i) {
+    const auto& col = forwarded.metadata.columns[i];
+    for (std::size_t j = 0; j < own.metadata.columns.size(); ++j) {
+      const auto& mine = own.metadata.columns[j];
+      if (col.table != "local" || col.name != mine.name || !(col.type == mine.type)) {
+        continue;
+      }
+      for (auto& row : forwarded.rows) {
+        if (i < row.size()) {
+          row[i] = own.rows.front()[j];
+        }
+      }
+    }
+  }
+  return forwarded;
 }
 
 }  // namespace tandem::proxy

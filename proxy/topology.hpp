@@ -144,6 +144,18 @@ query_result<protocol::rows_result> answer_select(
     const topology_settings& s, const system_select& q,
     std::span<const std::optional<protocol::bytes>> bound_values = {});
 
+// True when `text` is a SELECT of system.local (qualified, or unqualified in the keyspace
+// system): the one table whose answer can come from the primary with the proxy's values put
+// back (with_instance_values), since it has one row on every node.
+bool reads_system_local(std::string_view text, std::string_view session_keyspace = {});
+
+// `forwarded`, an answer of the primary to a SELECT of its system.local, with every column the
+// proxy answers for itself (local_table: addresses, host id, tokens, data center, versions,
+// ...) replaced by the proxy's value when its name and type are those of local_table's column.
+// Columns computed by functions keep Cassandra's values.
+protocol::rows_result with_instance_values(const topology_settings& s,
+                                           protocol::rows_result forwarded);
+
 // For a PREPARE the proxy answers itself (route_prepare): a stable id derived from the query
 // text and keyspace, the bind-marker metadata (one column per WHERE marker, typed as the
 // column it is compared with) and the result metadata of the selection.

@@ -34,6 +34,18 @@ def admin_ok(proxy, path: str, body=None):
     return answer
 
 
+def metric(proxy, name: str, default=None) -> float:
+    """The value of the sample `name` (with its labels as the proxy writes them, e.g.
+    'tandem_requests_total{kind="read"}') in the proxy's /metrics; `default` when it is absent
+    (a labelled counter appears once it is non-zero), an AssertionError without one."""
+    for line in admin_ok(proxy, "/metrics").splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    if default is not None:
+        return default
+    raise AssertionError(f"{name} not in /metrics")
+
+
 def _content(answer):
     text = answer.read().decode()
     if answer.headers.get_content_type() == "application/json":

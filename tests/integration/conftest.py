@@ -9,7 +9,9 @@ import os
 import shutil
 import signal
 import ssl
+import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Optional
 
 import pytest
 
+import proxy_process
 from proxy_process import run_tandem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -112,6 +115,47 @@ ONE_REPLICA = "{'class': 'SimpleStrategy', 'replication_factor': 1}"
 def create_keyspace(session, name: str):
     """CREATE KEYSPACE IF NOT EXISTS `name` with ONE_REPLICA."""
     session.execute(f"CREATE KEYSPACE IF NOT EXISTS {name} WITH replication = {ONE_REPLICA}")
+
+
+def mirrored(read, direct, timeout: float = 30.0):
+    """(source's, target's) results of read(session) once they are equal, or as they are at the
+    deadline. In source_authoritative mode the client's answer does not wait for the target's
+    copy, so a test reading the target right after writing through the proxy must allow the
+    copies still in flight to land."""
+    deadline = time.monotonic() + timeout
+    while True:
+        source, target = read(direct["source"]), read(direct["target"])
+        if source == target or time.monotonic() > deadline:
+            return source, target
+        time.sleep(0.2)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test's report ends with the last lines of every proxy still running."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for p in proxy_process.RUNNING:
+            report.sections.append((f"tandem proxy on port {p.port}", p.output()))
+
+
+@pytest.fixture(scope="session")
+def java_command():
+    """A function of a class name giving the `java -cp ... CLASS` command of one of the Java
+    driver programs in java_client/, built once by Maven (tools/deps installs it and the JDK)."""
+    java_dir = Path(__file__).resolve().parent / "java_client"
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise RuntimeError("mvn is not installed: run tools/deps")
+    build = subprocess.run([mvn, "-B", "-q", "package", "dependency:build-classpath",
+                            "-Dmdep.outputFile=target/classpath.txt"],
+                           cwd=java_dir, capture_output=True, text=True, timeout=900)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    classpath = (java_dir / "target" / "classpath.txt").read_text().strip()
+    return lambda main_class: ["java", "-cp",
+                               f"{java_dir / 'target' / 'java-client-1.jar'}:{classpath}",
+                               main_class]
 
 
 def recreate_keyspace(session, name: str):
@@ -215,7 +259,6 @@ def backfill_direct():
 
 @pytest.fixture(scope="session")
 def backfill_fixture(backfill_direct):
-    import subprocess
     scale = os.environ.get("TANDEM_BACKFILL_SCALE", "1")
     load = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "backfill_fixture.py"),
                            "--host", node_settings("source").host, "--scale", scale],

@@ -79,6 +79,11 @@ def start_tandem(args, env: dict = None) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+# The proxies started and not yet stopped: a failing test's report gets the end of their logs
+# (conftest.pytest_runtest_makereport), so a CI failure says what the proxy saw.
+RUNNING = []
+
+
 class ProxyProcess:
     def __init__(self, yaml_text: str = "", env: dict = None, port: int = None,
                  client_tls: ssl.SSLContext = None):
@@ -102,6 +107,7 @@ class ProxyProcess:
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen([proxy_binary(), "proxy", "--config", str(self.config)],
                                         stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        RUNNING.append(self)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -149,6 +155,8 @@ class ProxyProcess:
             return ""
 
     def stop(self):
+        if self in RUNNING:
+            RUNNING.remove(self)
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:

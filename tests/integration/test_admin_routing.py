@@ -7,19 +7,12 @@ import time
 import pytest
 from cassandra.query import SimpleStatement
 
-from admin_http import admin_ok
+from admin_http import admin_ok, metric
 from conftest import create_keyspace
 from proxy_process import ProxyProcess
 
 PORT = 9160
 KS = "tandem_flip"
-
-
-def metric(proxy, name):
-    for line in admin_ok(proxy, "/metrics").splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    raise AssertionError(f"{name} not in /metrics")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 with Maven from Maven Central) through the proxy, and their rows on both clusters with the same
 values and WRITETIME. (cqlsh is in test_proxy_writes.py.)"""
 
-import os
 import shutil
 import subprocess
 import time
@@ -14,7 +13,6 @@ from conftest import connect, node_settings
 from proxy_process import ProxyProcess
 
 GOCQL_DIR = Path(__file__).resolve().parent / "gocql_client"
-JAVA_DIR = Path(__file__).resolve().parent / "java_client"
 
 
 @pytest.fixture(scope="module")
@@ -56,18 +54,8 @@ def test_gocql_writes_and_reads_through_the_proxy(gocql_client, proxy, version):
 
 
 @pytest.fixture(scope="module")
-def java_client():
-    """`java -cp ... tandem.JavaClient`: built by Maven (tools/deps installs it and the JDK)."""
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise RuntimeError("mvn is not installed: run tools/deps")
-    build = subprocess.run([mvn, "-B", "-q", "package", "dependency:build-classpath",
-                            "-Dmdep.outputFile=target/classpath.txt"],
-                           cwd=JAVA_DIR, capture_output=True, text=True, timeout=900)
-    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    classpath = (JAVA_DIR / "target" / "classpath.txt").read_text().strip()
-    return ["java", "-cp", f"{JAVA_DIR / 'target' / 'java-client-1.jar'}:{classpath}",
-            "tandem.JavaClient"]
+def java_client(java_command):
+    return java_command("tandem.JavaClient")
 
 
 @pytest.mark.parametrize("version", ["V4", "V5"])

@@ -4,12 +4,11 @@ bind marker and supplies one value for both clusters at each EXECUTE; the driver
 markers it wrote. (The text form is in test_proxy_writes.py.)"""
 
 import datetime
-import time
 
 import pytest
 from cassandra.query import BatchStatement, BatchType
 
-from conftest import recreate_keyspace
+from conftest import mirrored, recreate_keyspace
 from proxy_process import ProxyProcess
 
 PORT = 9153
@@ -22,16 +21,9 @@ def proxy():
     p.stop()
 
 
-def both(direct, cql, expected_rows):
-    """Rows of cql on each cluster, once both have expected_rows (source_authoritative: the
-    client's answer does not wait for the target's write, so the target may be a moment late)."""
-    deadline = time.monotonic() + 10
-    while True:
-        rows = {name: sorted(direct[name].execute(cql)) for name in ("source", "target")}
-        done = all(len(r) == expected_rows for r in rows.values()) and rows["source"] == rows["target"]
-        if done or time.monotonic() > deadline:
-            return rows["source"], rows["target"]
-        time.sleep(0.1)
+def both(direct, cql):
+    """Sorted rows of cql on each cluster, once they agree (conftest.mirrored)."""
+    return mirrored(lambda s: sorted(s.execute(cql)), direct)
 
 
 @pytest.mark.parametrize("version", [3, 4, 5])
@@ -70,7 +62,7 @@ def test_prepared_now_and_uuid_are_identical_on_both_clusters(proxy, direct, ver
     finally:
         cluster.shutdown()
 
-    source, target = both(direct, f"SELECT k, t, u, ts, d, v, WRITETIME(v) FROM {ks}.events", 7)
+    source, target = both(direct, f"SELECT k, t, u, ts, d, v, WRITETIME(v) FROM {ks}.events")
     assert len(source) == 7
     assert source == target
     assert len({row.t for row in source}) == 7  # a fresh value at every EXECUTE
@@ -79,7 +71,7 @@ def test_prepared_now_and_uuid_are_identical_on_both_clusters(proxy, direct, ver
     today = datetime.datetime.now(datetime.timezone.utc).date()
     assert all(abs((row.d.date() - today).days) <= 1 for row in source if row.d is not None)
 
-    source, target = both(direct, f"SELECT id, v FROM {ks}.log", 4)
+    source, target = both(direct, f"SELECT id, v FROM {ks}.log")
     assert len(source) == 4
     assert source == target
 
@@ -100,6 +92,6 @@ def test_an_unprepared_rewritten_statement_is_prepared_again_invisibly(proxy, di
         session.execute(insert, (2,))
     finally:
         cluster.shutdown()
-    source, target = both(direct, f"SELECT k, t FROM {ks}.t", 2)
+    source, target = both(direct, f"SELECT k, t FROM {ks}.t")
     assert len(source) == 2
     assert source == target

@@ -8,7 +8,7 @@ import pytest
 from cassandra.cluster import Cluster
 from cassandra.query import BatchStatement, BatchType, SimpleStatement
 
-from conftest import create_keyspace, recreate_keyspace
+from conftest import create_keyspace, mirrored, recreate_keyspace
 from proxy_process import ProxyProcess
 
 CASES = [(3, None), (4, None), (4, "lz4"), (4, "snappy"), (5, None), (5, "lz4")]
@@ -60,8 +60,7 @@ def test_writes_reach_both_clusters_with_the_same_writetime(proxy, direct, versi
     finally:
         cluster.shutdown()
 
-    source_rows = rows_with_writetime(direct["source"], keyspace)
-    target_rows = rows_with_writetime(direct["target"], keyspace)
+    source_rows, target_rows = mirrored(lambda s: rows_with_writetime(s, keyspace), direct)
     assert len(source_rows) == 15
     assert source_rows == target_rows
     assert [r[:3] for r in source_rows] == through_proxy
@@ -80,8 +79,8 @@ def test_now_and_uuid_in_text_writes_are_identical_on_both_clusters(proxy, direc
                         "VALUES (1, now(), uuid(), toTimestamp(now()))")
     finally:
         cluster.shutdown()
-    source = direct["source"].execute(f"SELECT t, u, ts FROM {keyspace}.events WHERE k = 1").one()
-    target = direct["target"].execute(f"SELECT t, u, ts FROM {keyspace}.events WHERE k = 1").one()
+    source, target = mirrored(
+        lambda s: s.execute(f"SELECT t, u, ts FROM {keyspace}.events WHERE k = 1").one(), direct)
     assert source is not None and target is not None
     assert source == target
     assert source.t.version == 1 and source.u.version == 4
@@ -99,8 +98,8 @@ def test_conditional_insert_answers_from_the_source(proxy, direct):
         cluster.shutdown()
     assert first[0] is True
     assert second[0] is False
-    for name in ("source", "target"):
-        assert direct[name].execute("SELECT v FROM tandem_lwt.kv WHERE k = 1").one().v == "a"
+    assert mirrored(lambda s: s.execute("SELECT v FROM tandem_lwt.kv WHERE k = 1").one(),
+                    direct) == (("a",), ("a",))
 
 
 def test_drivers_see_only_the_proxy_in_their_metadata(proxy):
@@ -157,12 +156,10 @@ def test_cqlsh_writes_and_reads_through_the_proxy(proxy, direct):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "from cqlsh" in out.stdout
-    for name in ("source", "target"):
-        row = direct[name].execute("SELECT v, WRITETIME(v) AS wt FROM tandem_cqlsh.kv WHERE k = 7").one()
-        assert row.v == "from cqlsh"
-    source_wt = direct["source"].execute("SELECT WRITETIME(v) AS wt FROM tandem_cqlsh.kv WHERE k = 7").one().wt
-    target_wt = direct["target"].execute("SELECT WRITETIME(v) AS wt FROM tandem_cqlsh.kv WHERE k = 7").one().wt
-    assert source_wt == target_wt
+    source, target = mirrored(lambda s: s.execute(
+        "SELECT v, WRITETIME(v) AS wt FROM tandem_cqlsh.kv WHERE k = 7").one(), direct)
+    assert source.v == "from cqlsh"
+    assert source == target
 
 
 def test_a_counter_increments_on_both_clusters(proxy, direct):
@@ -177,9 +174,11 @@ def test_a_counter_increments_on_both_clusters(proxy, direct):
         session.execute(add, (3,))
     finally:
         cluster.shutdown()
-    for name in ("source", "target"):
-        after = direct[name].execute("SELECT n FROM tandem_counter.hits WHERE k = 1").one().n
-        assert after - before[name] == 5, name
+    def added(s):
+        name = "source" if s is direct["source"] else "target"
+        return s.execute("SELECT n FROM tandem_counter.hits WHERE k = 1").one().n - before[name]
+
+    assert mirrored(added, direct) == (5, 5)
 
 
 def test_use_then_unqualified_statements_and_schema_events(proxy, direct):
@@ -207,5 +206,7 @@ def test_use_then_unqualified_statements_and_schema_events(proxy, direct):
     finally:
         cluster.shutdown()
         watcher.shutdown()
-    for name in ("source", "target"):
-        assert direct[name].execute(f"SELECT v FROM tandem_use.{table} WHERE k = 1").one().v == "unqualified"
+    source, target = mirrored(
+        lambda s: s.execute(f"SELECT v FROM tandem_use.{table} WHERE k = 1").one(), direct)
+    assert source.v == "unqualified"
+    assert source == target

@@ -182,6 +182,7 @@ TEST(WriteTimestamp, RequestViewCarriesTheTimestampDecision) {
 const cluster_answer ok = cluster_answer::success();
 const cluster_answer err = cluster_answer::error(0x1100);  // Write_timeout from the server
 const cluster_answer lost = cluster_answer::timeout();
+const cluster_answer invalid = cluster_answer::error(0x2200);
 const cluster_answer exists =
     cluster_answer::error(static_cast<std::int32_t>(protocol::error_code::already_exists));
 
@@ -193,17 +194,27 @@ struct merge_row {
   merged_choice answer_from;
   bool count;
   bool log;
+  std::optional<std::int32_t> rejected = std::nullopt;  // both refused: the primary's code
 };
 
 const std::vector<merge_row> merge_rows{
-    // source_authoritative: the primary's answer whatever happens; secondary failures are
-    // counted and logged.
+    // source_authoritative: the primary's answer whatever happens; secondary failures of a
+    // request the primary may have applied are counted and logged.
     {"sa ok/ok", ok, ok, ack_mode::source_authoritative, merged_choice::primary, false, false},
     {"sa ok/err", ok, err, ack_mode::source_authoritative, merged_choice::primary, true, true},
     {"sa ok/timeout", ok, lost, ack_mode::source_authoritative, merged_choice::primary, true,
      true},
     {"sa err/ok", err, ok, ack_mode::source_authoritative, merged_choice::primary, false, false},
-    {"sa err/err", err, err, ack_mode::source_authoritative, merged_choice::primary, true, true},
+    // The source refused it: the target refusing it too is agreement (issue 13).
+    {"sa err/err", err, err, ack_mode::source_authoritative, merged_choice::primary, false, false,
+     0x1100},
+    {"sa invalid/err", invalid, err, ack_mode::source_authoritative, merged_choice::primary,
+     false, false, 0x2200},
+    {"sa err/timeout", err, lost, ack_mode::source_authoritative, merged_choice::primary, false,
+     false},
+    // No answer from the source: it may have applied the write, so the target's failure counts.
+    {"sa timeout/err", lost, err, ack_mode::source_authoritative, merged_choice::primary, true,
+     true},
     {"sa timeout/timeout", lost, lost, ack_mode::source_authoritative, merged_choice::primary,
      true, true},
     {"sa ok/none", ok, std::nullopt, ack_mode::source_authoritative, merged_choice::primary,
@@ -212,6 +223,8 @@ const std::vector<merge_row> merge_rows{
      false, false},
     {"sa ok/already-exists", ok, exists, ack_mode::source_authoritative, merged_choice::primary,
      false, false},
+    {"sa already-exists/already-exists", exists, exists, ack_mode::source_authoritative,
+     merged_choice::primary, false, false, 0x2400},
     // strict: an error on either side is returned; the primary's when both fail. Counted, not
     // logged (the client sees it).
     {"strict ok/ok", ok, ok, ack_mode::strict, merged_choice::primary, false, false},
@@ -219,8 +232,8 @@ const std::vector<merge_row> merge_rows{
     {"strict ok/timeout", ok, lost, ack_mode::strict, merged_choice::secondary, true, false},
     {"strict err/ok", err, ok, ack_mode::strict, merged_choice::primary, false, false},
     {"strict timeout/ok", lost, ok, ack_mode::strict, merged_choice::primary, false, false},
-    {"strict err/err", err, err, ack_mode::strict, merged_choice::primary, true, false},
-    {"strict err/timeout", err, lost, ack_mode::strict, merged_choice::primary, true, false},
+    {"strict err/err", err, err, ack_mode::strict, merged_choice::primary, false, false, 0x1100},
+    {"strict err/timeout", err, lost, ack_mode::strict, merged_choice::primary, false, false},
     {"strict timeout/err", lost, err, ack_mode::strict, merged_choice::primary, true, false},
     {"strict ok/none", ok, std::nullopt, ack_mode::strict, merged_choice::primary, false, false},
     {"strict err/none", err, std::nullopt, ack_mode::strict, merged_choice::primary, false, false},
@@ -238,6 +251,7 @@ TEST(MergeAnswers, PicksTheClientAnswerForEveryCombination) {
       EXPECT_EQ(d.count_target_failure, row.count) << row.name;
       EXPECT_EQ(d.log_target_failure, row.log) << row.name;
       EXPECT_EQ(d.failed_cluster, other_cluster(primary)) << row.name;
+      EXPECT_EQ(d.rejected_code, row.rejected) << row.name;
     }
   }
 }

@@ -337,5 +337,46 @@ TEST(TopologySelect, PreparesWithTheProxysOwnMetadata) {
   }
 }
 
+// Issue 13: a SELECT of system.local the proxy cannot evaluate is answered by the primary with
+// the proxy's own values put back.
+TEST(TopologyForwarded, OnlySelectsOfSystemLocalAreForwarded) {
+  EXPECT_TRUE(reads_system_local("SELECT intAsBlob(4) FROM system.local"));
+  EXPECT_TRUE(reads_system_local("select count(*) from SYSTEM.\"local\""));
+  EXPECT_TRUE(reads_system_local("SELECT JSON rpc_address FROM local", "system"));
+  EXPECT_FALSE(reads_system_local("SELECT JSON rpc_address FROM local", "app"));
+  EXPECT_FALSE(reads_system_local("SELECT intAsBlob(4) FROM system.peers"));
+  EXPECT_FALSE(reads_system_local("SELECT * FROM app.local"));
+  EXPECT_FALSE(reads_system_local("INSERT INTO system.local (key) VALUES ('x')"));
+}
+
+TEST(TopologyForwarded, ColumnsTheProxyAnswersForGetItsValues) {
+  const auto s = three_instances(1);
+  const auto own = local_table(s);
+  // As a node would answer `SELECT rpc_address, intAsBlob(4), host_id AS h FROM system.local`.
+  protocol::rows_result forwarded;
+  const auto column = [&](std::string name, type_id id) {
+    protocol::data_type type;
+    type.id = id;
+    return protocol::column_spec{"system", "local", std::move(name), std::move(type)};
+  };
+  forwarded.metadata.flags = protocol::metadata_flags::global_tables_spec;
+  forwarded.metadata.columns = {column("rpc_address", type_id::inet),
+                                column("system.intasblob(4)", type_id::blob),
+                                column("h", type_id::uuid), column("cluster_name", type_id::blob)};
+  forwarded.metadata.column_count = 4;
+  const bytes node_address = test::from_hex("7f000002");
+  const bytes four = test::from_hex("00000004");
+  const bytes node_host_id = test::from_hex("07070707070707070707070707070707");
+  const bytes name = test::from_hex("78");
+  forwarded.rows = {{node_address, four, node_host_id, name}};
+  const auto out = with_instance_values(s, forwarded);
+  ASSERT_EQ(out.rows.size(), 1u);
+  EXPECT_EQ(out.rows[0][0], cell(own, 0, "rpc_address"));  // the proxy's, by name and type
+  EXPECT_EQ(out.rows[0][1], four);                         // a function: Cassandra's value
+  EXPECT_EQ(out.rows[0][2], node_host_id);                 // aliased: not recognised, kept
+  EXPECT_EQ(out.rows[0][3], name);                         // same name, another type: kept
+  EXPECT_EQ(out.metadata, forwarded.metadata);
+}
+
 }  // namespace
 }  // namespace tandem::proxy
