@@ -1,5 +1,6 @@
 #include "proxy/admin_api.hpp"
 
+#include "proxy/journal_status.hpp"
 #include "proxy/metrics_export.hpp"
 #include "proxy/routing_state.hpp"
 #include "proxy/status_page.hpp"
@@ -132,6 +133,9 @@ admin_response admin_api::handle(const admin_request& r) {
   if (path == "/api/v1/status" && get) {
     return admin_response{200, "application/json", status_json()};
   }
+  if (path == "/api/v1/journal" && get) {
+    return admin_response{200, "application/json", journal_json(*ctx_) + "\n"};
+  }
   if (path == "/api/v1/routing") {
     if (r.method == "POST") {
       return routing_change(r);
@@ -174,7 +178,7 @@ admin_response admin_api::handle(const admin_request& r) {
   }
   return error_answer(404, "no such endpoint: " + path +
                                " (try /, /health/live, /health/ready, /metrics, /api/v1/status, "
-                               "/api/v1/routing)");
+                               "/api/v1/routing, /api/v1/journal)");
 }
 
 std::string admin_api::set_primary(cluster c, const std::string& reason) {
@@ -348,7 +352,8 @@ std::string admin_api::status_json() const {
   } else {
     root["backfill"] = json::object{{"state", "not available"}};
   }
-  root["journal"] = json::object{{"state", "not implemented"}, {"pending", 0}};
+  boost::system::error_code jec;
+  root["journal"] = json::parse(journal_json(*ctx_), jec);
   return json::serialize(root) + "\n";
 }
 

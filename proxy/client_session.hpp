@@ -7,6 +7,7 @@
 #include "protocol/cql/classifier.hpp"
 #include "protocol/messages/query_parameters.hpp"
 #include "client/cluster_connection.hpp"
+#include "proxy/journal_record.hpp"
 #include "proxy/proxy_context.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -35,9 +36,13 @@ struct write_description {
   std::optional<std::int64_t> timestamp;  // as sent; std::nullopt: the server's
   prepared_id_map::entry_ptr prepared;    // an EXECUTE: its statement's text is prepared->query
   std::string text;                       // otherwise: the statement (a BATCH: a summary)
+  request_class cls = request_class::write;  // a counter or LWT is not replayed blindly
+  std::vector<prepared_id_map::entry_ptr> batch_statements;  // a BATCH's prepared children
 
   std::string to_string() const;
 };
+
+struct mirror_legs;
 
 class client_session : public std::enable_shared_from_this<client_session> {
  public:
@@ -103,7 +108,14 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // Counts a mirrored request by both answers (merge): a secondary failure, or a request both
   // clusters refused.
   void judge_mirrored(const cluster_answer& primary, const client::call_result& secondary,
-                      cluster primary_c, ack_mode mode, const write_description& what);
+                      cluster primary_c, ack_mode mode, const write_description& what,
+                      bool journaled);
+  // The journal's part of a source_authoritative write (session_journal.cpp).
+  void primary_answered(const std::shared_ptr<mirror_legs>& legs, cluster secondary_c);
+  void secondary_answered(const std::shared_ptr<mirror_legs>& legs);
+  void settle(const std::shared_ptr<mirror_legs>& legs);
+  std::optional<journal_record> journal_record_for(const mirror_legs& legs,
+                                                   cluster secondary_c) const;
   cluster read_cluster(const protocol::frame_header& h, protocol::bytes_view body);
   void remember_paging(cluster c, const client::call_result& r);
   asio::awaitable<client::call_result> timed_call(client::cluster_connection& conn, cluster c,
@@ -119,7 +131,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   protocol::result<protocol::bytes> with_added_values(protocol::bytes_view message,
                                                       const prepared_entry& e,
                                                       std::optional<std::int64_t> ts);
-  void note_secondary_failure(cluster c, const client::call_result& r, const write_description& what);
+  void note_secondary_failure(cluster c, const client::call_result& r, const write_description& what,
+                              bool journaled = false);
   std::shared_ptr<client::cluster_connection> connection(cluster c) const;
 
   void reply(const protocol::frame_header& request, const protocol::owned_frame& answer);

@@ -28,6 +28,7 @@ key_list<config> build_keys() {
   add_section(k, "target", [](config& c) -> auto& { return c.target; }, target_keys());
   add_section(k, "routing", [](config& c) -> auto& { return c.routing; }, routing_keys());
   add_section(k, "limits", [](config& c) -> auto& { return c.limits; }, limits_keys());
+  add_section(k, "journal", [](config& c) -> auto& { return c.journal; }, journal_keys());
   add_section(k, "admin", [](config& c) -> auto& { return c.admin; }, admin_keys());
   add_section(k, "logging", [](config& c) -> auto& { return c.logging; }, logging_keys());
   add_section(k, "backfill", [](config& c) -> auto& { return c.backfill; }, backfill::backfill_keys());

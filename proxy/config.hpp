@@ -28,6 +28,7 @@ struct config : backfill::migration_settings {
   proxy_settings proxy;
   routing_settings routing;
   limits_settings limits;
+  journal_settings journal;
   admin_settings admin;
   logging_settings logging;
 

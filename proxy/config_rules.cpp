@@ -187,6 +187,14 @@ std::string describe(const config& c) {
       << c.limits.max_in_flight_per_connection << ", clients " << c.limits.max_client_connections
       << ", prepared cache " << c.limits.prepared_cache_size << ", drain "
       << format_duration(c.limits.drain_timeout) << "\n"
+      << (c.journal.dir.empty()
+              ? std::string("journal off (failed target writes are counted and logged only)")
+              : "journal " + c.journal.dir + ", sync every " +
+                    format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        c.journal.sync_interval)) +
+                    ", at most " + format_size(c.journal.max_bytes) + ", when full " +
+                    std::string(to_string(c.journal.on_full)))
+      << "\n"
       << "admin " << format_endpoint({c.admin.listen_address, c.admin.listen_port})
       << (c.admin.bearer_token.empty() ? " without token" : " with bearer token") << ", log "
       << to_string(c.logging.level) << " " << to_string(c.logging.format);

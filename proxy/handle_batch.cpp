@@ -39,6 +39,7 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
   bool text_timestamp = false;
   std::string what = "BATCH";
   std::vector<std::pair<std::size_t, prepared_id_map::entry_ptr>> rewritten_children;
+  std::vector<prepared_id_map::entry_ptr> prepared_children;  // in message order
   std::vector<std::pair<std::size_t, std::vector<protocol::cql::function_call>>> text_calls;
   for (const auto& child : batch->children) {
     if (child.kind == protocol::batch_child_kind::query) {
@@ -65,6 +66,7 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
     }
     classes.push_back(entry->cls);
     what += " " + entry->query.substr(0, 80) + ";";
+    prepared_children.push_back(entry);
     if (!entry->added_markers.empty()) {
       rewritten_children.emplace_back(static_cast<std::size_t>(&child - batch->children.data()),
                                       entry);
@@ -131,7 +133,8 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
                    }));
     return protocol::join(*shared_prefix, edited);
   };
-  write_description described{sent_timestamp, nullptr, std::move(what)};
+  write_description described{sent_timestamp, nullptr, std::move(what), cls,
+                              std::move(prepared_children)};
   // `described` and `build` are named locals (no temporaries in a co_await with GCC 12).
   co_await mirror(f.header, build, false, std::move(described));
 }

@@ -167,7 +167,7 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
     parts->entry = ctx_->prepared.find(entry->primary_id);  // with the id just prepared
   }
   if (dest == destination::both) {
-    write_description what{sent_timestamp, entry, {}};
+    write_description what{sent_timestamp, entry, {}, entry->cls, {}};
     co_await mirror(f.header, build, !is_data_write(entry->cls), std::move(what));
     co_return;
   }

@@ -102,6 +102,44 @@ std::string render_metrics(const proxy_context& ctx) {
              {{"primary", cluster_name(e.c)}, {"code", std::string(e.error)}}, e.count);
   }
 
+  if (ctx.journal) {
+    const auto js = ctx.journal->state();
+    auto& jc = ctx.journal->counters();
+    const auto now = client::write_clock::system_now_us();
+    gauge(w, "tandem_journal_pending_records", "Journaled writes the secondary has not confirmed.",
+          js.pending_records);
+    gauge(w, "tandem_journal_pending_bytes", "Bytes of the journal's pending records.",
+          js.pending_bytes);
+    gauge(w, "tandem_journal_oldest_pending_seconds", "Age of the oldest pending record.",
+          js.oldest_pending_us == 0 ? 0.0 : static_cast<double>(now - js.oldest_pending_us) / 1e6);
+    gauge(w, "tandem_journal_replay_concurrency", "Replayed writes the replayer allows in flight.",
+          ctx.journal_replay_limit.load());
+    counter(w, "tandem_journal_appended_total", "Records given to the journal.", jc.appended.load());
+    counter(w, "tandem_journal_written_total", "Records written to disk and synced.",
+            jc.written.load());
+    counter(w, "tandem_journal_skipped_total",
+            "Records the secondary confirmed before the group commit: never written.",
+            jc.skipped.load());
+    counter(w, "tandem_journal_replayed_total", "Records the replayer delivered.",
+            jc.replayed.load());
+    counter(w, "tandem_journal_dead_lettered_total",
+            "Records the secondary refused for good (dead-letters.jsonl).", jc.dead_lettered.load());
+    counter(w, "tandem_journal_unsafe_total",
+            "Records not replayed (counter, LWT): their tables need a validation.",
+            jc.unsafe_marked.load());
+    counter(w, "tandem_journal_torn_dropped_total", "Torn records dropped when opening.",
+            jc.torn_dropped.load());
+    counter(w, "tandem_journal_refused_full_total", "Appends refused at journal.max_bytes.",
+            jc.refused_full.load());
+    counter(w, "tandem_journal_disk_errors_total", "Journal writes or syncs that failed.",
+            jc.disk_errors.load());
+    counter(w, "tandem_journal_fsyncs_total", "Group commits (one fdatasync each).",
+            jc.fsyncs.load());
+    w.family("tandem_journal_fsync_duration_seconds", "histogram",
+             "Time of one group commit's write and fdatasync.");
+    w.histogram("tandem_journal_fsync_duration_seconds", {}, jc.fsync_latency.read());
+  }
+
   counter(w, "tandem_target_write_failures_total",
           "Mirrored writes the primary applied (or did not answer) that failed or timed out on "
           "the secondary; a write the primary refused is never one.",

@@ -4,6 +4,7 @@
 
 #include "client/cluster_connection.hpp"
 #include "proxy/config.hpp"
+#include "proxy/journal.hpp"
 #include "proxy/metrics.hpp"
 #include "proxy/prepared_id_map.hpp"
 #include "proxy/proxy_stats.hpp"
@@ -110,6 +111,12 @@ struct proxy_context {
   // What system.local/peers answers report; set once before the first client is accepted.
   topology_settings topology;
   log_rate_limiter failure_log{5};
+  // The write-ahead journal (journal.dir); null when it is off. Opened before the listener.
+  std::unique_ptr<class journal> journal;
+  // The last time the full journal could not keep a write (journal.on_full: record_gap), µs.
+  std::atomic<std::int64_t> journal_gap_first_us{0};
+  std::atomic<std::int64_t> journal_gap_last_us{0};
+  std::atomic<unsigned> journal_replay_limit{0};  // the replayer's concurrency now
 
   routing_state routing() const noexcept { return routing_state{primary.load(), true}; }
   ack_mode write_ack() const noexcept {

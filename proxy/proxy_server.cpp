@@ -5,6 +5,7 @@
 #include "proxy/cluster_probe.hpp"
 #include "proxy/health_monitor.hpp"
 #include "proxy/routing_state.hpp"
+#include "proxy/journal_replay.hpp"
 #include "proxy/t0_record.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -154,6 +155,20 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
   }
   adopt_nodes(*ctx, cluster::target, target);
   ctx->topology = make_topology(cfg, source);
+  if (!cfg.journal.dir.empty()) {
+    journal_options jo;
+    jo.dir = cfg.journal.dir;
+    jo.sync_interval = cfg.journal.sync_interval;
+    jo.sync_bytes = cfg.journal.sync_bytes;
+    jo.segment_bytes = cfg.journal.segment_bytes;
+    jo.max_bytes = cfg.journal.max_bytes;
+    ctx->journal = std::make_unique<journal>(jo);  // journal_error: reported by the caller
+    spdlog::info("journal in {}: writes the {} has not confirmed are kept and replayed",
+                 cfg.journal.dir, cluster_name(other_cluster(ctx->routing().primary)));
+  } else if (cfg.routing.write_ack == write_ack_mode::source_authoritative) {
+    spdlog::warn("journal.dir is not set: a mirrored write that fails on the target is counted "
+                 "and logged only (run tandem validate --repair before cutover)");
+  }
   // Declared before main_io so they outlive it: main_io's destructor destroys the pending
   // accept, which holds a socket of a worker's io_context.
   std::vector<std::unique_ptr<worker>> workers;
@@ -194,6 +209,9 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
   asio::co_spawn(main_io, record_t0(ctx, recorded_by), asio::detached);
   asio::co_spawn(main_io, record_target_failures(ctx, recorded_by), asio::detached);
   asio::co_spawn(main_io, refresh_nodes(ctx), asio::detached);
+  if (ctx->journal) {
+    asio::co_spawn(main_io, replay_journal(ctx), asio::detached);
+  }
   asio::co_spawn(main_io, monitor_cluster(ctx, cluster::source), asio::detached);
   asio::co_spawn(main_io, monitor_cluster(ctx, cluster::target), asio::detached);
   auto admin = std::make_shared<admin_api>(ctx, backfill::make_control(cfg));
@@ -235,6 +253,9 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
   for (auto& w : workers) {
     w->thread.join();
   }
+  // The journal's writer finishes what is queued; its completions are posted to the workers'
+  // io_contexts, which still exist (stopped) until `workers` goes.
+  ctx->journal.reset();
   spdlog::info("tandem proxy stopped");
   return 0;
 }

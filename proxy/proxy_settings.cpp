@@ -18,6 +18,10 @@ std::string_view to_string(write_ack_mode m) noexcept {
   return m == write_ack_mode::strict ? "strict" : "source_authoritative";
 }
 
+std::string_view to_string(journal_full_policy p) noexcept {
+  return p == journal_full_policy::record_gap ? "record_gap" : "fail_writes";
+}
+
 std::string_view to_string(log_level l) noexcept {
   static constexpr std::string_view names[] = {"trace", "debug", "info", "warn", "error"};
   return names[static_cast<int>(l)];
@@ -137,6 +141,30 @@ key_list<admin_settings> admin_keys() {
       {"listen_address", [](s& a, const raw_value& v) { a.listen_address = as_ip(v); }},
       {"listen_port", [](s& a, const raw_value& v) { a.listen_port = as_port(v); }},
       {"bearer_token", [](s& a, const raw_value& v) { a.bearer_token = as_string(v); }},
+  };
+}
+
+key_list<journal_settings> journal_keys() {
+  using s = journal_settings;
+  return {
+      {"dir", [](s& j, const raw_value& v) { j.dir = as_string(v); }},
+      // Group commit: long enough to gather many records per fdatasync, short next to a write's
+      // own latency (the client of a write the target has not answered waits for it).
+      {"sync_interval",
+       [](s& j, const raw_value& v) {
+         j.sync_interval = as_duration(v, milliseconds(0), milliseconds(100));
+       }},
+      {"sync_bytes", [](s& j, const raw_value& v) { j.sync_bytes = as_size(v, 4u << 10, 64u << 20); }},
+      {"segment_bytes",
+       [](s& j, const raw_value& v) { j.segment_bytes = as_size64(v, 64u << 10, 1ull << 30); }},
+      {"max_bytes", [](s& j, const raw_value& v) { j.max_bytes = as_size64(v, 1u << 20, 1ull << 40); }},
+      {"on_full", [](s& j, const raw_value& v) {
+         j.on_full = as_enum(v, {journal_full_policy::fail_writes, journal_full_policy::record_gap});
+       }},
+      {"replay_concurrency",
+       [](s& j, const raw_value& v) {
+         j.replay_concurrency = static_cast<std::uint32_t>(as_uint(v, 1, 1024));
+       }},
   };
 }
 

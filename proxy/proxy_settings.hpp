@@ -68,6 +68,25 @@ struct limits_settings {
   friend bool operator==(const limits_settings&, const limits_settings&) = default;
 };
 
+// What the journal does when it holds journal.max_bytes (issue 14).
+enum class journal_full_policy : std::uint8_t {
+  fail_writes,  // a write neither the target nor the journal has gets an error: nothing is lost
+  record_gap,   // the client gets the source's answer; the window is recorded for the gate
+};
+std::string_view to_string(journal_full_policy p) noexcept;
+
+struct journal_settings {
+  std::string dir;  // "" = no journal (failed target writes are counted and logged only)
+  std::chrono::microseconds sync_interval{2000};
+  std::uint64_t sync_bytes = 1u << 20;
+  std::uint64_t segment_bytes = 64u << 20;
+  std::uint64_t max_bytes = 1u << 30;
+  journal_full_policy on_full = journal_full_policy::fail_writes;
+  std::uint32_t replay_concurrency = 32;  // most replayed writes in flight at once
+
+  friend bool operator==(const journal_settings&, const journal_settings&) = default;
+};
+
 struct admin_settings {
   boost::asio::ip::address listen_address = boost::asio::ip::address_v4::loopback();
   std::uint16_t listen_port = 9191;
@@ -90,6 +109,7 @@ client::key_list<proxy_settings> proxy_keys();
 client::key_list<routing_settings> routing_keys();
 client::key_list<limits_settings> limits_keys();
 client::key_list<admin_settings> admin_keys();
+client::key_list<journal_settings> journal_keys();
 client::key_list<logging_settings> logging_keys();
 
 }  // namespace tandem::proxy

@@ -13,6 +13,9 @@ namespace tandem::proxy {
   X(client_connections_closed, "client connections closed")                               \
   X(client_protocol_errors, "malformed or unsupported frames from clients")               \
   X(client_tls_failures, "client connections that failed the TLS handshake")             \
+  X(journaled_failures, "failed secondary writes the journal holds for replay")           \
+  X(journal_write_errors, "writes answered with an error: neither the secondary nor the journal took them") \
+  X(journal_gap_writes, "writes the full journal could not keep (journal.on_full: record_gap)") \
   X(requests_read, "reads sent to the primary only")                                      \
   X(requests_write, "writes mirrored to both clusters")                                   \
   X(requests_ddl, "schema changes sent to both clusters")                                 \

@@ -3,6 +3,7 @@
 // EXECUTE and BATCH share it), the write timestamp pinned on both copies, and what a failed
 // mirrored write is counted and logged as.
 #include "proxy/client_session.hpp"
+#include "proxy/mirror_legs.hpp"
 #include "proxy/request_helpers.hpp"
 
 #include "protocol/messages/batch.hpp"
@@ -34,22 +35,6 @@ using protocol::opcode;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-
-std::int32_t error_code_of(const protocol::owned_frame& f) {
-  protocol::wire_reader r(f.body);
-  auto code = r.read_int();
-  return code ? *code : 0;
-}
-
-cluster_answer answer_of(const client::call_result& r) {
-  if (!r.ok()) {
-    return cluster_answer::timeout();
-  }
-  if (r.frame.header.op == opcode::error) {
-    return cluster_answer::error(error_code_of(r.frame));
-  }
-  return cluster_answer::success(r.frame.header.op);
-}
 
 // The id an UNPREPARED error names (spec v4 §9, code 0x2500: [short bytes] id).
 std::optional<protocol::bytes> unprepared_id(const client::call_result& r) {
@@ -85,9 +70,11 @@ std::shared_ptr<client::cluster_connection> client_session::connection(cluster c
 }
 
 void client_session::note_secondary_failure(cluster c, const client::call_result& r,
-                                            const write_description& what) {
+                                            const write_description& what, bool journaled) {
   bump(c == cluster::target ? ctx_->stats.target_write_failures : ctx_->stats.source_failures);
-  if (c == cluster::target) {
+  if (journaled) {
+    bump(ctx_->stats.journaled_failures);  // replayed from the journal: not lost, no gate record
+  } else if (c == cluster::target) {
     ctx_->last_target_write_failure_us.store(client::write_clock::system_now_us());
   }
   // A target outage fails every mirrored write: log at most a few a second, say how many not.
@@ -264,32 +251,13 @@ asio::awaitable<bool> client_session::reprepare(cluster c, prepared_id_map::entr
   co_return true;
 }
 
-namespace {
-
-bool is_unprepared(const cluster_answer& a) {
-  return !a.ok && !a.timed_out && a.error_code == unprepared_code;
-}
-
-// The two legs of one mirrored request whose client answer does not wait for the secondary
-// (source_authoritative writes). Both run on the session's thread: whichever finishes second
-// judges the pair (merge), and a secondary that met UNPREPARED waits for the primary's answer
-// before preparing again, so that a request the client will send again after preparing it is
-// not applied twice on the secondary.
-struct mirror_legs {
-  std::optional<cluster_answer> primary;
-  std::optional<client::call_result> secondary;
-  std::unique_ptr<asio::steady_timer> primary_known;  // only while a secondary leg waits
-  write_description what;  // for the log, if the secondary failed
-};
-
-}  // namespace
 
 void client_session::judge_mirrored(const cluster_answer& primary, const client::call_result& secondary,
                                     cluster primary_c, ack_mode mode,
-                                    const write_description& what) {
+                                    const write_description& what, bool journaled) {
   const auto d = merge(primary, answer_of(secondary), mode, primary_c);
   if (d.count_target_failure) {
-    note_secondary_failure(d.failed_cluster, secondary, what);
+    note_secondary_failure(d.failed_cluster, secondary, what, journaled);
   }
   if (d.rejected_code) {
     ctx_->mirrored_rejected.count_code(primary_c, *d.rejected_code);
@@ -314,6 +282,8 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
     ++in_flight_;
     ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
     auto legs = std::make_shared<mirror_legs>();
+    legs->request = request;
+    legs->build = build;
     legs->what = std::move(what);
     asio::co_spawn(
         stream_.get_executor(),
@@ -333,8 +303,10 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
             }
           }
           legs->secondary = std::move(r);
+          self->secondary_answered(legs);
           if (legs->primary) {
-            self->judge_mirrored(*legs->primary, *legs->secondary, primary_c, mode, legs->what);
+            self->judge_mirrored(*legs->primary, *legs->secondary, primary_c, mode, legs->what,
+                                 legs->journal_seq.has_value());
           }
           --self->in_flight_;
           self->ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -343,12 +315,14 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
         asio::detached);
     auto r = co_await call_on(primary_c, request.op, request.flags, build,
                               on_unprepared::answer_client);
-    r.ok() ? reply(request, r.frame) : reply_call_failure(request, r);
     legs->primary = answer_of(r);
+    legs->primary_result = std::move(r);
+    primary_answered(legs, secondary_c);
     if (legs->primary_known) {
       legs->primary_known->cancel();
     } else if (legs->secondary) {
-      judge_mirrored(*legs->primary, *legs->secondary, primary_c, mode, legs->what);
+      judge_mirrored(*legs->primary, *legs->secondary, primary_c, mode, legs->what,
+                     legs->journal_seq.has_value());
     }
     co_return;
   }

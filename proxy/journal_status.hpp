@@ -1,0 +1,16 @@
+// The journal as the admin port shows it: /api/v1/journal, the status page's panel and the
+// "journal" member of /api/v1/status.
+#pragma once
+
+#include "proxy/proxy_context.hpp"
+
+#include <string>
+
+namespace tandem::proxy {
+
+// A JSON object: state ("off" or "on"), pending records and bytes, the replay queue, the age of
+// the oldest pending record, the replayer's concurrency, totals, the dead letters and the
+// tables marked for validation, and the window a full journal could not keep (record_gap).
+std::string journal_json(const proxy_context& ctx);
+
+}  // namespace tandem::proxy

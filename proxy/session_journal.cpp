@@ -1,0 +1,155 @@
+// The journal's part of a mirrored write in source_authoritative mode (issue 14, README "The
+// journal"): the client is answered only when the source answered and either the secondary
+// confirmed the write or the journal holds it on disk. A write the source refused is answered
+// at once and never journaled (issue 13: the secondary refusing it too is agreement).
+#include "proxy/client_session.hpp"
+#include "proxy/mirror_legs.hpp"
+
+#include "protocol/cql/classifier.hpp"
+#include "protocol/request_body.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace tandem::proxy {
+
+namespace {
+
+bool applied(const client::call_result& r) { return r.ok() && r.frame.header.op != protocol::opcode::error; }
+
+bool secondary_has_it(const client::call_result& r) { return !is_failure(answer_of(r), true); }
+
+// "keyspace.table" of the statement, for marking a table whose write could not be replayed.
+std::string table_of(std::string_view text, const std::string& session_keyspace) {
+  auto info = protocol::cql::classify(text);
+  if (!info || info->table.empty()) {
+    return {};
+  }
+  return (info->keyspace.empty() ? session_keyspace : info->keyspace) + "." + info->table;
+}
+
+}  // namespace
+
+std::optional<journal_record> client_session::journal_record_for(const mirror_legs& legs,
+                                                                 cluster secondary_c) const {
+  // The primary's copy: the secondary may not even know the statement (it was down when it was
+  // prepared), and the replayer prepares every statement again from its text anyway.
+  auto body = legs.build(other_cluster(secondary_c));
+  if (!body) {
+    return std::nullopt;
+  }
+  auto offset = protocol::message_offset(legs.request, *body);
+  if (!offset) {
+    return std::nullopt;
+  }
+  journal_record r;
+  r.to_source = secondary_c == cluster::source;
+  r.version = version_;
+  r.op = legs.request.op;
+  r.keyspace = keyspace_;
+  r.replay_safe = legs.what.cls == request_class::write;
+  r.message.assign(body->begin() + static_cast<std::ptrdiff_t>(*offset), body->end());
+  const auto add = [&](const prepared_id_map::entry_ptr& e) {
+    if (e) {
+      r.statements.push_back({e->keyspace.value_or(""), e->prepared_query});
+    }
+  };
+  if (legs.what.prepared) {
+    add(legs.what.prepared);
+    r.table = table_of(legs.what.prepared->query, keyspace_);
+  } else if (legs.request.op == protocol::opcode::query) {
+    r.table = table_of(legs.what.text, keyspace_);
+  }
+  for (const auto& e : legs.what.batch_statements) {
+    add(e);
+  }
+  return r;
+}
+
+// The primary answered. A write it applied goes to the journal unless the secondary already
+// has it; the record is synced with the next group commit.
+void client_session::primary_answered(const std::shared_ptr<mirror_legs>& legs,
+                                      cluster secondary_c) {
+  auto& j = ctx_->journal;
+  const bool needs_record = j && applied(*legs->primary_result) &&
+                            !(legs->secondary && secondary_has_it(*legs->secondary));
+  if (needs_record) {
+    auto record = journal_record_for(*legs, secondary_c);
+    std::weak_ptr<client_session> weak = shared_from_this();
+    auto ex = stream_.get_executor();
+    auto seq = record ? j->append(std::move(*record),
+                                  [weak, legs, ex](bool ok) {
+                                    asio::post(ex, [weak, legs, ok] {
+                                      legs->durable = ok;
+                                      if (auto self = weak.lock()) {
+                                        self->settle(legs);
+                                      }
+                                    });
+                                  })
+                      : std::nullopt;
+    if (seq) {
+      legs->journal_seq = seq;
+      if (legs->secondary) {
+        j->replay(*seq);  // it failed already
+      }
+    } else {
+      legs->journal_refused = true;
+      legs->journal_problem = record ? "journal.max_bytes reached" : "the request could not be recorded";
+      if (ctx_->cfg.journal.on_full == journal_full_policy::record_gap) {
+        bump(ctx_->stats.journal_gap_writes);
+        const auto now = client::write_clock::system_now_us();
+        std::int64_t none = 0;
+        ctx_->journal_gap_first_us.compare_exchange_strong(none, now);
+        ctx_->journal_gap_last_us.store(now);
+      }
+    }
+  }
+  settle(legs);
+}
+
+void client_session::secondary_answered(const std::shared_ptr<mirror_legs>& legs) {
+  if (legs->journal_seq) {
+    if (secondary_has_it(*legs->secondary)) {
+      ctx_->journal->confirm(*legs->journal_seq);
+    } else {
+      ctx_->journal->replay(*legs->journal_seq);
+    }
+  }
+  settle(legs);
+}
+
+// Answers the client once it may be: at once for a write the primary did not apply (its error
+// is the answer) or without a journal; otherwise when the secondary has the write or the
+// journal holds it. When neither can (the secondary failed and the journal is full or its
+// disk failed) the client gets an error, unless journal.on_full is record_gap.
+void client_session::settle(const std::shared_ptr<mirror_legs>& legs) {
+  if (legs->answered || !legs->primary_result) {
+    return;
+  }
+  const auto& p = *legs->primary_result;
+  const bool answer = !applied(p) || !ctx_->journal ||
+                      (legs->secondary && secondary_has_it(*legs->secondary)) ||
+                      legs->durable.value_or(false) ||
+                      (legs->journal_refused &&
+                       ctx_->cfg.journal.on_full == journal_full_policy::record_gap);
+  if (answer) {
+    legs->answered = true;
+    p.ok() ? reply(legs->request, p.frame) : reply_call_failure(legs->request, p);
+    legs->primary_result.reset();
+    return;
+  }
+  const bool journal_failed = legs->journal_refused || legs->durable == false;
+  if (journal_failed && legs->secondary) {
+    legs->answered = true;
+    bump(ctx_->stats.journal_write_errors);
+    reply_error(legs->request, static_cast<std::int32_t>(protocol::error_code::server_error),
+                std::string("tandem proxy: the source applied the write but the ") +
+                    cluster_name(other_cluster(ctx_->routing().primary)) +
+                    " did not, and the journal could not keep it (" +
+                    (legs->journal_refused ? legs->journal_problem : std::string("disk error")) +
+                    "): retry the write");
+    legs->primary_result.reset();
+  }
+}
+
+}  // namespace tandem::proxy
