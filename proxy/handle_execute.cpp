@@ -156,13 +156,21 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
     auto& built = parts->built[static_cast<std::size_t>(c)];
     prepared_id_map::entry_ptr current =
         built ? self->ctx_->prepared.find(parts->found->primary_id) : parts->entry;
+    if (current && current->id_for(c).empty()) {
+      current = self->ctx_->prepared.find(parts->found->primary_id);  // prepared there since
+    }
     built = true;
     if (!current) {
       return protocol::errc::bad_value;  // evicted meanwhile
     }
     return self->execute_body_for(c, *current, parts->prefix, parts->message);
   };
-  if (entry->id_for(other_cluster(entry->primary_cluster)).empty() && dest == destination::both) {
+  // Prepared on one cluster only (the other was down then): prepared there now, first. A
+  // source_authoritative write does it in its secondary leg instead (mirror), so that its
+  // client does not wait for a cluster that may still be down.
+  const bool leg_prepares = is_data_write(entry->cls) && ctx_->write_ack() != ack_mode::strict;
+  if (entry->id_for(other_cluster(entry->primary_cluster)).empty() && dest == destination::both &&
+      !leg_prepares) {
     co_await reprepare(other_cluster(entry->primary_cluster), entry);
     parts->entry = ctx_->prepared.find(entry->primary_id);  // with the id just prepared
   }

@@ -288,6 +288,10 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
     asio::co_spawn(
         stream_.get_executor(),
         [self, legs, primary_c, secondary_c, mode, request, build]() -> asio::awaitable<void> {
+          const auto& prepared = legs->what.prepared;
+          if (prepared && prepared->id_for(secondary_c).empty()) {
+            co_await self->reprepare(secondary_c, prepared);  // it was down at PREPARE time
+          }
           auto r = co_await self->call_on(secondary_c, request.op, request.flags, build,
                                           on_unprepared::answer_client);
           if (unprepared_id(r)) {

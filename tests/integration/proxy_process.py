@@ -99,6 +99,8 @@ class ProxyProcess:
         # Each test proxy gets its own admin port (the proxy port + 1000) so that several can run.
         self.admin_port = self.port + 1000
         self.env["TANDEM_ADMIN_LISTEN_PORT"] = str(self.admin_port)
+        # Each test proxy journals into its own directory (one journal per instance).
+        self.env["TANDEM_JOURNAL_DIR"] = str(Path(self.dir) / "journal")
         self.env.update(env or {})
         self.process = None
         self.client_tls = client_tls  # for the readiness check of a proxy with proxy.tls on
