@@ -13,7 +13,8 @@ asio::awaitable<own_connection> open_own_connection(asio::any_io_executor ex,
                                                     const cluster_settings& c,
                                                     std::shared_ptr<asio::ssl::context> tls,
                                                     const std::string& name,
-                                                    const std::string& host) {
+                                                    const std::string& host,
+                                                    bool throw_on_overload) {
   const auto v = protocol::protocol_version::v4;
   cluster_connection_settings s;
   s.endpoint = {host, c.port};
@@ -33,6 +34,9 @@ asio::awaitable<own_connection> open_own_connection(asio::any_io_executor ex,
   }
   protocol::startup_message startup;
   startup.options["CQL_VERSION"] = "3.0.0";
+  if (throw_on_overload) {
+    startup.options["THROW_ON_OVERLOAD"] = "1";  // older nodes ignore it
+  }
   protocol::bytes startup_body = protocol::encode_startup(startup, v);
   auto answer = co_await conn->call(opcode::startup, std::move(startup_body));
   if (answer.ok() && answer.frame.header.op == opcode::authenticate) {

@@ -20,12 +20,15 @@ struct own_connection {
 };
 
 // Connects to `host` of cluster `c` (over TLS with `tls` when not null) and finishes the
-// handshake. Bounded by c's timeouts.
+// handshake. Bounded by c's timeouts. `throw_on_overload`: STARTUP asks for THROW_ON_OVERLOAD
+// (spec v5 §4.1.1), so an overloaded node answers Overloaded instead of stalling the
+// connection (the journal replayer's adaptive concurrency wants the push-back).
 asio::awaitable<own_connection> open_own_connection(asio::any_io_executor ex,
                                                     const cluster_settings& c,
                                                     std::shared_ptr<asio::ssl::context> tls,
                                                     const std::string& name,
-                                                    const std::string& host);
+                                                    const std::string& host,
+                                                    bool throw_on_overload = false);
 
 struct statement_outcome {
   std::optional<protocol::result_message> result;  // set when the node answered RESULT

@@ -136,6 +136,9 @@ asio::awaitable<std::string> client_session::open_target() {
   protocol::startup_message startup;
   startup.options["CQL_VERSION"] = "3.0.0";
   startup.options["DRIVER_NAME"] = "tandem-proxy";
+  // Spec v5 §4.1.1: an overloaded target answers Overloaded rather than stalling the mirrored
+  // writes; the journal keeps and replays them (issue 14).
+  startup.options["THROW_ON_OVERLOAD"] = "1";
   protocol::bytes startup_body = protocol::encode_startup(startup, version_);
   auto answer = co_await target_->call(opcode::startup, std::move(startup_body));
   if (!answer.ok()) {

@@ -154,8 +154,8 @@ class replayer {
     const auto& settings = to_source ? ctx_->cfg.source : ctx_->cfg.target;
     const auto& tls = ctx_->cluster_tls(to_source ? cluster::source : cluster::target);
     for (const auto& host : settings.contact_points) {
-      auto opened = co_await client::open_own_connection(ex_, settings, tls,
-                                                         to_source ? "source" : "target", host);
+      auto opened = co_await client::open_own_connection(
+          ex_, settings, tls, to_source ? "source" : "target", host, true);
       if (!opened.conn) {
         last_error_ = opened.error;
         continue;

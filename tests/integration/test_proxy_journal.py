@@ -139,3 +139,32 @@ def test_a_killed_proxy_replays_its_journal_and_drops_a_torn_record(direct, tmp_
     missing = [row for row in source if row not in target]
     assert len(missing) <= 1, missing[:3]
     assert all(row in source for row in target)
+
+
+def test_a_counter_update_the_target_missed_marks_its_table_instead_of_replaying(tmp_path):
+    proxy = start_proxy(tmp_path / "journal")
+    try:
+        cluster, session = proxy.connect(4, request_timeout=30,
+                                         retry_policy=FallthroughRetryPolicy())
+        try:
+            create_keyspace(session, KS)
+            session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.hits (k int PRIMARY KEY, n counter)")
+            add = session.prepare(f"UPDATE {KS}.hits SET n = n + ? WHERE k = 1")
+            with target_paused():
+                session.execute(add, (1,))
+                time.sleep(4)  # the target's copy times out (target.request_timeout 2s)
+        finally:
+            cluster.shutdown()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            journal = admin_ok(proxy, "/api/v1/journal")
+            if journal["pending"] == 0 and journal["tables_needing_validation"]:
+                break
+            time.sleep(0.5)
+        assert journal["tables_needing_validation"] == [f"{KS}.hits"], journal
+        assert journal["replayed"] == 0, journal
+        gate = admin_ok(proxy, "/api/v1/cutover")
+        assert not gate["ready"]
+        assert any(f"{KS}.hits" in m and "not replayed" in m for m in gate["missing"]), gate
+    finally:
+        proxy.stop()
