@@ -170,14 +170,20 @@ std::optional<std::uint64_t> journal::append(journal_record r, std::function<voi
   pending_bytes_ += e.bytes;
   const std::uint64_t seq = e.record->seq;
   live_.emplace(seq, std::move(e));
-  if (queue_.empty()) {
+  const bool first = queue_.empty();
+  if (first) {
     first_queued_ = std::chrono::steady_clock::now();
   }
   queued_bytes_ += frame.size();
   queue_.push_back({seq, std::move(frame), std::move(durable)});
   counters_.appended.fetch_add(1);
+  const bool full_batch = queued_bytes_ >= options_.sync_bytes;
   lk.unlock();
-  wake_.notify_one();
+  // The writer needs waking only to start a group (it then sleeps out the interval) or to cut
+  // it short: one wake-up per group commit, not one per record.
+  if (first || full_batch) {
+    wake_.notify_one();
+  }
   return seq;
 }
 
