@@ -168,3 +168,36 @@ def test_a_counter_update_the_target_missed_marks_its_table_instead_of_replaying
         assert any(f"{KS}.hits" in m and "not replayed" in m for m in gate["missing"]), gate
     finally:
         proxy.stop()
+
+
+def test_a_full_journal_fails_the_writes_it_cannot_keep_and_loses_none_it_acknowledged(
+        direct, tmp_path):
+    """journal.on_full: fail_writes (the default) with journal.max_bytes at its 1MiB floor."""
+    proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n" + TIMEOUTS,
+                         env={"TANDEM_JOURNAL_DIR": str(tmp_path / "journal"),
+                              "TANDEM_JOURNAL_MAX_BYTES": "1MiB"}).start()
+    acknowledged, refused = [], []
+    try:
+        make_table(proxy, "filled")
+        cluster, session = proxy.connect(4, request_timeout=30,
+                                         retry_policy=FallthroughRetryPolicy())
+        try:
+            insert = session.prepare(f"INSERT INTO {KS}.filled (k, c, v) VALUES (?, 0, ?)")
+            with target_paused():
+                for k in range(4000):
+                    try:
+                        session.execute(insert, (k, "x" * 1000))
+                        acknowledged.append(k)
+                    except Exception as e:  # the full journal's error is what is tested
+                        refused.append(repr(e))
+                        if len(refused) >= 5:
+                            break
+        finally:
+            cluster.shutdown()
+        assert refused and all("journal.max_bytes reached" in r for r in refused), refused[:3]
+        assert len(acknowledged) > 100
+        assert wait_drained(proxy), admin_ok(proxy, "/api/v1/journal")
+    finally:
+        proxy.stop()
+    on_target = {row.k for row in direct["target"].execute(f"SELECT k FROM {KS}.filled")}
+    assert set(acknowledged) <= on_target, sorted(set(acknowledged) - on_target)[:10]
