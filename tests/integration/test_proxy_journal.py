@@ -201,3 +201,37 @@ def test_a_full_journal_fails_the_writes_it_cannot_keep_and_loses_none_it_acknow
         proxy.stop()
     on_target = {row.k for row in direct["target"].execute(f"SELECT k FROM {KS}.filled")}
     assert set(acknowledged) <= on_target, sorted(set(acknowledged) - on_target)[:10]
+
+
+def test_a_full_journal_with_record_gap_keeps_clients_working_and_the_gate_names_the_gap(
+        tmp_path):
+    proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n" + TIMEOUTS,
+                         env={"TANDEM_JOURNAL_DIR": str(tmp_path / "journal"),
+                              "TANDEM_JOURNAL_MAX_BYTES": "1MiB",
+                              "TANDEM_JOURNAL_ON_FULL": "record_gap"}).start()
+    errors = []
+    try:
+        make_table(proxy, "gapped")
+        cluster, session = proxy.connect(4, request_timeout=30,
+                                         retry_policy=FallthroughRetryPolicy())
+        try:
+            insert = session.prepare(f"INSERT INTO {KS}.gapped (k, c, v) VALUES (?, 0, ?)")
+            with target_paused():
+                k = 0
+                while admin_ok(proxy, "/api/v1/journal")["gap_first_us"] == 0 and k < 4000:
+                    for _ in range(100):
+                        try:
+                            session.execute(insert, (k, "x" * 1000))
+                        except Exception as e:  # none expected: the test asserts on them
+                            errors.append(repr(e))
+                        k += 1
+        finally:
+            cluster.shutdown()
+        journal = admin_ok(proxy, "/api/v1/journal")
+        assert errors == [], errors[:3]
+        assert journal["gap_first_us"] > 0, journal
+        gate = admin_ok(proxy, "/api/v1/cutover")
+        assert not gate["ready"]
+        assert any("could not keep writes" in m for m in gate["missing"]), gate
+    finally:
+        proxy.stop()
