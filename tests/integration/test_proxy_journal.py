@@ -23,9 +23,10 @@ TIMEOUTS = ("target:\n  request_timeout: 2s\n  heartbeat_interval: 1s\n"
             "source:\n  request_timeout: 5s\n")
 
 
-def start_proxy(journal_dir):
+def start_proxy(journal_dir, **env):
+    """A proxy journaling into journal_dir, with `env` (TANDEM_* variables) on top."""
     return ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n" + TIMEOUTS,
-                        env={"TANDEM_JOURNAL_DIR": str(journal_dir)}).start()
+                        env={"TANDEM_JOURNAL_DIR": str(journal_dir), **env}).start()
 
 
 class MixedWriter(LiveWriter):
@@ -173,9 +174,7 @@ def test_a_counter_update_the_target_missed_marks_its_table_instead_of_replaying
 def test_a_full_journal_fails_the_writes_it_cannot_keep_and_loses_none_it_acknowledged(
         direct, tmp_path):
     """journal.on_full: fail_writes (the default) with journal.max_bytes at its 1MiB floor."""
-    proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n" + TIMEOUTS,
-                         env={"TANDEM_JOURNAL_DIR": str(tmp_path / "journal"),
-                              "TANDEM_JOURNAL_MAX_BYTES": "1MiB"}).start()
+    proxy = start_proxy(tmp_path / "journal", TANDEM_JOURNAL_MAX_BYTES="1MiB")
     acknowledged, refused = [], []
     try:
         make_table(proxy, "filled")
@@ -205,10 +204,8 @@ def test_a_full_journal_fails_the_writes_it_cannot_keep_and_loses_none_it_acknow
 
 def test_a_full_journal_with_record_gap_keeps_clients_working_and_the_gate_names_the_gap(
         tmp_path):
-    proxy = ProxyProcess(port=PORT, yaml_text=f"  instances: [\"127.0.0.1:{PORT}\"]\n" + TIMEOUTS,
-                         env={"TANDEM_JOURNAL_DIR": str(tmp_path / "journal"),
-                              "TANDEM_JOURNAL_MAX_BYTES": "1MiB",
-                              "TANDEM_JOURNAL_ON_FULL": "record_gap"}).start()
+    proxy = start_proxy(tmp_path / "journal", TANDEM_JOURNAL_MAX_BYTES="1MiB",
+                        TANDEM_JOURNAL_ON_FULL="record_gap")
     errors = []
     try:
         make_table(proxy, "gapped")
