@@ -3,6 +3,12 @@
 #include "backfill/cell_values.hpp"
 #include "backfill/table_model.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <array>
 
 namespace tandem::backfill {
@@ -56,14 +62,31 @@ asio::awaitable<client::outcome<client::done>> checkpoint_store::ensure_tables()
   co_return r;
 }
 
+// A lightweight transaction on a busy or throttled target times out now and then (a Paxos round
+// that got "received only 0 responses", an Overloaded answer): one such answer must not end a
+// backfill that has copied for hours. Every conditional write here is safe to send again: the
+// unit's updates are conditioned on the owner, so a retry of one that was applied after all is
+// applied again; a retried claim that was applied answers "not applied" (the lease is already
+// ours), which leaves the unit to the next sweep once the lease runs out.
 asio::awaitable<client::outcome<bool>> checkpoint_store::conditional(client::statement s) {
+  constexpr int max_attempts = 6;
   client::outcome<bool> out;
-  auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum);
-  if (client::failed(out, r)) {
-    co_return out;
+  for (int attempt = 1;; ++attempt) {
+    auto r = co_await target_->execute(s, protocol::consistency::local_quorum);
+    if (r) {
+      out.value = client::applied(r.value->rows);
+      co_return out;
+    }
+    if (!r.error.is_retryable() || attempt >= max_attempts) {
+      client::failed(out, r);
+      co_return out;
+    }
+    spdlog::warn("{}: a checkpoint write timed out on the target ({}); trying again (attempt {} of "
+                 "{})", job_, r.error.message, attempt + 1, max_attempts);
+    asio::steady_timer pause(co_await asio::this_coro::executor,
+                             std::chrono::milliseconds(std::min(3000, 200 << (attempt - 1))));
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
   }
-  out.value = client::applied(r.value->rows);
-  co_return out;
 }
 
 asio::awaitable<client::outcome<std::int64_t>> checkpoint_store::t0_or(std::int64_t start_us,

@@ -1,5 +1,6 @@
 #include "tools/bench/stub_server.hpp"
 
+#include "protocol/cql/classifier.hpp"
 #include "protocol/messages/auth.hpp"
 #include "protocol/messages/error_message.hpp"
 #include "protocol/messages/query_parameters.hpp"
@@ -35,6 +36,11 @@ protocol::result<protocol::bytes_view> message_of(const frame_in& f, protocol::b
   protocol::wire_reader r(body);
   TANDEM_TRY_VOID(r.read_bytes_map());
   return r.rest();
+}
+
+bool is_conditional(std::string_view text) {
+  auto info = protocol::cql::classify(text);
+  return info && info->conditional;
 }
 
 }  // namespace
@@ -365,6 +371,15 @@ void stub_session::handle_execute(const frame_in& f, protocol::bytes_view body) 
     w.write_string("Prepared statement unknown to the stub");
     w.write_short_bytes(*id);
     answer(f, opcode::error, w.data());
+    return;
+  }
+  if (state_.settings.conditional_write_timeouts > 0 && is_conditional(state_.prepared[key].text)) {
+    --state_.settings.conditional_write_timeouts;
+    protocol::error_message e;
+    e.code = protocol::error_code::write_timeout;
+    e.message = "Operation timed out - received only 0 responses.";
+    e.details = protocol::write_timeout_error{protocol::consistency::serial, 0, 1, "CAS", {}};
+    answer(f, opcode::error, protocol::encode_error(e, version_));
     return;
   }
   ++(statement->is_read ? state_.counters.reads : state_.counters.writes);

@@ -25,6 +25,10 @@ struct stub_settings {
   stub_identity identity;
   std::string user;  // when set, STARTUP gets AUTHENTICATE and SASL PLAIN must match
   std::string password;
+  // Fault injection for tests of retries: the next N EXECUTEs of conditional statements
+  // (`... IF ...`) answer Write_timeout of write type CAS, as a Paxos round that timed out on a
+  // busy node does (spec v4 §9, 0x1100); each one answered so counts it down.
+  int conditional_write_timeouts = 0;
 };
 
 struct stub_counters {
