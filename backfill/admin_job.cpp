@@ -89,9 +89,7 @@ std::string admin_job::status_json() const {
   return json::serialize(o);
 }
 
-std::string admin_job::cutover_json(bool source_reachable, bool target_reachable,
-                                    std::int64_t last_target_write_failure_us) const {
-  const cutover_live live{source_reachable, target_reachable, last_target_write_failure_us};
+std::string admin_job::cutover_json(const cutover_live& live) const {
   const auto in = gather(cfg_, live, std::chrono::seconds(5));
   return verdict_json(in, decide(in));
 }

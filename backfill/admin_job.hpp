@@ -23,8 +23,7 @@ class admin_job : public control {
   std::string pause() override;
   std::string resume() override;
   std::string status_json() const override;
-  std::string cutover_json(bool source_reachable, bool target_reachable,
-                           std::int64_t last_target_write_failure_us) const override;
+  std::string cutover_json(const cutover_live& live) const override;
 
  private:
   const migration_settings cfg_;

@@ -5,6 +5,7 @@
 // executable passes it the proxy's configuration loader and its configuration.
 #pragma once
 
+#include "backfill/cutover.hpp"
 #include "backfill/settings.hpp"
 
 #include <cstdint>
@@ -25,8 +26,7 @@ class control {
   virtual std::string status_json() const = 0;
   // GET /api/v1/cutover: the cutover gate's verdict as JSON (ready, missing, tables), given
   // what the proxy knows live. Blocks while it reads the clusters' state (a few seconds at most).
-  virtual std::string cutover_json(bool source_reachable, bool target_reachable,
-                                   std::int64_t last_target_write_failure_us) const = 0;
+  virtual std::string cutover_json(const cutover_live& live) const = 0;
 };
 
 // A backfill run on a thread of its own inside the calling process (backfill/admin_job.hpp).

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <iostream>
 
 namespace tandem::backfill {
@@ -62,6 +63,17 @@ asio::awaitable<void> collect(const migration_settings& cfg, const cutover_live&
   if (failure) {
     in.last_target_write_failure_us = std::max(in.last_target_write_failure_us, *failure.value);
   }
+  auto recorded = co_await read_journal_facts(*target, cfg.target.state_keyspace);
+  if (recorded) {
+    in.journal = std::move(*recorded.value);
+  }
+  in.journal.merge(live.journal);
+  if (results) {
+    for (const auto& r : *results.value) {
+      const std::string name = r.keyspace + "." + r.table;
+      if (in.journal.unreplayed.count(name)) in.other_validations[name] = r;
+    }
+  }
   for (const auto& w : run.work) {
     cutover_inputs::table t;
     t.name = w.table.keyspace + "." + w.table.name;
@@ -92,6 +104,46 @@ cutover_verdict decide(const cutover_inputs& in) {
   if (!in.problem.empty()) v.missing.push_back(in.problem);
   if (in.tables.empty() && in.problem.empty()) {
     v.missing.push_back("no table is chosen (backfill.keyspaces / backfill.tables)");
+  }
+  for (const auto& [proxy, state] : in.journal.proxies) {
+    if (state.pending > 0) {
+      v.missing.push_back("the journal of proxy " + proxy + " holds " +
+                          std::to_string(state.pending) +
+                          " writes the target has not confirmed yet");
+    }
+    if (state.dead_letters > 0) {
+      v.missing.push_back("the journal of proxy " + proxy + " holds " +
+                          std::to_string(state.dead_letters) +
+                          " writes the target refused (dead-letters.jsonl in its journal.dir)");
+    }
+  }
+  // A table with a write that could not be replayed needs a validation that began after it.
+  for (const auto& [name, at] : in.journal.unreplayed) {
+    const table_validation* last = nullptr;
+    for (const auto& t : in.tables) {
+      if (t.name == name && t.validation) last = &*t.validation;
+    }
+    if (const auto it = in.other_validations.find(name); !last && it != in.other_validations.end()) {
+      last = &it->second;
+    }
+    if (!last || last->started_us < at || last->unresolved > 0 || last->sample < 1.0) {
+      v.missing.push_back(name + ": a counter update, list append or LWT failed on the target " +
+                          age_text(in.now_us - at) +
+                          " ago and was not replayed; validate the table "
+                          "(tandem validate --repair --table " + name + ")");
+    }
+  }
+  // Writes a full journal could not keep (journal.on_full: record_gap) may be missing in any
+  // table: every table needs a validation that began after the gap.
+  if (in.journal.gap_until_us > 0) {
+    const bool covered = std::all_of(in.tables.begin(), in.tables.end(), [&](const auto& t) {
+      return t.validation && t.validation->started_us > in.journal.gap_until_us;
+    });
+    if (!covered || in.tables.empty()) {
+      v.missing.push_back("a full journal could not keep writes until " +
+                          age_text(in.now_us - in.journal.gap_until_us) +
+                          " ago: every table needs a validation begun after that");
+    }
   }
   const auto max_age_us = std::chrono::duration_cast<std::chrono::microseconds>(in.max_validation_age).count();
   for (const auto& t : in.tables) {
@@ -155,6 +207,15 @@ std::string verdict_json(const cutover_inputs& in, const cutover_verdict& v) {
   }
   o["tables"] = std::move(tables);
   o["last_target_write_failure_us"] = in.last_target_write_failure_us;
+  json::object journals;
+  for (const auto& [proxy, state] : in.journal.proxies) {
+    journals[proxy] = json::object{{"pending", state.pending}, {"dead_letters", state.dead_letters}};
+  }
+  o["journals"] = std::move(journals);
+  json::object unreplayed;
+  for (const auto& [name, at] : in.journal.unreplayed) unreplayed[name] = at;
+  o["unreplayed_us"] = std::move(unreplayed);
+  o["journal_gap_until_us"] = in.journal.gap_until_us;
   o["source_ok"] = in.source_problem.empty();
   o["target_ok"] = in.target_problem.empty();
   return json::serialize(o);
@@ -167,6 +228,7 @@ cutover_inputs gather(const migration_settings& cfg, const cutover_live& live,
   in.max_validation_age = cfg.cutover.max_validation_age;
   in.backfill_job = cfg.backfill.job;
   in.last_target_write_failure_us = live.last_target_write_failure_us;
+  in.journal = live.journal;
   bool finished = false;
   {
     asio::io_context io{1};

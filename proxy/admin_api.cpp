@@ -166,11 +166,10 @@ admin_response admin_api::handle(const admin_request& r) {
     }
     return admin_response{
         200, "application/json",
-        with_journal_facts(*ctx_,
-                           backfill_->cutover_json(
-                               ctx_->reachable[static_cast<std::size_t>(cluster::source)].load(),
-                               ctx_->reachable[static_cast<std::size_t>(cluster::target)].load(),
-                               ctx_->last_target_write_failure_us.load()))};
+        backfill_->cutover_json(backfill::cutover_live{
+            ctx_->reachable[static_cast<std::size_t>(cluster::source)].load(),
+            ctx_->reachable[static_cast<std::size_t>(cluster::target)].load(),
+            ctx_->last_target_write_failure_us.load(), live_journal_facts(*ctx_)})};
   }
   if ((path == "/" || path == "/index.html") && get) {
     return admin_response{200, "text/html; charset=utf-8", std::string(status_page_html())};

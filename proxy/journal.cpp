@@ -297,9 +297,9 @@ void journal::mark_unsafe(const journal_record& r, const std::string& why) {
   counters_.unsafe_marked.fetch_add(1);
   {
     std::lock_guard lk(mutex_);
-    if (std::find(unsafe_tables_.begin(), unsafe_tables_.end(), r.table) == unsafe_tables_.end()) {
-      unsafe_tables_.push_back(r.table);
-    }
+    // Marked when the replayer meets it, after the write: a validation that begins later
+    // sees the write on the source.
+    unsafe_tables_[r.table] = client::write_clock::system_now_us();
   }
   confirm(r.seq);
 }

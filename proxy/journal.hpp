@@ -65,7 +65,7 @@ struct journal_state {
   std::int64_t oldest_pending_us = 0;  // when the oldest pending record was appended; 0: none
   std::size_t segments = 0;
   std::vector<std::string> dead_letters;  // the last few, as written to dead-letters.jsonl
-  std::vector<std::string> unsafe_tables;  // tables marked for validation
+  std::map<std::string, std::int64_t> unsafe_tables;  // table -> when last marked (µs)
 };
 
 class journal {
@@ -147,7 +147,7 @@ class journal {
   std::uint64_t pending_bytes_ = 0;
   std::uint64_t next_seq_ = 1;
   std::vector<std::string> dead_letters_;
-  std::vector<std::string> unsafe_tables_;
+  std::map<std::string, std::int64_t> unsafe_tables_;
   bool stopping_ = false;
 
   // The writer thread's own: the segment being appended to.

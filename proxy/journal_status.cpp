@@ -40,7 +40,7 @@ std::string journal_json(const proxy_context& ctx) {
   }
   o["dead_letters"] = std::move(dead);
   json::array unsafe;
-  for (const auto& t : s.unsafe_tables) {
+  for (const auto& [t, at] : s.unsafe_tables) {
     unsafe.push_back(json::value(t));
   }
   o["tables_needing_validation"] = std::move(unsafe);
@@ -49,44 +49,18 @@ std::string journal_json(const proxy_context& ctx) {
   return json::serialize(o);
 }
 
-std::string with_journal_facts(const proxy_context& ctx, const std::string& gate_json) {
+backfill::journal_facts live_journal_facts(const proxy_context& ctx) {
+  backfill::journal_facts f;
   if (!ctx.journal) {
-    return gate_json;
+    return f;
   }
-  boost::system::error_code ec;
-  json::value v = json::parse(gate_json, ec);
-  if (ec || !v.is_object()) {
-    return gate_json;
-  }
-  auto& o = v.as_object();
-  json::array missing = o.contains("missing") && o["missing"].is_array() ? o["missing"].as_array()
-                                                                          : json::array{};
   const auto s = ctx.journal->state();
-  if (s.pending_records > 0) {
-    missing.push_back(json::value("the journal of this proxy holds " +
-                                  std::to_string(s.pending_records) +
-                                  " writes the target has not confirmed yet"));
-  }
-  const auto dead = ctx.journal->counters().dead_lettered.load();
-  if (dead > 0) {
-    missing.push_back(json::value(std::to_string(dead) +
-                                  " journaled writes were refused by the target (dead letters in " +
-                                  ctx.cfg.journal.dir + "/dead-letters.jsonl)"));
-  }
-  for (const auto& t : s.unsafe_tables) {
-    missing.push_back(json::value(t + ": a counter update or LWT failed on the target and was not "
-                                      "replayed; validate the table (tandem validate --repair)"));
-  }
-  if (ctx.journal_gap_first_us.load() != 0) {
-    missing.push_back(json::value("the full journal could not keep writes between " +
-                                  std::to_string(ctx.journal_gap_first_us.load()) + " and " +
-                                  std::to_string(ctx.journal_gap_last_us.load()) +
-                                  " (µs since the epoch): a validation that started after it is "
-                                  "needed"));
-  }
-  o["ready"] = o.contains("ready") && o["ready"].is_bool() && o["ready"].as_bool() && missing.empty();
-  o["missing"] = std::move(missing);
-  return json::serialize(v);
+  auto& mine = f.proxies[ctx.instance_name];
+  mine.pending = static_cast<std::int64_t>(s.pending_records);
+  mine.dead_letters = static_cast<std::int64_t>(ctx.journal->counters().dead_lettered.load());
+  f.unreplayed = s.unsafe_tables;
+  f.gap_until_us = ctx.journal_gap_last_us.load();
+  return f;
 }
 
 }  // namespace tandem::proxy

@@ -2,6 +2,7 @@
 // "journal" member of /api/v1/status.
 #pragma once
 
+#include "backfill/journal_facts.hpp"
 #include "proxy/proxy_context.hpp"
 
 #include <string>
@@ -13,9 +14,9 @@ namespace tandem::proxy {
 // tables marked for validation, and the window a full journal could not keep (record_gap).
 std::string journal_json(const proxy_context& ctx);
 
-// The cutover gate's answer (JSON with "ready" and "missing") with this proxy's journal facts
-// added: not ready while the journal holds records or dead letters, while a table has a write
-// that could not be replayed, or after a gap a full journal could not keep (issue 14).
-std::string with_journal_facts(const proxy_context& ctx, const std::string& gate_json);
+// What this proxy's journal tells the cutover gate (backfill/journal_facts.hpp), as it is now:
+// its pending records and dead letters under `ctx.instance_name`, the tables with a write that
+// could not be replayed, and the end of a window a full journal could not keep (record_gap).
+backfill::journal_facts live_journal_facts(const proxy_context& ctx);
 
 }  // namespace tandem::proxy

@@ -117,6 +117,9 @@ struct proxy_context {
   std::atomic<std::int64_t> journal_gap_first_us{0};
   std::atomic<std::int64_t> journal_gap_last_us{0};
   std::atomic<unsigned> journal_replay_limit{0};  // the replayer's concurrency now
+  // This proxy's name in the facts it records on the target: host name and listen port, so a
+  // restarted proxy takes over its own rows. Set once before the first client is accepted.
+  std::string instance_name;
 
   routing_state routing() const noexcept { return routing_state{primary.load(), true}; }
   ack_mode write_ack() const noexcept {

@@ -6,6 +6,7 @@
 #include "proxy/health_monitor.hpp"
 #include "proxy/routing_state.hpp"
 #include "proxy/journal_replay.hpp"
+#include "proxy/journal_facts_record.hpp"
 #include "proxy/t0_record.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -155,6 +156,11 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
   }
   adopt_nodes(*ctx, cluster::target, target);
   ctx->topology = make_topology(cfg, source);
+  {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    ctx->instance_name = std::string(host) + ":" + std::to_string(cfg.proxy.listen_port);
+  }
   if (!cfg.journal.dir.empty()) {
     journal_options jo;
     jo.dir = cfg.journal.dir;
@@ -211,6 +217,7 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
   asio::co_spawn(main_io, refresh_nodes(ctx), asio::detached);
   if (ctx->journal) {
     asio::co_spawn(main_io, replay_journal(ctx), asio::detached);
+    asio::co_spawn(main_io, record_journal_facts(ctx), asio::detached);
   }
   asio::co_spawn(main_io, monitor_cluster(ctx, cluster::source), asio::detached);
   asio::co_spawn(main_io, monitor_cluster(ctx, cluster::target), asio::detached);

@@ -61,7 +61,7 @@ request_class classify_mutation(const cql::statement_info& info) {
   if (info.conditional) {
     return request_class::conditional_write;
   }
-  if (info.counter_update ||
+  if (info.counter_update || info.list_append ||
       (info.kind == cql::statement_kind::batch && info.batch_kind == cql::batch_type::counter)) {
     return request_class::counter_write;
   }

@@ -39,7 +39,7 @@ enum class request_class : std::uint8_t {
   read,               // SELECT of a user table
   write,              // INSERT / UPDATE / DELETE / BATCH without IF and without counters
   conditional_write,  // a lightweight transaction (IF ...), or a batch that holds one
-  counter_write,      // a counter update or a COUNTER batch
+  counter_write,      // a counter update, a COUNTER batch or a list append: not idempotent
   ddl,                // CREATE / ALTER / DROP of schema objects
   use,                // USE ks
   truncate,           // TRUNCATE

@@ -115,6 +115,50 @@ bool looks_like_counter_update(token_span s) {
   return false;
 }
 
+// The token after the bracketed term that starts at i ("[" ... "]", nesting counted), or s.size().
+std::size_t after_brackets(token_span s, std::size_t i) noexcept {
+  int depth = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i].is_punct("[")) ++depth;
+    if (s[i].is_punct("]") && --depth == 0) return i + 1;
+  }
+  return s.size();
+}
+
+// SET l = l + [...], l += [...], l = [...] + l, l = ? + l: an append or a prepend, which only a
+// list column takes in these forms (a set or map literal is written in braces). Cassandra
+// keys each appended element by a time UUID of its own, so the same append applied twice
+// leaves two elements: not idempotent, never replayed blindly (issue 14).
+bool looks_like_list_append(token_span s) {
+  const std::size_t set = find_keyword(s, 1, "set");
+  for (std::size_t j = set + 1; j < s.size() && !s[j].is_keyword("where"); ++j) {
+    if (!s[j].is_name() || !(s[j - 1].is_keyword("set") || s[j - 1].is_punct(","))) {
+      continue;
+    }
+    const token& op = tok(s, j + 1);
+    if (op.is_punct("+=") && tok(s, j + 2).is_punct("[")) {
+      return true;
+    }
+    if (!op.is_punct("=")) {
+      continue;
+    }
+    if (same_name(s[j], tok(s, j + 2)) && tok(s, j + 3).is_punct("+") &&
+        tok(s, j + 4).is_punct("[")) {
+      return true;
+    }
+    const token& first = tok(s, j + 2);
+    const std::size_t after =
+        first.is_punct("[") ? after_brackets(s, j + 2)
+        : (first.kind == token_kind::positional_marker || first.kind == token_kind::named_marker)
+            ? j + 3
+            : s.size();
+    if (tok(s, after).is_punct("+") && same_name(s[j], tok(s, after + 1))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // SELECT, INSERT, UPDATE or DELETE; kind `other` for anything else.
 batch_entry analyze_dml(token_span s) {
   batch_entry e;
@@ -148,6 +192,7 @@ batch_entry analyze_dml(token_span s) {
     }
   }
   e.counter_update = e.kind == statement_kind::update && looks_like_counter_update(s);
+  e.list_append = e.kind == statement_kind::update && looks_like_list_append(s);
   return e;
 }
 
@@ -160,6 +205,7 @@ statement_info from_entry(batch_entry e) {
   info.uses_timestamp = e.uses_timestamp;
   info.uses_ttl = e.uses_ttl;
   info.counter_update = e.counter_update;
+  info.list_append = e.list_append;
   return info;
 }
 
@@ -208,6 +254,7 @@ statement_info classify_batch(token_span s) {
     info.uses_timestamp = info.uses_timestamp || e.uses_timestamp;
     info.uses_ttl = info.uses_ttl || e.uses_ttl;
     info.counter_update = info.counter_update || e.counter_update;
+    info.list_append = info.list_append || e.list_append;
     info.batch_statements.push_back(std::move(e));
   }
   return info;

@@ -95,6 +95,7 @@ struct batch_entry {
   bool uses_timestamp = false;
   bool uses_ttl = false;
   bool counter_update = false;
+  bool list_append = false;
 
   friend bool operator==(const batch_entry&, const batch_entry&) = default;
 };
@@ -118,6 +119,9 @@ struct statement_info {
   // marker, or a COUNTER batch. Only a hint (a list or set column looks the same with a
   // marker); the schema decides.
   bool counter_update = false;
+  // An UPDATE whose SET appends or prepends to a list: l = l + [...], l += [...],
+  // l = [...] + l or l = ? + l (for BATCH: any inner statement). Not idempotent.
+  bool list_append = false;
 
   batch_type batch_kind = batch_type::logged;  // for kind == batch
   std::vector<batch_entry> batch_statements;   // for kind == batch, in order

@@ -130,6 +130,24 @@ def mirrored(read, direct, timeout: float = 30.0):
         time.sleep(0.2)
 
 
+JOURNAL_FACT_PREFIXES = ("journal_pending:", "journal_dead_letters:", "journal_gap", "unreplayed:")
+
+
+def forget_journal_facts(target_session, state_keyspace: str = "tandem"):
+    """Deletes what test proxies' journals recorded for the cutover gate on the target
+    (backfill/journal_facts.hpp): a test that checks the gate must not see the pending records
+    of another test's proxy, stopped before its journal drained."""
+    from cassandra import InvalidRequest
+    try:
+        rows = list(target_session.execute(f"SELECT name FROM {state_keyspace}.migration_state"))
+    except InvalidRequest:
+        return  # no state table yet
+    for row in rows:
+        if row.name.startswith(JOURNAL_FACT_PREFIXES):
+            target_session.execute(f"DELETE FROM {state_keyspace}.migration_state WHERE name = %s",
+                                   (row.name,))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failing test's report ends with the last lines of every proxy still running."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from admin_http import admin_call
 from backfill_compare import compare
-from conftest import BACKFILL_KEYSPACE as KS, target_paused
+from conftest import BACKFILL_KEYSPACE as KS, forget_journal_facts, target_paused
 from live_writer import LiveWriter
 from proxy_process import ProxyProcess, run_tandem, start_tandem
 
@@ -129,6 +129,7 @@ def inject(direct):
 def test_validate_reports_exactly_the_injected_differences_repairs_them_and_gates_cutover(
         backfill_direct, backfill_fixture, tmp_path):
     direct = backfill_direct
+    forget_journal_facts(direct["target"])
     env = settings(tmp_path)
     code, out = gate(env)
     assert code == 1 and f"{KS}.users: not backfilled" in out, out

@@ -56,6 +56,38 @@ TEST(CutoverGate, SaysExactlyWhatIsMissing) {
       {"a target write failed before it", [](cutover_inputs& in) { in.last_target_write_failure_us = 98 * hour_us; }, {}},
       {"target down", [](cutover_inputs& in) { in.target_problem = "the target is unreachable: refused"; },
        {"the target is unreachable: refused"}},
+      {"a proxy's journal holds writes and dead letters",
+       [](cutover_inputs& in) {
+         in.journal.proxies["h1:9042"] = {12, 0};
+         in.journal.proxies["h2:9042"] = {0, 2};
+         in.journal.proxies["h3:9042"] = {0, 0};
+       },
+       {"the journal of proxy h1:9042 holds 12 writes the target has not confirmed yet",
+        "the journal of proxy h2:9042 holds 2 writes the target refused (dead-letters.jsonl in "
+        "its journal.dir)"}},
+      {"a write was not replayed after the validation began",
+       [](cutover_inputs& in) { in.journal.unreplayed["ks.t"] = 99 * hour_us + 10; },
+       {"ks.t: a counter update, list append or LWT failed on the target 59 min ago and was not "
+        "replayed; validate the table (tandem validate --repair --table ks.t)"}},
+      {"a write was not replayed before the validation began",
+       [](cutover_inputs& in) { in.journal.unreplayed["ks.t"] = 98 * hour_us; }, {}},
+      {"a write was not replayed in a table the gate does not check, never validated",
+       [](cutover_inputs& in) { in.journal.unreplayed["ks.other"] = 98 * hour_us; },
+       {"ks.other: a counter update, list append or LWT failed on the target 2 h ago and was not "
+        "replayed; validate the table (tandem validate --repair --table ks.other)"}},
+      {"... and validated since",
+       [](cutover_inputs& in) {
+         in.journal.unreplayed["ks.other"] = 98 * hour_us;
+         table_validation v;
+         v.started_us = 98 * hour_us + 1;
+         in.other_validations["ks.other"] = v;
+       },
+       {}},
+      {"a full journal's gap after the validation began",
+       [](cutover_inputs& in) { in.journal.gap_until_us = 99 * hour_us + 10; },
+       {"a full journal could not keep writes until 59 min ago: every table needs a validation "
+        "begun after that"}},
+      {"a full journal's gap before it", [](cutover_inputs& in) { in.journal.gap_until_us = 98 * hour_us; }, {}},
   };
   for (const auto& c : cases) {
     auto in = ready_inputs();
@@ -64,6 +96,44 @@ TEST(CutoverGate, SaysExactlyWhatIsMissing) {
     EXPECT_EQ(v.missing, c.missing) << c.what;
     EXPECT_EQ(v.ready, c.missing.empty()) << c.what;
   }
+}
+
+TEST(JournalFacts, AreRecordedAsChangedRowsAndReadBack) {
+  journal_facts now;
+  now.proxies["h1:9042"] = {3, 1};
+  now.unreplayed["ks.t"] = 500;
+  now.gap_until_us = 700;
+  const auto all = journal_facts_cql("tandem", now, {});
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0], "UPDATE \"tandem\".migration_state SET value = 3, updated_at = toTimestamp(now()) "
+                    "WHERE name = 'journal_pending:h1:9042'");
+  EXPECT_EQ(all[2], "UPDATE \"tandem\".migration_state USING TIMESTAMP 700 SET value = 700, "
+                    "updated_at = toTimestamp(now()) WHERE name = 'journal_gap'");
+  EXPECT_TRUE(journal_facts_cql("tandem", now, now).empty());
+  auto later = now;
+  later.proxies["h1:9042"].pending = 0;
+  const auto changed = journal_facts_cql("tandem", later, now);
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_NE(changed[0].find("SET value = 0,"), std::string::npos);
+
+  const auto read = facts_of_rows({{"journal_pending:h1:9042", 3},
+                                   {"journal_dead_letters:h1:9042", 1},
+                                   {"unreplayed:ks.t", 500},
+                                   {"journal_gap", 700},
+                                   {"t0", 42},
+                                   {"last_target_write_failure", 9}});
+  EXPECT_EQ(read, now);
+
+  journal_facts live;
+  live.proxies["h1:9042"] = {0, 0};
+  live.unreplayed["ks.t"] = 400;  // older than the recorded mark: the newest stays
+  live.unreplayed["ks.u"] = 800;
+  auto merged = read;
+  merged.merge(live);
+  EXPECT_EQ(merged.proxies["h1:9042"].pending, 0);
+  EXPECT_EQ(merged.unreplayed["ks.t"], 500);
+  EXPECT_EQ(merged.unreplayed["ks.u"], 800);
+  EXPECT_EQ(merged.gap_until_us, 700);
 }
 
 TEST(CutoverGate, IsNotReadyWithoutTables) {

@@ -345,6 +345,33 @@ TEST(CqlClassifier, FlagsCounterLookingUpdates) {
   }
 }
 
+TEST(CqlClassifier, FlagsListAppendsAndPrepends) {
+  struct append_case {
+    std::string_view text;
+    bool append;
+  };
+  const std::vector<append_case> cases{
+      {"UPDATE t SET l = l + [1, 2] WHERE k = 1", true},
+      {"UPDATE t SET l += ['a'] WHERE k = 1", true},
+      {"UPDATE t SET v = 1, l = [[1], [2]] + l WHERE k = 1", true},
+      {"UPDATE t SET l = ? + l WHERE k = ?", true},
+      {"UPDATE t SET \"L\" = \"L\" + [1] WHERE k = 1", true},
+      {"BEGIN BATCH INSERT INTO t (k) VALUES (1); UPDATE t SET l = l + [1] WHERE k = 1 APPLY BATCH",
+       true},
+      {"UPDATE t SET l = [1] WHERE k = 1", false},
+      {"UPDATE t SET l = m + [1] WHERE k = 1", false},
+      {"UPDATE t SET s = s + {'a'} WHERE k = 1", false},
+      {"UPDATE t SET m = m + {'a': 1} WHERE k = 1", false},
+      {"UPDATE t SET l = l - [1] WHERE k = 1", false},
+      {"UPDATE t SET l[0] = 5 WHERE k = 1", false},
+      {"UPDATE t SET v = 'l = l + [1]' WHERE k = 1", false},
+      {"INSERT INTO t (k, l) VALUES (1, [1])", false},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(classify(c.text)->list_append, c.append) << c.text;
+  }
+}
+
 TEST(CqlClassifier, GivesTheOffsetAndLengthOfEveryWholeCall) {
   const std::string_view text =
       "UPDATE t SET ts = toTimestamp(now()), u = SYSTEM.uuid ( ), d = currentDate(/**/) "

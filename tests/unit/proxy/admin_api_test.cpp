@@ -172,10 +172,11 @@ class recording_backfill : public backfill::control {
   std::string pause() override { return record("pause"); }
   std::string resume() override { return record("resume"); }
   std::string status_json() const override { return "{\"state\":\"" + state + "\"}"; }
-  std::string cutover_json(bool source_up, bool target_up, std::int64_t failure) const override {
-    return std::string("{\"source\":") + (source_up ? "true" : "false") +
-           ",\"target\":" + (target_up ? "true" : "false") +
-           ",\"failure\":" + std::to_string(failure) + "}";
+  std::string cutover_json(const backfill::cutover_live& live) const override {
+    return std::string("{\"source\":") + (live.source_reachable ? "true" : "false") +
+           ",\"target\":" + (live.target_reachable ? "true" : "false") +
+           ",\"failure\":" + std::to_string(live.last_target_write_failure_us) +
+           ",\"journals\":" + std::to_string(live.journal.proxies.size()) + "}";
   }
   std::string record(const std::string& action) {
     calls += action + ";";
@@ -197,7 +198,7 @@ TEST(AdminApi, CutoverGateGetsWhatTheProxyKnowsLive) {
   ctx->last_target_write_failure_us.store(1234);
   const auto a = get(api, "/api/v1/cutover");
   EXPECT_EQ(a.status, 200u);
-  EXPECT_EQ(a.body, "{\"source\":true,\"target\":false,\"failure\":1234}");
+  EXPECT_EQ(a.body, "{\"source\":true,\"target\":false,\"failure\":1234,\"journals\":0}");
   EXPECT_EQ(post(api, "/api/v1/cutover", "{}").status, 405u);
 }
 

@@ -48,6 +48,7 @@ const std::vector<statement_row> statement_rows{
     {"UPDATE ks.t SET v = 2 WHERE k = 1 IF v = 1", "", rc::conditional_write, dst::both},
     {"DELETE FROM ks.t WHERE k = 1 IF EXISTS", "", rc::conditional_write, dst::both},
     {"UPDATE ks.c SET n = n + 1 WHERE k = 1", "", rc::counter_write, dst::both},
+    {"UPDATE ks.t SET l = l + [1] WHERE k = 1", "", rc::counter_write, dst::both},
     {"BEGIN BATCH INSERT INTO t (k) VALUES (1); UPDATE t SET v = 1 WHERE k = 2; APPLY BATCH", "",
      rc::write, dst::both},
     {"BEGIN BATCH INSERT INTO t (k) VALUES (1) IF NOT EXISTS; APPLY BATCH", "",
