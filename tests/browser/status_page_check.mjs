@@ -3,31 +3,16 @@
 // that the routing changed, and saves a screenshot.
 // Usage: node status_page_check.mjs <admin base URL> <screenshot path>
 // Prints one JSON line; exits 0 when every check passed.
-import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { openPage } from "./chromium.mjs";
 
 const [base, screenshot] = process.argv.slice(2);
-const profile = mkdtempSync(join(tmpdir(), "tandem-chromium-"));
 const failures = [];
 const check = (what, ok, detail) => { if (!ok) failures.push(`${what}: ${detail}`); };
 const status = async () => (await fetch(base + "/api/v1/status")).json();
 const fmtInt = (n) => Number(n).toLocaleString("en-US");
 
-// A persistent context on a new temporary profile: Playwright passes it as --user-data-dir.
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  viewport: { width: 1280, height: 900 },
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const { page, errors, close } = await openPage(base + "/");
 try {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(base + "/", { waitUntil: "load" });
   await page.waitForFunction(() => document.getElementById("primary").textContent !== "–",
                              null, { timeout: 15000 });
   // Let a refresh with the current counters land, then compare.
@@ -75,7 +60,6 @@ try {
   failures.push(String(e));
   console.log(JSON.stringify({ ok: false, failures }));
 } finally {
-  await browser.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
 process.exit(failures.length === 0 ? 0 : 1);

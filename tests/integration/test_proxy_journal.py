@@ -13,6 +13,7 @@ from cassandra.policies import FallthroughRetryPolicy
 from cassandra.query import BatchStatement, SimpleStatement
 
 from admin_http import admin_ok, metric
+from browser import run_check
 import pytest
 
 from conftest import create_keyspace, forget_journal_facts, target_paused
@@ -90,7 +91,15 @@ def wait_drained(proxy, seconds=180):
     return False
 
 
+def screenshot_path(tmp_path, name):
+    out_dir = Path(os.environ.get("TANDEM_TEST_OUTPUT", tmp_path))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir / name
+
+
 def test_writes_during_a_target_pause_are_journaled_and_replayed(direct, tmp_path):
+    """Done-means 1, and 8: the status page's Journal panel in chromium shows the pending
+    records during the pause and an empty journal after the drain."""
     proxy = start_proxy(tmp_path / "journal")
     try:
         make_table(proxy, "paused")
@@ -99,14 +108,28 @@ def test_writes_during_a_target_pause_are_journaled_and_replayed(direct, tmp_pat
                 time.sleep(0.1)
             before = w.writes
             with target_paused():
-                time.sleep(PAUSE_SECONDS)
+                started = time.monotonic()
+                time.sleep(PAUSE_SECONDS / 2)
+                code, paused_page = run_check("journal_panel_check.mjs", proxy.admin_url(""),
+                                              screenshot_path(tmp_path, "journal-paused.png"))
+                time.sleep(max(0.0, PAUSE_SECONDS - (time.monotonic() - started)))
                 during = w.writes - before
                 pending = admin_ok(proxy, "/api/v1/journal")["pending"]
+            resumed = time.monotonic()
             time.sleep(2)
         assert w.errors == [], w.errors[:5]
         assert during > 100, f"only {during} writes went through during the pause"
         assert pending > 0, "nothing was journaled while the target was paused"
+        assert code == 0 and paused_page["ok"], paused_page
+        shown = int(paused_page["panel"]["pending"].replace(",", ""))
+        assert shown > 0 and paused_page["api_pending"] > 0, paused_page
         assert wait_drained(proxy), admin_ok(proxy, "/api/v1/journal")
+        print(f"journal drained {time.monotonic() - resumed:.1f} s after kill -CONT "
+              f"({pending} records pending at the end of the pause)")
+        code, drained_page = run_check("journal_panel_check.mjs", proxy.admin_url(""),
+                                       screenshot_path(tmp_path, "journal-drained.png"))
+        assert code == 0 and drained_page["panel"]["pending"] == "0", drained_page
+        assert drained_page["panel"]["eta"] == "empty", drained_page
         journal = admin_ok(proxy, "/api/v1/journal")
         assert journal["replayed"] > 0 and journal["dead_lettered"] == 0, journal
         assert metric(proxy, "tandem_journal_pending_records") == 0
