@@ -193,24 +193,45 @@ def write_and_read_kv(session, keyspace: str, rows: int, read_key: int):
     session.execute(f"SELECT * FROM {keyspace}.kv WHERE k = {read_key}")
 
 
-def target_pid() -> int:
-    """The process id of the target's Cassandra; raises if it does not run (the test fails,
+def cassandra_pid(name: str) -> int:
+    """The process id of cluster `name`'s Cassandra; raises if it does not run (the test fails,
     never skips)."""
-    pid = int((STATE_DIR / "target" / "cassandra.pid").read_text().strip())
+    pid = int((STATE_DIR / name / "cassandra.pid").read_text().strip())
     os.kill(pid, 0)
     return pid
 
 
+def target_pid() -> int:
+    return cassandra_pid("target")
+
+
 @contextmanager
-def target_paused():
-    """The target's Cassandra stopped (SIGSTOP) for the with-block and continued (SIGCONT) after
-    it, whatever the block raises: a node that stops answering but keeps its connections open."""
-    pid = target_pid()
+def cluster_paused(name: str):
+    """Cluster `name`'s Cassandra stopped (SIGSTOP) for the with-block and continued (SIGCONT)
+    after it, whatever the block raises: a node that stops answering but keeps its connections
+    open."""
+    pid = cassandra_pid(name)
     os.kill(pid, signal.SIGSTOP)
     try:
         yield
     finally:
         os.kill(pid, signal.SIGCONT)
+
+
+def target_paused():
+    return cluster_paused("target")
+
+
+@contextmanager
+def target_stopped():
+    """The target's Cassandra stopped by tools/clusters (the process ends, its connections close)
+    for the with-block and started again after it (which waits until it answers CQL)."""
+    clusters = str(REPO_ROOT / "tools" / "clusters")
+    subprocess.run([clusters, "stop", "target"], check=True, timeout=120, capture_output=True)
+    try:
+        yield
+    finally:
+        subprocess.run([clusters, "start", "target"], check=True, timeout=300, capture_output=True)
 
 
 def cqlsh_path() -> str:

@@ -9,7 +9,7 @@ import subprocess
 import time
 
 from admin_http import admin_call
-from conftest import REPO_ROOT, write_and_read_kv
+from conftest import REPO_ROOT, target_stopped, write_and_read_kv
 from proxy_process import ProxyProcess, run_tandem
 
 PORT = 9162
@@ -58,20 +58,14 @@ def wait_for(proxy, path, want_status, timeout):
 
 def test_ready_follows_the_target():
     proxy = ProxyProcess(port=PORT + 1, yaml_text=f"  instances: [\"127.0.0.1:{PORT + 1}\"]\n").start()
-    clusters = str(REPO_ROOT / "tools" / "clusters")
     try:
         status, body = wait_for(proxy, "/health/ready", 200, 15)
         assert status == 200, body
-        subprocess.run([clusters, "stop", "target"], check=True, timeout=120,
-                       capture_output=True)
-        try:
+        with target_stopped():
             status, body = wait_for(proxy, "/health/ready", 503, 30)
             assert status == 503, body
             assert "target unreachable" in body["reasons"][0]
             assert admin_call(proxy, "/health/live")[0] == 200
-        finally:
-            subprocess.run([clusters, "start", "target"], check=True, timeout=300,
-                           capture_output=True)
         status, body = wait_for(proxy, "/health/ready", 200, 60)
         assert status == 200, body
     finally:

@@ -16,7 +16,8 @@ from admin_http import admin_ok, metric
 from browser import run_check
 import pytest
 
-from conftest import create_keyspace, forget_journal_facts, target_paused
+from conftest import (cluster_paused, create_keyspace, forget_journal_facts, target_paused,
+                      target_stopped)
 from live_writer import LiveWriter
 from proxy_process import ProxyProcess, run_tandem
 
@@ -79,7 +80,17 @@ def make_table(proxy, table):
 
 
 def cells(session, table):
-    return sorted(session.execute(f"SELECT k, c, v, WRITETIME(v) AS wt FROM {KS}.{table}"))
+    """Every cell of `table` with its writetime, read directly; waits up to 60 s for a session
+    whose node was restarted to connect again."""
+    from cassandra.cluster import NoHostAvailable
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return sorted(session.execute(f"SELECT k, c, v, WRITETIME(v) AS wt FROM {KS}.{table}"))
+        except NoHostAvailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
 
 
 def wait_drained(proxy, seconds=180):
@@ -97,47 +108,86 @@ def screenshot_path(tmp_path, name):
     return out_dir / name
 
 
+def writes_through_an_outage(proxy, table, outage, during=None):
+    """MixedWriter on a new `table` through the proxy, PAUSE_SECONDS of them inside the
+    `outage()` context (`during()` called halfway, its answer returned); asserts that no client
+    write failed, that writes went on and were journaled, and that the journal drains by itself.
+    Returns (the writer, during()'s answer, seconds from the outage's end to an empty journal)."""
+    make_table(proxy, table)
+    with MixedWriter(proxy, table) as w:
+        while w.writes < 50:
+            time.sleep(0.1)
+        before = w.writes
+        with outage():
+            started = time.monotonic()
+            time.sleep(PAUSE_SECONDS / 2)
+            seen = during() if during else None
+            time.sleep(max(0.0, PAUSE_SECONDS - (time.monotonic() - started)))
+            count = w.writes - before
+            pending = admin_ok(proxy, "/api/v1/journal")["pending"]
+        resumed = time.monotonic()
+        time.sleep(2)
+    assert w.errors == [], w.errors[:5]
+    assert count > 100, f"only {count} writes went through during the outage"
+    assert pending > 0, "nothing was journaled during the outage"
+    assert wait_drained(proxy), admin_ok(proxy, "/api/v1/journal")
+    drained = time.monotonic() - resumed
+    print(f"{table}: journal drained {drained:.1f} s after the outage ended "
+          f"({pending} records pending at its end, {w.writes} writes in all)")
+    journal = admin_ok(proxy, "/api/v1/journal")
+    assert journal["replayed"] > 0 and journal["dead_lettered"] == 0, journal
+    assert metric(proxy, "tandem_journal_pending_records") == 0
+    return w, seen, drained
+
+
+def assert_equal_cells(direct, table, writes):
+    source, target = cells(direct["source"], table), cells(direct["target"], table)
+    assert len(source) >= writes
+    assert source == target, [r for r in source if r not in target][:3]
+
+
 def test_writes_during_a_target_pause_are_journaled_and_replayed(direct, tmp_path):
     """Done-means 1, and 8: the status page's Journal panel in chromium shows the pending
     records during the pause and an empty journal after the drain."""
     proxy = start_proxy(tmp_path / "journal")
     try:
-        make_table(proxy, "paused")
-        with MixedWriter(proxy, "paused") as w:
-            while w.writes < 50:
-                time.sleep(0.1)
-            before = w.writes
-            with target_paused():
-                started = time.monotonic()
-                time.sleep(PAUSE_SECONDS / 2)
-                code, paused_page = run_check("journal_panel_check.mjs", proxy.admin_url(""),
-                                              screenshot_path(tmp_path, "journal-paused.png"))
-                time.sleep(max(0.0, PAUSE_SECONDS - (time.monotonic() - started)))
-                during = w.writes - before
-                pending = admin_ok(proxy, "/api/v1/journal")["pending"]
-            resumed = time.monotonic()
-            time.sleep(2)
-        assert w.errors == [], w.errors[:5]
-        assert during > 100, f"only {during} writes went through during the pause"
-        assert pending > 0, "nothing was journaled while the target was paused"
+        def panel():
+            return run_check("journal_panel_check.mjs", proxy.admin_url(""),
+                             screenshot_path(tmp_path, "journal-paused.png"))
+        w, (code, paused_page), _ = writes_through_an_outage(proxy, "paused", target_paused, panel)
         assert code == 0 and paused_page["ok"], paused_page
         shown = int(paused_page["panel"]["pending"].replace(",", ""))
         assert shown > 0 and paused_page["api_pending"] > 0, paused_page
-        assert wait_drained(proxy), admin_ok(proxy, "/api/v1/journal")
-        print(f"journal drained {time.monotonic() - resumed:.1f} s after kill -CONT "
-              f"({pending} records pending at the end of the pause)")
         code, drained_page = run_check("journal_panel_check.mjs", proxy.admin_url(""),
                                        screenshot_path(tmp_path, "journal-drained.png"))
         assert code == 0 and drained_page["panel"]["pending"] == "0", drained_page
         assert drained_page["panel"]["eta"] == "empty", drained_page
-        journal = admin_ok(proxy, "/api/v1/journal")
-        assert journal["replayed"] > 0 and journal["dead_lettered"] == 0, journal
-        assert metric(proxy, "tandem_journal_pending_records") == 0
     finally:
         proxy.stop()
-    source, target = cells(direct["source"], "paused"), cells(direct["target"], "paused")
-    assert len(source) >= w.writes
-    assert source == target
+    assert_equal_cells(direct, "paused", w.writes)
+
+
+def test_writes_while_the_target_is_stopped_are_replayed_once_it_is_started(direct, tmp_path):
+    """Done-means 2: the target's process ends (its connections close) and starts again."""
+    proxy = start_proxy(tmp_path / "journal")
+    try:
+        w, _, _ = writes_through_an_outage(proxy, "stopped", target_stopped)
+    finally:
+        proxy.stop()
+    assert_equal_cells(direct, "stopped", w.writes)
+
+
+def test_after_the_flip_the_journal_keeps_what_the_source_missed(direct, tmp_path):
+    """With reads flipped to the target, the target is the primary: writes the paused source
+    missed are journaled and replayed to it, so a roll-back (flipping back) loses nothing."""
+    proxy = start_proxy(tmp_path / "journal")
+    try:
+        admin_ok(proxy, "/api/v1/routing", {"primary": "target"})
+        w, _, _ = writes_through_an_outage(proxy, "flipped", lambda: cluster_paused("source"))
+        assert admin_ok(proxy, "/api/v1/journal")["replayed"] > 0
+    finally:
+        proxy.stop()
+    assert_equal_cells(direct, "flipped", w.writes)
 
 
 def test_a_killed_proxy_replays_its_journal_and_drops_a_torn_record(direct, tmp_path):
