@@ -50,6 +50,7 @@ struct journal_counters {
   std::atomic<std::uint64_t> replayed{0};        // confirmed by the replayer
   std::atomic<std::uint64_t> dead_lettered{0};   // refused by the secondary for good
   std::atomic<std::uint64_t> unsafe_marked{0};   // not replayable: their tables need validation
+  std::atomic<std::uint64_t> replay_backoffs{0};  // the replayer halved its concurrency
   std::atomic<std::uint64_t> refused_full{0};    // append() refused: max_bytes reached
   std::atomic<std::uint64_t> torn_dropped{0};    // torn records dropped when opening
   std::atomic<std::uint64_t> recovered{0};       // records found when opening

@@ -28,6 +28,7 @@ std::string journal_json(const proxy_context& ctx) {
   o["appended"] = c.appended.load();
   o["written"] = c.written.load();
   o["replayed"] = c.replayed.load();
+  o["replay_backoffs"] = c.replay_backoffs.load();
   o["recovered"] = c.recovered.load();
   o["torn_dropped"] = c.torn_dropped.load();
   o["refused_full"] = c.refused_full.load();

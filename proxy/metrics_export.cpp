@@ -127,6 +127,9 @@ std::string render_metrics(const proxy_context& ctx) {
     counter(w, "tandem_journal_unsafe_total",
             "Records not replayed (counter, LWT): their tables need a validation.",
             jc.unsafe_marked.load());
+    counter(w, "tandem_journal_replay_backoffs_total",
+            "Times the replayer halved its concurrency (Overloaded, timeouts) and backed off.",
+            jc.replay_backoffs.load());
     counter(w, "tandem_journal_torn_dropped_total", "Torn records dropped when opening.",
             jc.torn_dropped.load());
     counter(w, "tandem_journal_refused_full_total", "Appends refused at journal.max_bytes.",
