@@ -69,14 +69,14 @@ class MixedWriter(LiveWriter):
             self.session.execute(batch)
 
 
-def make_table(proxy, table):
-    cluster, session = proxy.connect(4, request_timeout=30)
-    try:
+def make_table(direct, table):
+    """`table` new on both clusters, made directly: the proxy's own target timeout (2 s here)
+    is shorter than a schema change takes on a node just restarted by the test before."""
+    for session in (direct["source"], direct["target"]):
         create_keyspace(session, KS)
-        session.execute(f"DROP TABLE IF EXISTS {KS}.{table}")
-        session.execute(f"CREATE TABLE {KS}.{table} (k int, c int, v text, PRIMARY KEY (k, c))")
-    finally:
-        cluster.shutdown()
+        session.execute(f"DROP TABLE IF EXISTS {KS}.{table}", timeout=120)
+        session.execute(f"CREATE TABLE {KS}.{table} (k int, c int, v text, PRIMARY KEY (k, c))",
+                        timeout=120)
 
 
 def cells(session, table):
@@ -108,12 +108,12 @@ def screenshot_path(tmp_path, name):
     return out_dir / name
 
 
-def writes_through_an_outage(proxy, table, outage, during=None):
+def writes_through_an_outage(direct, proxy, table, outage, during=None):
     """MixedWriter on a new `table` through the proxy, PAUSE_SECONDS of them inside the
     `outage()` context (`during()` called halfway, its answer returned); asserts that no client
     write failed, that writes went on and were journaled, and that the journal drains by itself.
     Returns (the writer, during()'s answer, seconds from the outage's end to an empty journal)."""
-    make_table(proxy, table)
+    make_table(direct, table)
     with MixedWriter(proxy, table) as w:
         while w.writes < 50:
             time.sleep(0.1)
@@ -154,7 +154,8 @@ def test_writes_during_a_target_pause_are_journaled_and_replayed(direct, tmp_pat
         def panel():
             return run_check("journal_panel_check.mjs", proxy.admin_url(""),
                              screenshot_path(tmp_path, "journal-paused.png"))
-        w, (code, paused_page), _ = writes_through_an_outage(proxy, "paused", target_paused, panel)
+        w, (code, paused_page), _ = writes_through_an_outage(direct, proxy, "paused",
+                                                             target_paused, panel)
         assert code == 0 and paused_page["ok"], paused_page
         shown = int(paused_page["panel"]["pending"].replace(",", ""))
         assert shown > 0 and paused_page["api_pending"] > 0, paused_page
@@ -171,7 +172,7 @@ def test_writes_while_the_target_is_stopped_are_replayed_once_it_is_started(dire
     """Done-means 2: the target's process ends (its connections close) and starts again."""
     proxy = start_proxy(tmp_path / "journal")
     try:
-        w, _, _ = writes_through_an_outage(proxy, "stopped", target_stopped)
+        w, _, _ = writes_through_an_outage(direct, proxy, "stopped", target_stopped)
     finally:
         proxy.stop()
     assert_equal_cells(direct, "stopped", w.writes)
@@ -183,7 +184,8 @@ def test_after_the_flip_the_journal_keeps_what_the_source_missed(direct, tmp_pat
     proxy = start_proxy(tmp_path / "journal")
     try:
         admin_ok(proxy, "/api/v1/routing", {"primary": "target"})
-        w, _, _ = writes_through_an_outage(proxy, "flipped", lambda: cluster_paused("source"))
+        w, _, _ = writes_through_an_outage(direct, proxy, "flipped",
+                                           lambda: cluster_paused("source"))
         assert admin_ok(proxy, "/api/v1/journal")["replayed"] > 0
     finally:
         proxy.stop()
@@ -193,7 +195,7 @@ def test_after_the_flip_the_journal_keeps_what_the_source_missed(direct, tmp_pat
 def test_a_killed_proxy_replays_its_journal_and_drops_a_torn_record(direct, tmp_path):
     journal_dir = tmp_path / "journal"
     proxy = start_proxy(journal_dir)
-    make_table(proxy, "killed")
+    make_table(direct, "killed")
     try:
         with target_paused():
             cluster, session = proxy.connect(4, request_timeout=30,
@@ -270,7 +272,8 @@ def test_a_counter_update_and_a_list_append_the_target_missed_mark_their_tables_
         # The target lacks the increment and the element: a repairing validation puts them back
         # and, being clean from a start after the marks, lifts them.
         repair = run_tandem(["validate", "--no-progress-bar", "--repair", "--table", tables[0],
-                             "--table", tables[1]], timeout=300)
+                             "--table", tables[1]],
+                            env={"TANDEM_VALIDATE_REPORT_DIR": str(tmp_path)}, timeout=300)
         assert repair.returncode == 0, repair.stdout + repair.stderr
         gate = admin_ok(proxy, "/api/v1/cutover")
         assert not_replayed(gate["missing"]) == [], gate
@@ -287,7 +290,7 @@ def test_a_full_journal_fails_the_writes_it_cannot_keep_and_loses_none_it_acknow
     proxy = start_proxy(tmp_path / "journal", TANDEM_JOURNAL_MAX_BYTES="1MiB")
     acknowledged, refused = [], []
     try:
-        make_table(proxy, "filled")
+        make_table(direct, "filled")
         cluster, session = proxy.connect(4, request_timeout=30,
                                          retry_policy=FallthroughRetryPolicy())
         try:
@@ -313,12 +316,12 @@ def test_a_full_journal_fails_the_writes_it_cannot_keep_and_loses_none_it_acknow
 
 
 def test_a_full_journal_with_record_gap_keeps_clients_working_and_the_gate_names_the_gap(
-        tmp_path):
+        direct, tmp_path):
     proxy = start_proxy(tmp_path / "journal", TANDEM_JOURNAL_MAX_BYTES="1MiB",
                         TANDEM_JOURNAL_ON_FULL="record_gap")
     errors = []
     try:
-        make_table(proxy, "gapped")
+        make_table(direct, "gapped")
         cluster, session = proxy.connect(4, request_timeout=30,
                                          retry_policy=FallthroughRetryPolicy())
         try:
