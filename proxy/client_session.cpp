@@ -26,7 +26,8 @@ client_session::client_session(asio::ip::tcp::socket socket, std::shared_ptr<pro
     : stream_(std::move(socket)),
       ctx_(std::move(ctx)),
       codec_(protocol::frame_limits{ctx_->cfg.limits.max_frame_bytes}),
-      slot_freed_(stream_.get_executor()) {
+      slot_freed_(stream_.get_executor()),
+      record_timer_(stream_.get_executor()) {
   boost::system::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   peer_ = ec ? std::string("unknown") : ep.address().to_string() + ":" + std::to_string(ep.port());

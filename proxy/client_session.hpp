@@ -113,6 +113,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // The journal's part of a source_authoritative write (session_journal.cpp).
   void primary_answered(const std::shared_ptr<mirror_legs>& legs, cluster secondary_c);
   void secondary_answered(const std::shared_ptr<mirror_legs>& legs);
+  void append_record(const std::shared_ptr<mirror_legs>& legs, cluster secondary_c);
+  void record_overdue_writes();
   void settle(const std::shared_ptr<mirror_legs>& legs);
   std::optional<journal_record> journal_record_for(const mirror_legs& legs,
                                                    cluster secondary_c) const;
@@ -161,6 +163,13 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::chrono::steady_clock::time_point next_target_attempt_{};
   std::size_t in_flight_ = 0;
   asio::steady_timer slot_freed_;
+  // Writes the primary applied whose secondary has not answered yet, in the order their
+  // journal.sync_interval runs out (one interval for all: deadlines ascend), and the one timer
+  // that makes their records (session_journal.cpp).
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<mirror_legs>>>
+      awaiting_record_;
+  asio::steady_timer record_timer_;
+  bool record_timer_armed_ = false;
   std::string peer_;
   std::string keyspace_;  // the USE keyspace, for classification and re-preparation
 };

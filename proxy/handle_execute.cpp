@@ -168,7 +168,7 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   // Prepared on one cluster only (the other was down then): prepared there now, first. A
   // source_authoritative write does it in its secondary leg instead (mirror), so that its
   // client does not wait for a cluster that may still be down.
-  const bool leg_prepares = is_data_write(entry->cls) && ctx_->write_ack() != ack_mode::strict;
+  const bool leg_prepares = !waits_for_both(entry->cls) && ctx_->write_ack() != ack_mode::strict;
   if (entry->id_for(other_cluster(entry->primary_cluster)).empty() && dest == destination::both &&
       !leg_prepares) {
     co_await reprepare(other_cluster(entry->primary_cluster), entry);
@@ -176,7 +176,7 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   }
   if (dest == destination::both) {
     write_description what{sent_timestamp, entry, {}, entry->cls, {}};
-    co_await mirror(f.header, build, !is_data_write(entry->cls), std::move(what));
+    co_await mirror(f.header, build, waits_for_both(entry->cls), std::move(what));
     co_return;
   }
   const cluster c = read_cluster(f.header, f.body);

@@ -80,7 +80,7 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
   }
   bump(is_data_write(cls) ? ctx_->stats.requests_write : ctx_->stats.requests_ddl);
   auto body = std::make_shared<protocol::bytes>(protocol::join(prefix, message));
-  const bool wait_for_both = !is_data_write(cls);  // schema and USE must hold on both first
+  const bool wait_for_both = waits_for_both(cls);
   body_builder same = [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
   const auto sent = timestamp_sent(pin, ts, client_ts);
   if (is_data_write(cls)) {

@@ -51,6 +51,10 @@ struct mirror_legs {
   std::optional<client::call_result> secondary;
   std::unique_ptr<boost::asio::steady_timer> primary_known;  // only while a secondary waits
   write_description what;  // for the log and the journal record
+  // The primary applied the write before the secondary answered: a record is made if the
+  // secondary is still silent after journal.sync_interval (session_journal.cpp).
+  bool awaiting_record = false;
+  cluster record_for = cluster::target;      // the secondary the record is for
   std::optional<std::uint64_t> journal_seq;  // the record, once appended
   std::optional<bool> durable;               // the journal's word on it
   bool journal_refused = false;              // full (journal.max_bytes), or no record

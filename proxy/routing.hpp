@@ -62,6 +62,15 @@ constexpr bool is_data_write(request_class c) noexcept {
          c == request_class::counter_write;
 }
 
+// True when the client's answer to a mirrored request waits for both clusters even in
+// source_authoritative mode: schema changes, USE and TRUNCATE must hold on both before the next
+// request, and a lightweight transaction's outcome depends on the one before it, so a second
+// LWT must not reach the secondary before the first one finished there (and LWTs are never
+// replayed from the journal). Plain writes and counter updates answer from the primary.
+constexpr bool waits_for_both(request_class c) noexcept {
+  return !is_data_write(c) || c == request_class::conditional_write;
+}
+
 // The class of one CQL statement. `session_keyspace` is the connection's USE keyspace, which
 // applies when the statement does not qualify its table (statement_info::keyspace == ""): a
 // driver that ran USE system and then SELECT * FROM local still gets the proxy's answer.

@@ -66,49 +66,105 @@ std::optional<journal_record> client_session::journal_record_for(const mirror_le
   return r;
 }
 
-// The primary answered. A write it applied goes to the journal unless the secondary already
-// has it; the record is synced with the next group commit.
+// The record of a write the primary applied and the secondary has not confirmed, given to the
+// journal; it is synced with the next group commit, and settle() answers the client then.
+void client_session::append_record(const std::shared_ptr<mirror_legs>& legs, cluster secondary_c) {
+  auto& j = ctx_->journal;
+  auto record = journal_record_for(*legs, secondary_c);
+  std::weak_ptr<client_session> weak = shared_from_this();
+  auto ex = stream_.get_executor();
+  auto seq = record ? j->append(std::move(*record),
+                                [weak, legs, ex](bool ok) {
+                                  asio::post(ex, [weak, legs, ok] {
+                                    legs->durable = ok;
+                                    if (auto self = weak.lock()) {
+                                      self->settle(legs);
+                                    }
+                                  });
+                                })
+                    : std::nullopt;
+  if (seq) {
+    legs->journal_seq = seq;
+    if (legs->secondary) {
+      j->replay(*seq);  // it failed already
+    }
+    return;
+  }
+  legs->journal_refused = true;
+  legs->journal_problem = record ? "journal.max_bytes reached" : "the request could not be recorded";
+  if (ctx_->cfg.journal.on_full == journal_full_policy::record_gap) {
+    bump(ctx_->stats.journal_gap_writes);
+    const auto now = client::write_clock::system_now_us();
+    std::int64_t none = 0;
+    ctx_->journal_gap_first_us.compare_exchange_strong(none, now);
+    ctx_->journal_gap_last_us.store(now);
+  }
+}
+
+// The primary answered. A write it applied goes to the journal unless the secondary has it, but
+// not at once: the secondary usually answers within one group commit's time (journal.
+// sync_interval), and a write it confirms in that time needs no record at all — the common case
+// costs no encoding, no copy and no wake of the journal's writer. The client's answer waits the
+// same either way (for the secondary, or for the record to be durable). One timer per session
+// serves every waiting write; the secondary's leg keeps the session alive until it answers.
 void client_session::primary_answered(const std::shared_ptr<mirror_legs>& legs,
                                       cluster secondary_c) {
-  auto& j = ctx_->journal;
-  const bool needs_record = j && applied(*legs->primary_result) &&
+  const bool needs_record = ctx_->journal && applied(*legs->primary_result) &&
                             !(legs->secondary && secondary_has_it(*legs->secondary));
-  if (needs_record) {
-    auto record = journal_record_for(*legs, secondary_c);
-    std::weak_ptr<client_session> weak = shared_from_this();
-    auto ex = stream_.get_executor();
-    auto seq = record ? j->append(std::move(*record),
-                                  [weak, legs, ex](bool ok) {
-                                    asio::post(ex, [weak, legs, ok] {
-                                      legs->durable = ok;
-                                      if (auto self = weak.lock()) {
-                                        self->settle(legs);
-                                      }
-                                    });
-                                  })
-                      : std::nullopt;
-    if (seq) {
-      legs->journal_seq = seq;
-      if (legs->secondary) {
-        j->replay(*seq);  // it failed already
-      }
-    } else {
-      legs->journal_refused = true;
-      legs->journal_problem = record ? "journal.max_bytes reached" : "the request could not be recorded";
-      if (ctx_->cfg.journal.on_full == journal_full_policy::record_gap) {
-        bump(ctx_->stats.journal_gap_writes);
-        const auto now = client::write_clock::system_now_us();
-        std::int64_t none = 0;
-        ctx_->journal_gap_first_us.compare_exchange_strong(none, now);
-        ctx_->journal_gap_last_us.store(now);
-      }
+  if (needs_record && legs->secondary) {
+    append_record(legs, secondary_c);  // the secondary failed already
+  } else if (needs_record) {
+    legs->awaiting_record = true;
+    legs->record_for = secondary_c;
+    const auto due = std::chrono::steady_clock::now() + ctx_->cfg.journal.sync_interval;
+    awaiting_record_.emplace_back(due, legs);
+    if (!record_timer_armed_) {
+      record_timer_armed_ = true;
+      record_timer_.expires_at(due);
+      std::weak_ptr<client_session> weak = shared_from_this();
+      record_timer_.async_wait([weak](const boost::system::error_code&) {
+        if (auto self = weak.lock()) {
+          self->record_overdue_writes();
+        }
+      });
     }
   }
   settle(legs);
 }
 
+// The timer ran out: every waiting write whose interval is over and whose secondary is still
+// silent gets its record now; the timer is armed again for the next one.
+void client_session::record_overdue_writes() {
+  const auto now = std::chrono::steady_clock::now();
+  while (!awaiting_record_.empty() && awaiting_record_.front().first <= now) {
+    auto legs = std::move(awaiting_record_.front().second);
+    awaiting_record_.pop_front();
+    if (legs->awaiting_record) {
+      legs->awaiting_record = false;
+      append_record(legs, legs->record_for);
+      settle(legs);
+    }
+  }
+  if (awaiting_record_.empty()) {
+    record_timer_armed_ = false;
+    return;
+  }
+  record_timer_.expires_at(awaiting_record_.front().first);
+  std::weak_ptr<client_session> weak = shared_from_this();
+  record_timer_.async_wait([weak](const boost::system::error_code&) {
+    if (auto self = weak.lock()) {
+      self->record_overdue_writes();
+    }
+  });
+}
+
 void client_session::secondary_answered(const std::shared_ptr<mirror_legs>& legs) {
-  if (legs->journal_seq) {
+  if (legs->awaiting_record) {
+    legs->awaiting_record = false;  // its place in awaiting_record_ is skipped when due
+    if (!secondary_has_it(*legs->secondary)) {
+      append_record(legs, legs->record_for);  // now, so the failure is judged as journaled
+    }
+  } else if (legs->journal_seq) {
     if (secondary_has_it(*legs->secondary)) {
       ctx_->journal->confirm(*legs->journal_seq);
     } else {

@@ -89,6 +89,17 @@ TEST(RoutingTable, RoutesEveryClass) {
   }
 }
 
+TEST(RoutingTable, OnlyPlainWritesAndCounterUpdatesAnswerBeforeTheSecondary) {
+  const std::vector<std::pair<request_class, bool>> table{
+      {rc::write, false},          {rc::counter_write, false}, {rc::conditional_write, true},
+      {rc::ddl, true},             {rc::use, true},            {rc::truncate, true},
+      {rc::auth_change, true},     {rc::prepare, true},
+  };
+  for (const auto& [cls, want] : table) {
+    EXPECT_EQ(waits_for_both(cls), want) << request_class_name(cls);
+  }
+}
+
 TEST(RoutingTable, RoutingDoesNotDependOnWhichClusterIsPrimary) {
   // The destination is relative to the primary: a flip changes where primary_only goes, not
   // the decision.
