@@ -3,6 +3,7 @@ clients, journals what the target did not confirm and replays it once the target
 both clusters end equal cell by cell with their WRITETIME; a proxy killed with kill -9 replays
 its journal when started again; a torn last record is dropped and counted."""
 
+import itertools
 import json
 import os
 import signal
@@ -24,6 +25,7 @@ from proxy_process import ProxyProcess, run_tandem
 PORT = 9172
 KS = "tandem_journal"
 PAUSE_SECONDS = 30
+WRITER_THREADS = 6  # sync writes on one session: how many the writer has in flight
 TIMEOUTS = ("target:\n  request_timeout: 2s\n  heartbeat_interval: 1s\n"
             "source:\n  request_timeout: 5s\n")
 
@@ -46,27 +48,30 @@ class MixedWriter(LiveWriter):
     half of them with the driver's client timestamp and half with the proxy's."""
 
     def __init__(self, proxy, table):
-        super().__init__(proxy, pause=0.002, request_timeout=30,
+        super().__init__(proxy, threads=WRITER_THREADS, request_timeout=30,
                          retry_policy=FallthroughRetryPolicy())
         self.table = table
         self.insert = self.session.prepare(f"INSERT INTO {KS}.{table} (k, c, v) VALUES (?, ?, ?)")
-        self.n = 0
+        self.next = itertools.count()
+        # Half the writes carry the driver's client timestamp, half get the proxy's: two sessions
+        # of one cluster, as use_client_timestamp is a session's setting.
+        self.proxy_timestamps = self.cluster.connect()
+        self.proxy_timestamps.use_client_timestamp = False
 
     def write(self):
-        n = self.n
-        self.n += 1
-        self.session.use_client_timestamp = n % 2 == 0
+        n = next(self.next)
+        session = self.session if n % 2 == 0 else self.proxy_timestamps
         kind = n % 3
         if kind == 0:
-            self.session.execute(self.insert, (n, 0, f"prepared {n}"))
+            session.execute(self.insert, (n, 0, f"prepared {n}"), timeout=30)
         elif kind == 1:
-            self.session.execute(SimpleStatement(
-                f"INSERT INTO {KS}.{self.table} (k, c, v) VALUES ({n}, 0, 'text {n}')"))
+            session.execute(SimpleStatement(
+                f"INSERT INTO {KS}.{self.table} (k, c, v) VALUES ({n}, 0, 'text {n}')"), timeout=30)
         else:
             batch = BatchStatement()
             batch.add(self.insert, (n, 0, f"batch {n}"))
             batch.add(self.insert, (n, 1, f"batch {n}"))
-            self.session.execute(batch)
+            session.execute(batch, timeout=30)
 
 
 def make_table(direct, table):
@@ -193,11 +198,13 @@ def test_after_the_flip_the_journal_keeps_what_the_source_missed(direct, tmp_pat
 
 
 def test_a_killed_proxy_replays_its_journal_and_drops_a_torn_record(direct, tmp_path):
+    """Done-means 3 and 4: kill -9 while the target is stopped, the last record torn on disk,
+    the proxy and then the target started again."""
     journal_dir = tmp_path / "journal"
     proxy = start_proxy(journal_dir)
     make_table(direct, "killed")
     try:
-        with target_paused():
+        with target_stopped():  # done-means 3: the target is down, not only paused
             cluster, session = proxy.connect(4, request_timeout=30,
                                              retry_policy=FallthroughRetryPolicy())
             insert = session.prepare(f"INSERT INTO {KS}.killed (k, c, v) VALUES (?, ?, ?)")
