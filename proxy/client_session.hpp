@@ -115,6 +115,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void secondary_answered(const std::shared_ptr<mirror_legs>& legs);
   void append_record(const std::shared_ptr<mirror_legs>& legs, cluster secondary_c);
   void record_overdue_writes();
+  void arm_record_timer();
   void settle(const std::shared_ptr<mirror_legs>& legs);
   std::optional<journal_record> journal_record_for(const mirror_legs& legs,
                                                    cluster secondary_c) const;

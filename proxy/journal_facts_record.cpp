@@ -1,48 +1,20 @@
 #include "proxy/journal_facts_record.hpp"
 
-#include "client/own_connection.hpp"
 #include "proxy/journal_status.hpp"
 #include "proxy/t0_record.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 namespace tandem::proxy {
 
 namespace asio = boost::asio;
 
-namespace {
-
-// Writes the statements on one connection to one of the target's contact points: true when
-// every one was taken.
-asio::awaitable<bool> record_once(const std::shared_ptr<proxy_context>& ctx,
-                                  const std::vector<std::string>& cqls) {
-  const auto& target = ctx->cfg.target;
-  auto ex = co_await asio::this_coro::executor;
-  for (const auto& host : target.contact_points) {
-    auto opened = co_await client::open_own_connection(ex, target, ctx->target_tls, "target", host);
-    if (!opened.conn) {
-      continue;
-    }
-    bool ok = true;
-    for (const std::string& cql : cqls) {
-      auto r = co_await client::run_statement(*opened.conn, cql, protocol::consistency::local_quorum);
-      ok = ok && static_cast<bool>(r.result);
-      if (!ok) break;
-    }
-    opened.conn->close("journal facts recorded");
-    if (ok) co_return true;
-  }
-  co_return false;
-}
-
-}  // namespace
-
 asio::awaitable<void> record_journal_facts(std::shared_ptr<proxy_context> ctx) {
   const auto& target = ctx->cfg.target;
   backfill::journal_facts recorded;
-  bool tables_made = false;
+  // Until the first write is taken: the tables may not exist yet, and even facts equal to the
+  // empty ones are written, so a restarted proxy's rows of its last run are brought up to date.
   bool first = true;
   for (;;) {
     asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::seconds(2));
@@ -52,11 +24,10 @@ asio::awaitable<void> record_journal_facts(std::shared_ptr<proxy_context> ctx) {
     if (cqls.empty() && !first) {
       continue;
     }
-    if (!tables_made) {
+    if (first) {
       cqls.insert(cqls.begin(), {state_keyspace_ddl(target), migration_state_ddl(target)});
     }
-    if (co_await record_once(ctx, cqls)) {
-      tables_made = true;
+    if (co_await run_on_target(*ctx, cqls, "journal facts recorded")) {
       first = false;
       recorded = now;
     }

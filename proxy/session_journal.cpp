@@ -119,14 +119,7 @@ void client_session::primary_answered(const std::shared_ptr<mirror_legs>& legs,
     const auto due = std::chrono::steady_clock::now() + ctx_->cfg.journal.sync_interval;
     awaiting_record_.emplace_back(due, legs);
     if (!record_timer_armed_) {
-      record_timer_armed_ = true;
-      record_timer_.expires_at(due);
-      std::weak_ptr<client_session> weak = shared_from_this();
-      record_timer_.async_wait([weak](const boost::system::error_code&) {
-        if (auto self = weak.lock()) {
-          self->record_overdue_writes();
-        }
-      });
+      arm_record_timer();
     }
   }
   settle(legs);
@@ -145,10 +138,15 @@ void client_session::record_overdue_writes() {
       settle(legs);
     }
   }
-  if (awaiting_record_.empty()) {
-    record_timer_armed_ = false;
-    return;
+  record_timer_armed_ = false;
+  if (!awaiting_record_.empty()) {
+    arm_record_timer();
   }
+}
+
+// The timer for the first waiting write's deadline.
+void client_session::arm_record_timer() {
+  record_timer_armed_ = true;
   record_timer_.expires_at(awaiting_record_.front().first);
   std::weak_ptr<client_session> weak = shared_from_this();
   record_timer_.async_wait([weak](const boost::system::error_code&) {

@@ -150,10 +150,30 @@ std::string record_failure_cql(const client::target_settings& t, std::int64_t at
          " WHERE name = 'last_target_write_failure'";
 }
 
+asio::awaitable<bool> run_on_target(const proxy_context& ctx, const std::vector<std::string>& cqls,
+                                    const char* why) {
+  const auto& target = ctx.cfg.target;
+  auto ex = co_await asio::this_coro::executor;
+  for (const auto& host : target.contact_points) {
+    auto opened = co_await client::open_own_connection(ex, target, ctx.target_tls, "target", host);
+    if (!opened.conn) {
+      continue;
+    }
+    bool ok = true;
+    for (const std::string& cql : cqls) {
+      auto r = co_await client::run_statement(*opened.conn, cql, protocol::consistency::local_quorum);
+      ok = static_cast<bool>(r.result);
+      if (!ok) break;
+    }
+    opened.conn->close(why);
+    if (ok) co_return true;
+  }
+  co_return false;
+}
+
 asio::awaitable<void> record_target_failures(std::shared_ptr<proxy_context> ctx,
                                              std::string recorded_by) {
   const auto& target = ctx->cfg.target;
-  auto ex = co_await asio::this_coro::executor;
   std::int64_t recorded = 0;
   for (;;) {
     co_await sleep_for(std::chrono::seconds(2));
@@ -162,25 +182,12 @@ asio::awaitable<void> record_target_failures(std::shared_ptr<proxy_context> ctx,
       continue;
     }
     // The target may be the thing that is failing: try again every 2 s until it takes it.
-    for (const auto& host : target.contact_points) {
-      auto opened = co_await client::open_own_connection(ex, target, ctx->target_tls, "target", host);
-      if (!opened.conn) {
-        continue;
-      }
-      const std::array<std::string, 3> cqls{state_keyspace_ddl(target), migration_state_ddl(target),
-                                            record_failure_cql(target, latest, recorded_by)};
-      bool ok = true;
-      for (const std::string& cql : cqls) {
-        auto r = co_await client::run_statement(*opened.conn, cql, protocol::consistency::local_quorum);
-        ok = ok && static_cast<bool>(r.result);
-        if (!ok) break;
-      }
-      opened.conn->close("failure recorded");
-      if (ok) {
-        recorded = latest;
-        spdlog::info("the latest failed target write ({} µs) is recorded for the cutover gate", latest);
-        break;
-      }
+    // (A named vector: no temporaries inside a co_await with GCC 12.)
+    const std::vector<std::string> cqls{state_keyspace_ddl(target), migration_state_ddl(target),
+                                        record_failure_cql(target, latest, recorded_by)};
+    if (co_await run_on_target(*ctx, cqls, "failure recorded")) {
+      recorded = latest;
+      spdlog::info("the latest failed target write ({} µs) is recorded for the cutover gate", latest);
     }
   }
 }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tandem::proxy {
 
@@ -36,6 +37,12 @@ std::optional<conditional_outcome> read_conditional(const protocol::rows_result&
 // with an earlier timestamp comes. Sets ctx->t0_recorded to the stored T0. Runs until the
 // proxy stops.
 asio::awaitable<void> record_t0(std::shared_ptr<proxy_context> ctx, std::string recorded_by);
+
+// Runs `cqls` in order on a connection of the proxy's own to the first of the target's contact
+// points that opens (closed after, with `why`): true when every statement was taken. What the
+// proxy records on the target for the cutover gate goes through it.
+asio::awaitable<bool> run_on_target(const proxy_context& ctx, const std::vector<std::string>& cqls,
+                                    const char* why);
 
 // The cutover gate (issue 6) must know whether a mirrored write failed on the target after the
 // last validation began: the time of the latest failure (ctx->last_target_write_failure_us) is
