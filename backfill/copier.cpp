@@ -113,15 +113,31 @@ asio::awaitable<std::string> unit_copier::write_counters(const table_def& t,
   }
 }
 
-// Starts one batch's write (a slot is already held); the page waits for pw.pending to drop.
+asio::awaitable<void> unit_copier::acquire_partition_slot(page_writes& pw) {
+  while (pw.partition_pending >= shared_.settings.max_partition_concurrency) {
+    pw.partition_freed.expires_at(asio::steady_timer::time_point::max());
+    co_await pw.partition_freed.async_wait(as_tuple(use_awaitable));
+  }
+  co_await acquire_slot();
+}
+
+// Starts one batch's write (a slot is already held, acquire_partition_slot); the page waits for
+// pw.pending to drop.
 void unit_copier::spawn_batch(page_writes& pw, std::vector<client::statement> batch) {
   const std::size_t bytes = size_of(batch);
   pw.bytes += bytes;
   ++pw.pending;
+  ++pw.partition_pending;
+  shared_.most_partition_in_flight = std::max(shared_.most_partition_in_flight, pw.partition_pending);
+  const std::uint64_t generation = pw.partition_generation;
   asio::co_spawn(
       pw.all_done.get_executor(),
-      [this, batch = std::move(batch), bytes, &pw]() mutable -> asio::awaitable<void> {
+      [this, batch = std::move(batch), bytes, &pw, generation]() mutable -> asio::awaitable<void> {
         auto err = co_await write(std::move(batch), bytes);
+        if (generation == pw.partition_generation) {
+          --pw.partition_pending;
+          pw.partition_freed.cancel();
+        }
         finish_write(pw, err);
       },
       asio::detached);
@@ -189,9 +205,13 @@ asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
       const std::string partition = partition_of(layout, row);
       const bool new_partition = partition != last_partition;
       if (new_partition && !partition_batch.empty()) {
-        co_await acquire_slot();
+        co_await acquire_partition_slot(pw);
         spawn_batch(pw, std::move(partition_batch));
         partition_batch = {};
+      }
+      if (new_partition) {
+        ++pw.partition_generation;  // the previous partition's batches no longer count
+        pw.partition_pending = 0;
       }
       last_partition = partition;
       if (counters) {
@@ -205,14 +225,14 @@ asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
       for (auto& w : writes) {
         partition_batch.push_back(std::move(w));
         if (partition_batch.size() >= cfg.batch_statements) {
-          co_await acquire_slot();
+          co_await acquire_partition_slot(pw);
           spawn_batch(pw, std::move(partition_batch));
           partition_batch = {};
         }
       }
     }
     if (!partition_batch.empty()) {
-      co_await acquire_slot();
+      co_await acquire_partition_slot(pw);
       spawn_batch(pw, std::move(partition_batch));
       partition_batch = {};
     }

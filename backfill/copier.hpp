@@ -43,6 +43,7 @@ struct copy_shared {
   std::uint64_t retries = 0;
   std::uint64_t pushbacks = 0;
   std::uint64_t requests = 0;  // write requests (batches) the target accepted
+  std::size_t most_partition_in_flight = 0;  // the most batches one partition had in flight
 };
 
 class unit_copier {
@@ -62,13 +63,22 @@ class unit_copier {
  private:
   // The writes of one page in flight.
   struct page_writes {
-    explicit page_writes(asio::any_io_executor ex) : all_done(ex) {}
+    explicit page_writes(asio::any_io_executor ex) : all_done(ex), partition_freed(ex) {}
     std::size_t pending = 0;
     std::size_t bytes = 0;
     std::string failure;
     asio::steady_timer all_done;
+    // The batches in flight of the partition being read (a partition's rows are contiguous in
+    // a page, and a page's writes all end before the next page): bounded by
+    // max_partition_concurrency.
+    std::size_t partition_pending = 0;
+    std::uint64_t partition_generation = 0;  // which partition partition_pending counts
+    asio::steady_timer partition_freed;
   };
 
+  // Waits until the current partition has fewer than max_partition_concurrency batches in
+  // flight, then takes a slot of the process-wide limit.
+  asio::awaitable<void> acquire_partition_slot(page_writes& pw);
   void spawn_batch(page_writes& pw, std::vector<client::statement> batch);
   void spawn_counters(page_writes& pw, const table_def& t, const select_layout& l,
                       protocol::result_row row);

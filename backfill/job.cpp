@@ -151,7 +151,8 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
                "backfill: %s: %llu rows, %.1f MB copied in %.1f s (%.0f rows/s, %.2f MB/s, "
                "%.0f write requests/s); units "
                "%llu/%llu done (%llu skipped as done before); %llu retries after push-back; "
-               "adaptive concurrency ended at %u (%llu decreases)\n",
+               "adaptive concurrency ended at %u (%llu decreases); at most %zu writes in flight "
+               "on one partition\n",
                js.failures.empty() ? "finished" : "stopped",
                static_cast<unsigned long long>(shared.rows), static_cast<double>(shared.bytes) / 1e6,
                secs, static_cast<double>(shared.rows) / secs,
@@ -161,7 +162,8 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
                static_cast<unsigned long long>(js.progress.units_total.load()),
                static_cast<unsigned long long>(js.progress.units_skipped.load()),
                static_cast<unsigned long long>(shared.retries), shared.limit.limit(),
-               static_cast<unsigned long long>(shared.limit.decreases()));
+               static_cast<unsigned long long>(shared.limit.decreases()),
+               shared.most_partition_in_flight);
   source->close();
   target->close();
 }

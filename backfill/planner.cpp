@@ -7,11 +7,22 @@ namespace tandem::backfill {
 
 std::uint64_t estimated_bytes(const std::vector<size_estimate>& estimates) {
   std::uint64_t total = 0;
+  double share = 0;
+  bool every_range_known = !estimates.empty();
   for (const auto& e : estimates) {
     if (e.mean_partition_size > 0 && e.partitions_count > 0) {
       total += static_cast<std::uint64_t>(e.mean_partition_size) *
                static_cast<std::uint64_t>(e.partitions_count);
     }
+    if (e.range) {
+      share += ring_share(*e.range);
+    } else {
+      every_range_known = false;
+    }
+  }
+  // Shares below 1 % are noise (a node that owns almost nothing), not a reason to multiply.
+  if (every_range_known && share > 0.01 && share < 1.0) {
+    return static_cast<std::uint64_t>(static_cast<double>(total) / share);
   }
   return total;
 }

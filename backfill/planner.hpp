@@ -2,11 +2,13 @@
 // tokens are the signed 64-bit integers; a unit is the range (start, end], and the units of a
 // table cover (-2^63, 2^63-1] exactly once (Murmur3 never yields -2^63). How many units: the
 // table's estimated size (system.size_estimates: mean partition size x partitions, summed over
-// the node's ranges) divided by the configured unit size, and at least `min_units` so that
-// several workers have something to share.
+// the node's ranges, scaled up to the whole ring when the node lists only its own share of it,
+// as every node of a multi-node ring does) divided by the configured unit size, and at least
+// `min_units` so that several workers have something to share.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace tandem::backfill {
@@ -21,8 +23,12 @@ struct token_range {
 struct size_estimate {
   std::int64_t mean_partition_size = 0;
   std::int64_t partitions_count = 0;
+  std::optional<token_range> range;  // the token range the row estimates, when it could be read
 };
 
+// The table's bytes over the whole ring: the estimates' sum divided by the share of the ring
+// their ranges cover (system.size_estimates on one node of a ring lists only that node's
+// primary ranges, so a third of the ring on each node of three).
 std::uint64_t estimated_bytes(const std::vector<size_estimate>& estimates);
 
 // The number of units for `bytes` of data: ceil(bytes / unit_size), within [min_units, max_units].

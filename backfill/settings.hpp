@@ -27,6 +27,10 @@ struct backfill_settings {
   std::string write_consistency = "LOCAL_QUORUM";
   std::uint32_t max_concurrency = 32;     // write requests in flight, the AIMD ceiling
   std::uint32_t batch_statements = 16;    // statements of one partition per UNLOGGED BATCH
+  // Writes in flight to one partition (issue 15, data skew): a partition far larger than the
+  // rest is copied at this concurrency, so its replicas are not the target's hot spot while
+  // the other workers' units keep moving.
+  std::uint32_t max_partition_concurrency = 4;
   std::uint64_t max_rows_per_second = 0;  // 0: no ceiling
   std::uint64_t max_bytes_per_second = 0; // 0: no ceiling
   std::chrono::milliseconds lease{30'000};  // a unit's claim expires this long after its last renewal

@@ -2,6 +2,7 @@
 
 #include "backfill/cell_values.hpp"
 #include "backfill/schema.hpp"
+#include "client/token_map.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -21,14 +22,26 @@ using asio::use_awaitable;
 
 std::vector<std::string> hosts_of(const client::cluster_settings& c) { return c.contact_points; }
 
+// Worker i starts at contact point i (round the list), so the workers' coordinators are spread
+// over the nodes listed instead of all on the first; the rest of the list is where a worker
+// goes on when its node is lost (cql_client::reopen).
+std::vector<std::string> hosts_from(const client::cluster_settings& c, int index) {
+  auto hosts = c.contact_points;
+  if (!hosts.empty() && index > 0) {
+    std::rotate(hosts.begin(), hosts.begin() + static_cast<std::ptrdiff_t>(index % hosts.size()),
+                hosts.end());
+  }
+  return hosts;
+}
+
 // One worker: claims units one after another until none is left to claim.
 asio::awaitable<void> worker(unit_run& run, checkpoint_store& store, worker_factory& factory,
                              int index) {
   auto ex = co_await asio::this_coro::executor;
   auto source = co_await client::cql_client::open(ex, run.cfg.source, run.source_tls, "source",
-                                          hosts_of(run.cfg.source));
+                                                  hosts_from(run.cfg.source, index));
   auto target = co_await client::cql_client::open(ex, run.cfg.target, run.target_tls, "target",
-                                          hosts_of(run.cfg.target));
+                                                  hosts_from(run.cfg.target, index));
   if (!source || !target) {
     run.failures.push_back("worker " + std::to_string(index) + ": " +
                            (!source ? source.error.message : target.error.message));
@@ -74,23 +87,37 @@ asio::awaitable<void> worker(unit_run& run, checkpoint_store& store, worker_fact
     }
   }
   unit_worker.reset();
+  for (const auto* c : {source.value->get(), target.value->get()}) {
+    if (c->reopened() > 0) {
+      spdlog::warn("{}: worker {} lost its {} connection and went on with another node ({} "
+                   "time{})", store.job(), index, c->name(), c->reopened(),
+                   c->reopened() == 1 ? "" : "s");
+    }
+  }
   source.value->get()->close();
   target.value->get()->close();
 }
 
 asio::awaitable<std::vector<size_estimate>> size_estimates(client::cql_client& source,
                                                            const table_def& t) {
-  client::statement est{"SELECT mean_partition_size, partitions_count FROM system.size_estimates "
-                "WHERE keyspace_name = ? AND table_name = ?",
-                {text_value(t.keyspace), text_value(t.name)}};
+  // Each node lists only its own primary ranges (range_start/range_end are tokens as text):
+  // estimated_bytes scales them up to the whole ring.
+  client::statement est{"SELECT mean_partition_size, partitions_count, range_start, range_end "
+                        "FROM system.size_estimates WHERE keyspace_name = ? AND table_name = ?",
+                        {text_value(t.keyspace), text_value(t.name)}};
   auto rows = co_await source.execute(std::move(est), protocol::consistency::one);
   std::vector<size_estimate> estimates;
   if (rows) {
     for (const auto& r : rows.value->rows.rows) {
       size_estimate e;
-      if (r.size() == 2) {
+      if (r.size() == 4) {
         e.mean_partition_size = read_long(r[0]).value_or(0);
         e.partitions_count = read_long(r[1]).value_or(0);
+        const auto start = client::murmur3_token_of_text(read_text(r[2]));
+        const auto end = client::murmur3_token_of_text(read_text(r[3]));
+        if (start && end) {
+          e.range = token_range{*start, *end};
+        }
       }
       estimates.push_back(e);
     }

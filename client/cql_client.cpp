@@ -7,6 +7,10 @@
 #include "client/own_connection.hpp"
 #include "protocol/request_body.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 namespace tandem::client {
 
 using protocol::opcode;
@@ -25,7 +29,10 @@ protocol::bytes_view message_of(const protocol::owned_frame& f) {
 bool cql_error::is_retryable() const noexcept {
   using ec = protocol::error_code;
   if (code == 0) {
-    return failure == client::call_failure::timed_out || failure == client::call_failure::overloaded;
+    // A lost connection too: the next call opens one to another node (cql_client::reopen).
+    return failure == client::call_failure::timed_out ||
+           failure == client::call_failure::overloaded ||
+           failure == client::call_failure::disconnected;
   }
   const auto e = static_cast<ec>(code);
   return e == ec::overloaded || e == ec::write_timeout || e == ec::read_timeout ||
@@ -64,10 +71,12 @@ asio::awaitable<outcome<std::shared_ptr<cql_client>>> cql_client::open(
     asio::any_io_executor ex, const client::cluster_settings& c,
     std::shared_ptr<asio::ssl::context> tls, std::string name, std::vector<std::string> nodes) {
   outcome<std::shared_ptr<cql_client>> out;
-  for (const auto& host : nodes) {
-    auto opened = co_await client::open_own_connection(ex, c, tls, name, host);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto opened = co_await client::open_own_connection(ex, c, tls, name, nodes[i]);
     if (opened.conn) {
-      out.value = std::make_shared<cql_client>(std::move(opened.conn));
+      auto client = std::make_shared<cql_client>(std::move(opened.conn));
+      client->nodes_ = node_list{ex, c, tls, name, nodes, i + 1};
+      out.value = std::move(client);
       co_return out;
     }
     out.error.message = opened.error;
@@ -78,8 +87,43 @@ asio::awaitable<outcome<std::shared_ptr<cql_client>>> cql_client::open(
   co_return out;
 }
 
+// The connection opened again on the next node of the list that answers. Calls that come
+// meanwhile wait for it; when no node answers, the old (closed) connection stays and calls
+// fail as `disconnected` until a node is back.
+asio::awaitable<void> cql_client::reopen() {
+  if (!nodes_ || closed_) {
+    co_return;
+  }
+  if (reopening_) {
+    asio::steady_timer wait(nodes_->ex);
+    while (reopening_) {
+      wait.expires_after(std::chrono::milliseconds(10));
+      co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    co_return;
+  }
+  reopening_ = true;
+  auto& n = *nodes_;
+  for (std::size_t i = 0; i < n.nodes.size() && !closed_; ++i) {
+    const std::size_t at = (n.next + i) % n.nodes.size();
+    auto opened = co_await client::open_own_connection(n.ex, n.settings, n.tls, n.name, n.nodes[at]);
+    if (opened.conn) {
+      conn_ = std::move(opened.conn);
+      prepared_.clear();  // statements are prepared per node
+      n.next = at + 1;
+      ++reopened_;
+      break;
+    }
+  }
+  reopening_ = false;
+}
+
 asio::awaitable<client::call_result> cql_client::call(opcode op, protocol::bytes body) {
-  auto r = co_await conn_->call(op, std::move(body));
+  if (!conn_->is_open()) {
+    co_await reopen();
+  }
+  auto conn = conn_;  // kept alive through the call even if another call reopens meanwhile
+  auto r = co_await conn->call(op, std::move(body));
   co_return r;
 }
 

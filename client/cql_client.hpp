@@ -56,6 +56,9 @@ protocol::consistency consistency_named(const std::string& name);
 class cql_client {
  public:
   // Opens a connection to the first node of `nodes` that answers and finishes the handshake.
+  // When that connection is lost later, the next call opens one to the next node of `nodes`
+  // that answers (each tried once, round the list), so a node dying mid-copy costs the calls
+  // in flight on it, which fail as `disconnected` (retryable), and nothing else.
   static asio::awaitable<outcome<std::shared_ptr<cql_client>>> open(
       asio::any_io_executor ex, const client::cluster_settings& c,
       std::shared_ptr<asio::ssl::context> tls, std::string name, std::vector<std::string> nodes);
@@ -74,15 +77,34 @@ class cql_client {
   asio::awaitable<outcome<done>> batch(std::vector<statement> statements, protocol::consistency cl);
 
   void close() {
+    closed_ = true;
     if (conn_) conn_->close("backfill done");
   }
 
+  // How many times the connection was opened again on another node.
+  std::uint64_t reopened() const noexcept { return reopened_; }
+
  private:
+  // What open() was given, to open the connection again on another node.
+  struct node_list {
+    asio::any_io_executor ex;
+    client::cluster_settings settings;
+    std::shared_ptr<asio::ssl::context> tls;
+    std::string name;
+    std::vector<std::string> nodes;
+    std::size_t next = 0;  // the node after the one connected to
+  };
+
   asio::awaitable<outcome<protocol::bytes>> prepared_id(const std::string& cql, bool again);
   asio::awaitable<client::call_result> call(protocol::opcode op, protocol::bytes body);
+  asio::awaitable<void> reopen();
 
   std::shared_ptr<client::cluster_connection> conn_;
   std::map<std::string, protocol::bytes> prepared_;
+  std::optional<node_list> nodes_;
+  bool reopening_ = false;
+  bool closed_ = false;
+  std::uint64_t reopened_ = 0;
 };
 
 // The error an answer carries: its ERROR code and message, or the connection failure (code 0).

@@ -1,5 +1,7 @@
 #include "client/node_discovery.hpp"
 
+#include "client/token_map.hpp"
+
 #include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
@@ -69,6 +71,12 @@ std::vector<discovered_node> peers_from_rows(const protocol::rows_result& rows,
     }
     if (const auto* c = cell(rows, row, "data_center")) {
       n.data_center.assign(reinterpret_cast<const char*>(c->data()), c->size());
+    }
+    if (const auto* c = cell(rows, row, "rack")) {
+      n.rack.assign(reinterpret_cast<const char*>(c->data()), c->size());
+    }
+    if (const auto* c = cell(rows, row, "tokens")) {
+      n.tokens = murmur3_tokens(text_collection(*c));
     }
     if (!n.address.empty()) {
       out.push_back(std::move(n));

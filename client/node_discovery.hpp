@@ -17,6 +17,8 @@ struct discovered_node {
   std::string address;
   std::uint16_t port = 9042;
   std::string data_center;
+  std::string rack;                  // when the rows have a rack column
+  std::vector<std::int64_t> tokens;  // when the rows have a tokens column (token-aware routing)
 
   friend bool operator==(const discovered_node&, const discovered_node&) = default;
 };
@@ -24,8 +26,9 @@ struct discovered_node {
 // The text form of an inet cell (spec v4 §6.8: 4 or 16 bytes); "" for anything else.
 std::string inet_text(protocol::bytes_view cell);
 
-// Peers from the rows of `SELECT peer, native_address, native_port, data_center FROM
-// system.peers_v2` or `SELECT peer, rpc_address, data_center FROM system.peers`. The native
+// Peers from the rows of `SELECT peer, native_address, native_port, data_center, rack, tokens
+// FROM system.peers_v2` or `SELECT peer, rpc_address, data_center, rack, tokens FROM
+// system.peers` (rack and tokens optional). The native
 // address falls back to `peer` when null or 0.0.0.0 (a node listening on every interface);
 // the port to `default_port` when absent.
 std::vector<discovered_node> peers_from_rows(const protocol::rows_result& rows,

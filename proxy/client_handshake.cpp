@@ -4,6 +4,7 @@
 // The proxy talks to the clusters uncompressed and compresses towards the client itself, so
 // the client may ask for any compression the proxy speaks, whatever each cluster offers.
 #include "proxy/client_session.hpp"
+#include "proxy/request_helpers.hpp"
 
 #include "protocol/messages/error_message.hpp"
 #include "protocol/messages/startup.hpp"
@@ -34,11 +35,6 @@ protocol::bytes auth_response_body(const protocol::bytes& token) {
   protocol::wire_writer w;
   w.write_bytes(protocol::bytes_view(token));
   return w.take();
-}
-
-std::string error_text(const protocol::owned_frame& f) {
-  auto e = protocol::decode_error(f.body, f.header.version);
-  return e ? e->message : std::string("unreadable error");
 }
 
 }  // namespace
@@ -79,9 +75,7 @@ asio::awaitable<void> client_session::handle_startup(protocol::owned_frame f) {
     client_compression_ = *c;
     options.erase(it);
   }
-  source_ = std::make_shared<client::cluster_connection>(
-      stream_.get_executor(), ctx_->connection_settings(cluster::source, version_));
-  if (auto err = co_await source_->connect(); !err.empty()) {
+  if (auto err = co_await connect_node(cluster::source, source_); !err.empty()) {
     spdlog::warn("client {}: {}", peer_, err);
     reply_error(f.header, static_cast<std::int32_t>(protocol::error_code::server_error),
                 "tandem proxy: cannot reach the source cluster: " + err);
@@ -89,6 +83,7 @@ asio::awaitable<void> client_session::handle_startup(protocol::owned_frame f) {
     co_return;
   }
   protocol::bytes startup_body = protocol::encode_startup(*startup, version_);
+  source_startup_body_ = startup_body;
   auto answer = co_await source_->call(opcode::startup, std::move(startup_body));
   if (!answer.ok()) {
     reply_call_failure(f.header, answer);
@@ -104,14 +99,7 @@ asio::awaitable<void> client_session::handle_startup(protocol::owned_frame f) {
     co_return;
   }
   source_->begin_framing(protocol::compression_algorithm::none);
-  // The client's session (authentication, prepared ids, events) lives on the source
-  // connection: when it is lost the client is disconnected and its driver reconnects.
-  std::weak_ptr<client_session> weak = shared_from_this();
-  source_->on_closed([weak](const std::string& why) {
-    if (auto self = weak.lock()) {
-      self->close("source connection lost: " + why);
-    }
-  });
+  watch_source();
   target_auth_pending_ = false;
   if (auto err = co_await open_target(); !err.empty()) {
     spdlog::warn("client {}: target unavailable, mirrored writes will fail: {}", peer_, err);
@@ -128,11 +116,18 @@ asio::awaitable<void> client_session::handle_startup(protocol::owned_frame f) {
 // Opens the target connection. With auth_mode "configured" it authenticates with the target's
 // own credentials; with "client" it waits for the client's AUTH_RESPONSE.
 asio::awaitable<std::string> client_session::open_target() {
-  target_ = std::make_shared<client::cluster_connection>(
-      stream_.get_executor(), ctx_->connection_settings(cluster::target, version_));
-  if (auto err = co_await target_->connect(); !err.empty()) {
+  if (auto err = co_await connect_node(cluster::target, target_); !err.empty()) {
     co_return err;
   }
+  auto conn = target_;  // named: no temporaries in a co_await expression (GCC 12)
+  co_return co_await start_target_session(*conn, false);
+}
+
+// STARTUP and credentials on a new target connection. With auth_mode "client" the client's own
+// AUTH_RESPONSE tokens are replayed when `replay_client_auth` (a connection opened after the
+// handshake, token_routing.cpp); otherwise the session waits for them (target_auth_pending_).
+asio::awaitable<std::string> client_session::start_target_session(client::cluster_connection& conn,
+                                                                  bool replay_client_auth) {
   protocol::startup_message startup;
   startup.options["CQL_VERSION"] = "3.0.0";
   startup.options["DRIVER_NAME"] = "tandem-proxy";
@@ -140,40 +135,55 @@ asio::awaitable<std::string> client_session::open_target() {
   // writes; the journal keeps and replays them (issue 14).
   startup.options["THROW_ON_OVERLOAD"] = "1";
   protocol::bytes startup_body = protocol::encode_startup(startup, version_);
-  auto answer = co_await target_->call(opcode::startup, std::move(startup_body));
+  auto answer = co_await conn.call(opcode::startup, std::move(startup_body));
   if (!answer.ok()) {
-    target_->close(answer.detail);
+    conn.close(answer.detail);
     co_return answer.detail;
   }
   if (answer.frame.header.op == opcode::ready) {
-    target_->begin_framing(protocol::compression_algorithm::none);
+    conn.begin_framing(protocol::compression_algorithm::none);
     co_return std::string{};
   }
   if (answer.frame.header.op != opcode::authenticate) {
     const std::string why = "target refused STARTUP: " + error_text(answer.frame);
-    target_->close(why);
+    conn.close(why);
     co_return why;
   }
-  target_->begin_framing(protocol::compression_algorithm::none);
+  conn.begin_framing(protocol::compression_algorithm::none);
+  std::vector<protocol::bytes> tokens;
   if (ctx_->cfg.target.auth_mode == client::target_auth_mode::client) {
-    target_auth_pending_ = true;
-    co_return std::string{};
+    if (!replay_client_auth) {
+      target_auth_pending_ = true;
+      co_return std::string{};
+    }
+    tokens = source_auth_bodies_;
+  } else {
+    const auto& t = ctx_->cfg.target;
+    tokens.push_back(auth_response_body(plain_token(t.username, t.password)));
   }
-  const auto& t = ctx_->cfg.target;
-  protocol::bytes auth_body = auth_response_body(plain_token(t.username, t.password));
-  auto auth = co_await target_->call(opcode::auth_response, std::move(auth_body));
-  if (!auth.ok() || auth.frame.header.op != opcode::auth_success) {
-    const std::string why = auth.ok() ? "target rejected the configured credentials: " +
-                                            error_text(auth.frame)
-                                      : auth.detail;
-    target_->close(why);
-    co_return why;
+  for (auto& token : tokens) {
+    auto auth = co_await conn.call(opcode::auth_response, std::move(token));
+    if (auth.ok() && auth.frame.header.op == opcode::auth_success) {
+      co_return std::string{};
+    }
+    if (!auth.ok() || auth.frame.header.op != opcode::auth_challenge) {
+      const char* whose = ctx_->cfg.target.auth_mode == client::target_auth_mode::client
+                              ? "the client's" : "the configured";
+      const std::string why = auth.ok() ? std::string("target rejected ") + whose +
+                                              " credentials: " + error_text(auth.frame)
+                                        : auth.detail;
+      conn.close(why);
+      co_return why;
+    }
   }
-  co_return std::string{};
+  const std::string why = "the target asks for more credentials than the session has";
+  conn.close(why);
+  co_return why;
 }
 
 asio::awaitable<void> client_session::handle_auth_response(protocol::owned_frame f) {
   protocol::bytes body = f.body;
+  source_auth_bodies_.push_back(f.body);
   auto answer = co_await source_->call(opcode::auth_response, std::move(body));
   if (!answer.ok()) {
     reply_call_failure(f.header, answer);

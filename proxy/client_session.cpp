@@ -56,6 +56,11 @@ void client_session::close(const std::string& why) {
   if (target_) {
     target_->close_when_idle("client closed");
   }
+  for (auto& conns : replica_conns_) {
+    for (auto& [node, conn] : conns) {
+      conn->close_when_idle("client closed");
+    }
+  }
 }
 
 // spec v4 §9 / v5 §8: a version the proxy or a cluster cannot speak gets a PROTOCOL_ERROR

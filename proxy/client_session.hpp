@@ -14,6 +14,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -29,6 +31,15 @@ inline constexpr std::chrono::seconds client_tls_handshake_timeout{10};
 // Paging states remembered per client connection (a driver rarely has more pages open).
 inline constexpr std::size_t max_remembered_paging_states = 256;
 
+// Where token-aware routing sends an EXECUTE (token_routing.cpp): the partition's token, the
+// keyspace whose replication places it, and the statement (prepared on a replica's connection
+// the first time it goes there).
+struct token_route {
+  std::int64_t token = 0;
+  std::string keyspace;
+  prepared_id_map::entry_ptr entry;
+};
+
 // What a mirrored write is logged as if a cluster fails it (note_secondary_failure): its
 // statement after the timestamp it carried. Kept in parts and formatted only when logged:
 // most writes succeed, and formatting it for each one cost an allocation or two per write.
@@ -38,11 +49,15 @@ struct write_description {
   std::string text;                       // otherwise: the statement (a BATCH: a summary)
   request_class cls = request_class::write;  // a counter or LWT is not replayed blindly
   std::vector<prepared_id_map::entry_ptr> batch_statements;  // a BATCH's prepared children
+  std::optional<token_route> route;  // a single-partition EXECUTE: a replica on each cluster
 
   std::string to_string() const;
 };
 
 struct mirror_legs;
+
+// Whether an answer is a RESULT of kind SCHEMA_CHANGE (spec v4 §4.2.5.5).
+bool is_schema_change(const client::call_result& r, protocol::protocol_version v);
 
 class client_session : public std::enable_shared_from_this<client_session> {
  public:
@@ -66,6 +81,19 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<void> handle_auth_response(protocol::owned_frame f);
   asio::awaitable<std::string> open_target();
   asio::awaitable<bool> reconnect_target();
+
+  // Node failures (session_failover.cpp, issue 15).
+  asio::awaitable<std::string> connect_node(cluster c,
+                                            std::shared_ptr<client::cluster_connection>& out);
+  void watch_source();
+  void source_lost(const std::string& why);
+  asio::awaitable<bool> reconnect_source();
+  asio::awaitable<std::string> resume_source_session(client::cluster_connection& conn);
+  asio::awaitable<void> resubscribe_events(cluster c);
+  void listen_for_events(cluster c);
+  // After a SCHEMA_CHANGE answer (schema_agreement.cpp).
+  asio::awaitable<bool> await_schema_agreement(cluster c);
+  asio::awaitable<void> await_schema_agreement_on_both();
   void answer_options(const protocol::frame_header& request);
 
   // After READY.
@@ -97,9 +125,23 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // driver then prepares again and learns the statement's current metadata: the answer the
   // client gets), or prepare it again and retry (a copy the client never sees).
   enum class on_unprepared : std::uint8_t { answer_client, prepare_again };
+  // `route`: send it over a connection to a replica of its partition (token-aware routing).
   asio::awaitable<client::call_result> call_on(cluster c, protocol::opcode op, std::uint8_t flags,
                                        body_builder build,
-                                       on_unprepared how = on_unprepared::answer_client);
+                                       on_unprepared how = on_unprepared::answer_client,
+                                       const token_route* route = nullptr);
+
+  // Token-aware routing (token_routing.cpp, issue 15).
+  std::optional<token_route> token_route_for(const prepared_id_map::entry_ptr& entry,
+                                             protocol::bytes_view execute_message) const;
+  asio::awaitable<std::shared_ptr<client::cluster_connection>> replica_connection(
+      cluster c, const token_route& route);
+  asio::awaitable<std::shared_ptr<client::cluster_connection>> open_replica(
+      cluster c, const client::cluster_endpoint& node);
+  asio::awaitable<client::call_result> prepare_on(client::cluster_connection& conn,
+                                                  const prepared_entry& e);
+  asio::awaitable<std::string> start_target_session(client::cluster_connection& conn,
+                                                    bool replay_client_auth);
   asio::awaitable<client::call_result> prepare_again_and_retry(cluster c, protocol::opcode op,
                                                                std::uint8_t flags,
                                                                const body_builder& build,
@@ -156,11 +198,23 @@ class client_session : public std::enable_shared_from_this<client_session> {
   protocol::compression_algorithm client_compression_ = protocol::compression_algorithm::none;
   std::shared_ptr<client::cluster_connection> source_;
   std::shared_ptr<client::cluster_connection> target_;
+  // Per cluster: connections to other nodes that token-aware routing opened, and the nodes one
+  // is being opened to (requests meanwhile use another replica or the client's connection).
+  std::array<std::vector<std::pair<client::cluster_endpoint, std::shared_ptr<client::cluster_connection>>>, 2>
+      replica_conns_;
+  std::array<std::vector<client::cluster_endpoint>, 2> replicas_opening_;
   std::deque<protocol::bytes> write_queue_;
   bool writing_ = false;
   bool close_after_write_ = false;
   bool target_auth_pending_ = false;
   bool target_reconnecting_ = false;
+  // What the source connection's session was opened with, so that a new connection to another
+  // node can be given the same session when the node dies: the client's STARTUP, its
+  // AUTH_RESPONSE tokens in order, and its REGISTER (events come from the primary).
+  protocol::bytes source_startup_body_;
+  std::vector<protocol::bytes> source_auth_bodies_;
+  std::optional<protocol::bytes> register_body_;
+  bool source_reconnecting_ = false;
   std::chrono::steady_clock::time_point next_target_attempt_{};
   std::size_t in_flight_ = 0;
   asio::steady_timer slot_freed_;

@@ -23,9 +23,12 @@ asio::awaitable<probe_outcome> probe_node(asio::any_io_executor ex, const client
   }
   auto rows = co_await client::run_statement(
       *opened.conn,
-      "SELECT data_center, rack, release_version, cluster_name, partitioner FROM system.local",
+      "SELECT data_center, rack, release_version, cluster_name, partitioner, tokens FROM system.local",
       protocol::consistency::one);
   auto peers = co_await read_peers(*opened.conn, c.port);
+  auto keyspaces = co_await client::run_statement(
+      *opened.conn, "SELECT keyspace_name, replication FROM system_schema.keyspaces",
+      protocol::consistency::one);
   opened.conn->close("probe done");
   if (!rows.result || !std::holds_alternative<protocol::rows_result>(*rows.result)) {
     out.error = name + " did not answer system.local with rows" +
@@ -39,7 +42,28 @@ asio::awaitable<probe_outcome> probe_node(asio::any_io_executor ex, const client
   out.release_version = client::first_row_text(r, "release_version");
   out.cluster_name = client::first_row_text(r, "cluster_name");
   out.partitioner = client::first_row_text(r, "partitioner");
-  out.nodes = client::choose_nodes(client::discovered_node{host, c.port, out.data_center}, peers, c);
+  client::discovered_node self{host, c.port, out.data_center, out.rack, {}};
+  for (std::size_t i = 0; i < r.metadata.columns.size(); ++i) {
+    if (r.metadata.columns[i].name == "tokens" && !r.rows.empty() && r.rows[0].size() > i && r.rows[0][i]) {
+      self.tokens = client::murmur3_tokens(client::text_collection(*r.rows[0][i]));
+    }
+  }
+  out.nodes = client::choose_nodes(self, peers, c);
+  if (out.partitioner.find("Murmur3Partitioner") != std::string::npos && keyspaces.result &&
+      std::holds_alternative<protocol::rows_result>(*keyspaces.result)) {
+    // The whole ring, every data center: replicas are placed over all of it (the choice among
+    // them keeps to local_data_center, as connections do).
+    std::vector<client::token_owner> owners;
+    owners.push_back({{self.address, self.port}, self.data_center, self.rack, self.tokens});
+    for (const auto& p : peers) {
+      if (p.address != self.address || p.port != self.port) {
+        owners.push_back({{p.address, p.port}, p.data_center, p.rack, p.tokens});
+      }
+    }
+    out.tokens = std::make_shared<const client::token_map>(
+        std::move(owners),
+        client::keyspace_replication(std::get<protocol::rows_result>(*keyspaces.result)));
+  }
   co_return out;
 }
 
@@ -47,10 +71,10 @@ asio::awaitable<probe_outcome> probe_node(asio::any_io_executor ex, const client
 asio::awaitable<std::vector<client::discovered_node>> read_peers(client::cluster_connection& conn,
                                                          std::uint16_t port) {
   auto rows = co_await client::run_statement(
-      conn, "SELECT peer, native_address, native_port, data_center FROM system.peers_v2",
+      conn, "SELECT peer, native_address, native_port, data_center, rack, tokens FROM system.peers_v2",
       protocol::consistency::one);
   if (!rows.result || !std::holds_alternative<protocol::rows_result>(*rows.result)) {
-    rows = co_await client::run_statement(conn, "SELECT peer, rpc_address, data_center FROM system.peers",
+    rows = co_await client::run_statement(conn, "SELECT peer, rpc_address, data_center, rack, tokens FROM system.peers",
                                   protocol::consistency::one);
   }
   if (!rows.result || !std::holds_alternative<protocol::rows_result>(*rows.result)) {
@@ -66,7 +90,7 @@ asio::awaitable<probe_outcome> probe_cluster_async(const client::cluster_setting
                                                    std::string name,
                                                    std::vector<std::string> hosts) {
   auto ex = co_await asio::this_coro::executor;
-  probe_outcome last{false, name + ": no contact point to probe", {}, {}, {}, {}, {}, {}};
+  probe_outcome last{false, name + ": no contact point to probe", {}, {}, {}, {}, {}, {}, {}};
   for (const auto& host : hosts) {
     auto result = co_await probe_node(ex, c, tls, name, host);
     if (result.ok) {
@@ -88,7 +112,7 @@ probe_outcome probe_cluster(const client::cluster_settings& c, std::shared_ptr<a
                    }
                  });
   io.run();
-  return result.value_or(probe_outcome{false, name + " probe failed", {}, {}, {}, {}, {}, {}});
+  return result.value_or(probe_outcome{false, name + " probe failed", {}, {}, {}, {}, {}, {}, {}});
 }
 
 topology_settings make_topology(const config& cfg, const probe_outcome& source) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "client/cluster_connection.hpp"
+#include "client/token_map.hpp"
 #include "proxy/config.hpp"
 #include "proxy/topology.hpp"
 
@@ -27,6 +28,9 @@ struct probe_outcome {
   std::string partitioner;
   // The nodes client connections go to (node_discovery.hpp); empty when !ok.
   std::vector<client::cluster_endpoint> nodes;
+  // Every node's tokens and each keyspace's replication, for token-aware routing; null when
+  // !ok or the partitioner is not Murmur3's.
+  std::shared_ptr<const client::token_map> tokens;
 };
 
 // Probes the first of `hosts` that answers (the contact points, or the nodes known so far).

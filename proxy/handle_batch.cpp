@@ -134,7 +134,7 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
     return protocol::join(*shared_prefix, edited);
   };
   write_description described{sent_timestamp, nullptr, std::move(what), cls,
-                              std::move(prepared_children)};
+                              std::move(prepared_children), {}};
   // `described` and `build` are named locals (no temporaries in a co_await with GCC 12).
   const bool wait_for_both = waits_for_both(cls);
   co_await mirror(f.header, build, wait_for_both, std::move(described));

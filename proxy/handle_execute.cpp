@@ -150,6 +150,9 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
                           : protocol::bytes(client_message.begin(), client_message.end());
   parts->entry = entry;
   parts->found = entry;
+  // Token-aware routing: from the message as the clusters get it (its added values included,
+  // which the pk_indexes count).
+  const std::optional<token_route> route = token_route_for(entry, parts->message);
   // The first body for each cluster uses the entry found above; a later one (a retry after
   // UNPREPARED re-prepared the statement, which replaces the entry) looks it up again.
   body_builder build = [self, parts](cluster c) -> protocol::result<protocol::bytes> {
@@ -175,7 +178,7 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
     parts->entry = ctx_->prepared.find(entry->primary_id);  // with the id just prepared
   }
   if (dest == destination::both) {
-    write_description what{sent_timestamp, entry, {}, entry->cls, {}};
+    write_description what{sent_timestamp, entry, {}, entry->cls, {}, route};
     co_await mirror(f.header, build, waits_for_both(entry->cls), std::move(what));
     co_return;
   }
@@ -185,7 +188,9 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
     co_await reprepare(c, entry);  // prepared on one cluster only (it was down then)
     parts->entry = ctx_->prepared.find(entry->primary_id);  // with the id just prepared
   }
-  auto r = co_await call_on(c, opcode::execute, f.header.flags, build);
+  const token_route* replica = route ? &*route : nullptr;
+  auto r = co_await call_on(c, opcode::execute, f.header.flags, build, on_unprepared::answer_client,
+                            replica);
   remember_paging(c, r);
   r.ok() ? reply(f.header, r.frame) : reply_call_failure(f.header, r);
   if (entry->cls == request_class::read && !continued && r.ok()) {

@@ -86,7 +86,7 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
   if (is_data_write(cls)) {
     note_mirrored_write(sent);
   }
-  write_description what{sent, nullptr, std::string(*text), cls, {}};
+  write_description what{sent, nullptr, std::string(*text), cls, {}, {}};
   co_await mirror(f.header, same, wait_for_both, std::move(what));
   if (cls == request_class::use && info) {
     keyspace_ = info->keyspace;
@@ -171,6 +171,10 @@ asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
     e.keyspace = keyspace_;
   }
   e.cls = cls;
+  e.pk_indexes = primary_result->metadata.pk_indexes;  // before the added markers are hidden
+  if (!primary_result->metadata.columns.empty()) {
+    e.table_keyspace = primary_result->metadata.columns.front().keyspace;
+  }
   if (s.ok() && s.frame.header.op == opcode::result) {
     auto sr = protocol::decode_result(s.frame.body, version_);
     if (sr && std::holds_alternative<protocol::prepared_result>(*sr)) {

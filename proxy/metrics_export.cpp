@@ -149,6 +149,16 @@ std::string render_metrics(const proxy_context& ctx) {
           load(st.target_write_failures));
   counter(w, "tandem_source_failures_total", "Requests that failed or timed out on the source.",
           load(st.source_failures));
+  counter(w, "tandem_source_failovers_total",
+          "Client source connections lost (a node died) and opened again on another node.",
+          load(st.source_failovers));
+  counter(w, "tandem_token_aware_requests_total",
+          "Requests (per cluster leg) sent to a node holding a replica of their partition.",
+          load(st.token_routed));
+  counter(w, "tandem_token_aware_fallbacks_total",
+          "Token-aware requests sent over the client's own connection because no replica of "
+          "their partition could be reached.",
+          load(st.token_route_fallbacks));
   counter(w, "tandem_injected_timestamps_total",
           "Writes given the proxy's timestamp on both clusters.", load(st.injected_timestamps));
   counter(w, "tandem_replaced_functions_total",

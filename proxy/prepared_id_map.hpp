@@ -46,6 +46,12 @@ struct prepared_entry {
   // same value (prepared_rewrite.hpp). Empty when the statement was prepared as sent.
   std::vector<added_marker> added_markers;
 
+  // Token-aware routing (token_routing.cpp): the bind markers of the partition key, in key
+  // order (the PREPARED metadata's pk_indexes, v4+, of the statement as sent to the clusters),
+  // and the keyspace of the table they belong to. Empty: not routed by token.
+  std::vector<std::uint16_t> pk_indexes;
+  std::string table_keyspace;
+
   // The id / result metadata id the cluster `c` knows this statement by.
   const protocol::bytes& id_for(cluster c) const noexcept {
     return c == primary_cluster ? primary_id : secondary_id;

@@ -6,6 +6,8 @@
 #include "proxy/config.hpp"
 #include "proxy/journal.hpp"
 #include "proxy/metrics.hpp"
+#include "proxy/node_rotation.hpp"
+#include "client/token_map.hpp"
 #include "proxy/prepared_id_map.hpp"
 #include "proxy/proxy_stats.hpp"
 #include "proxy/routing.hpp"
@@ -13,6 +15,7 @@
 #include "proxy/topology.hpp"
 #include "client/write_clock.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -96,8 +99,6 @@ struct proxy_context {
   std::atomic<cluster> primary{cluster::source};
   prepared_id_map prepared;
   client::write_clock clock;
-  std::atomic<std::size_t> next_source_node{0};
-  std::atomic<std::size_t> next_target_node{0};
   // T0: the first mirrored write's timestamp (DESIGN.md), lowered by any later mirrored write
   // that carries an earlier (client) timestamp; 0 until the first write.
   std::atomic<std::int64_t> t0{0};
@@ -135,39 +136,65 @@ struct proxy_context {
   // (node_discovery.hpp), or the contact points until a discovery succeeds.
   void set_nodes(cluster c, std::vector<client::cluster_endpoint> nodes) {
     std::lock_guard lock(nodes_mutex_);
-    (c == cluster::source ? source_nodes_ : target_nodes_) = std::move(nodes);
+    rotation(c).set_nodes(std::move(nodes));
   }
   std::vector<client::cluster_endpoint> nodes(cluster c) const {
     std::lock_guard lock(nodes_mutex_);
-    const auto& known = c == cluster::source ? source_nodes_ : target_nodes_;
-    if (!known.empty()) {
-      return known;
-    }
-    const client::cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
-    std::vector<client::cluster_endpoint> out;
-    for (const auto& host : s.contact_points) {
-      out.push_back(client::cluster_endpoint{host, s.port});
-    }
-    return out;
+    const auto& known = rotation_[static_cast<std::size_t>(c)].nodes();
+    return known.empty() ? contact_points(c) : known;
   }
 
-  // Round-robin over nodes(c).
+  // Round-robin over nodes(c), skipping for a while the nodes just marked down.
   client::cluster_endpoint next_node(cluster c) {
-    auto& counter = c == cluster::source ? next_source_node : next_target_node;
-    const std::size_t i = counter.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(nodes_mutex_);
-    const auto& known = c == cluster::source ? source_nodes_ : target_nodes_;
-    if (!known.empty()) {
-      return known[i % known.size()];
+    auto& r = rotation(c);
+    if (r.nodes().empty()) {
+      r.set_nodes(contact_points(c));
     }
-    const client::cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
-    return client::cluster_endpoint{s.contact_points[i % s.contact_points.size()], s.port};
+    return r.next(node_rotation::clock::now());
   }
+  // A connection to `e` failed or was lost (down), or just succeeded (up).
+  void mark_node(cluster c, const client::cluster_endpoint& e, bool up) {
+    std::lock_guard lock(nodes_mutex_);
+    if (up) {
+      rotation(c).mark_up(e);
+    } else {
+      rotation(c).mark_down(e, node_rotation::clock::now());
+    }
+  }
+
+  bool node_is_down(cluster c, const client::cluster_endpoint& e) const {
+    std::lock_guard lock(nodes_mutex_);
+    return rotation_[static_cast<std::size_t>(c)].is_down(e, node_rotation::clock::now());
+  }
+  // Whether `e` is one of the nodes client connections may go to (local_data_center).
+  bool serves_clients(cluster c, const client::cluster_endpoint& e) const {
+    std::lock_guard lock(nodes_mutex_);
+    const auto& known = rotation_[static_cast<std::size_t>(c)].nodes();
+    return std::find(known.begin(), known.end(), e) != known.end();
+  }
+
+  // Cluster c's token map (token-aware routing, issue 15); null until a probe read one.
+  void set_token_map(cluster c, std::shared_ptr<const client::token_map> m) {
+    std::lock_guard lock(nodes_mutex_);
+    token_maps_[static_cast<std::size_t>(c)] = std::move(m);
+  }
+  std::shared_ptr<const client::token_map> token_map(cluster c) const {
+    std::lock_guard lock(nodes_mutex_);
+    return token_maps_[static_cast<std::size_t>(c)];
+  }
+  // A session met a keyspace the token maps do not know (made since the last discovery): the
+  // node refresher reads the clusters again soon (proxy_server.cpp refresh_nodes).
+  std::atomic<bool> token_maps_stale{false};
 
   client::cluster_connection_settings connection_settings(cluster c, protocol::protocol_version v) {
+    return connection_settings_to(c, v, next_node(c));
+  }
+  client::cluster_connection_settings connection_settings_to(cluster c, protocol::protocol_version v,
+                                                             client::cluster_endpoint node) {
     const client::cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
     client::cluster_connection_settings out;
-    out.endpoint = next_node(c);
+    out.endpoint = std::move(node);
     out.name = cluster_name(c);
     out.version = v;
     out.connect_timeout = s.connect_timeout;
@@ -217,8 +244,17 @@ struct proxy_context {
 
  private:
   mutable std::mutex nodes_mutex_;
-  std::vector<client::cluster_endpoint> source_nodes_;
-  std::vector<client::cluster_endpoint> target_nodes_;
+  std::array<node_rotation, 2> rotation_;  // index: cluster
+  std::array<std::shared_ptr<const client::token_map>, 2> token_maps_;
+  node_rotation& rotation(cluster c) { return rotation_[static_cast<std::size_t>(c)]; }
+  std::vector<client::cluster_endpoint> contact_points(cluster c) const {
+    const client::cluster_settings& s = c == cluster::source ? cfg.source : cfg.target;
+    std::vector<client::cluster_endpoint> out;
+    for (const auto& host : s.contact_points) {
+      out.push_back(client::cluster_endpoint{host, s.port});
+    }
+    return out;
+  }
   std::array<cluster_identity, 2> identities_;
   std::string source_unreachable_ = "not checked yet";
   std::string target_unreachable_ = "not checked yet";

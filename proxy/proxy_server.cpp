@@ -98,14 +98,28 @@ void adopt_nodes(proxy_context& ctx, cluster c, const probe_outcome& probe) {
     spdlog::info("{} nodes: {}", cluster_name(c), describe(probe.nodes));
   }
   ctx.set_nodes(c, probe.nodes);
+  if (probe.tokens && ctx.cfg.routing.token_aware) {
+    ctx.set_token_map(c, probe.tokens);
+  }
 }
 
 // Every minute: discovers the clusters' nodes again (nodes added, removed or moved).
 asio::awaitable<void> refresh_nodes(std::shared_ptr<proxy_context> ctx) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto last = std::chrono::steady_clock::now();
   for (;;) {
-    timer.expires_after(node_refresh_interval);
+    // Every minute, or within a second when a session met a keyspace the token maps do not
+    // know yet (at most every 5 s: a client querying a keyspace that does not exist must not
+    // make the proxy read the clusters without end).
+    timer.expires_after(std::chrono::seconds(1));
     co_await timer.async_wait(as_tuple(use_awaitable));
+    const auto since = std::chrono::steady_clock::now() - last;
+    if (since < node_refresh_interval &&
+        !(since >= std::chrono::seconds(5) && ctx->token_maps_stale.load())) {
+      continue;
+    }
+    ctx->token_maps_stale.store(false);
+    last = std::chrono::steady_clock::now();
     for (cluster c : {cluster::source, cluster::target}) {
       const auto& s = c == cluster::source ? ctx->cfg.source : ctx->cfg.target;
       std::vector<std::string> hosts;

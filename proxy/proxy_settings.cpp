@@ -107,6 +107,7 @@ key_list<routing_settings> routing_keys() {
          r.write_ack = as_enum(v, {write_ack_mode::source_authoritative, write_ack_mode::strict});
        }},
       {"state_file", [](s& r, const raw_value& v) { r.state_file = as_string(v); }},
+      {"token_aware", [](s& r, const raw_value& v) { r.token_aware = as_bool(v); }},
   };
 }
 

@@ -54,6 +54,9 @@ struct routing_settings {
   cluster_role primary = cluster_role::source;
   write_ack_mode write_ack = write_ack_mode::source_authoritative;
   std::string state_file;  // empty: the routing state is not persisted
+  // A prepared single-partition statement goes to a replica of its partition on each cluster
+  // (token_routing.cpp); false: every request on the client's connection to its node.
+  bool token_aware = true;
 
   friend bool operator==(const routing_settings&, const routing_settings&) = default;
 };

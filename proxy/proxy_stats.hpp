@@ -26,7 +26,10 @@ namespace tandem::proxy {
   X(replaced_functions, "now()/uuid()-like calls replaced by literals")                  \
   X(target_write_failures, "mirrored writes that failed or timed out on the target")      \
   X(source_failures, "requests that failed or timed out on the source")                   \
+  X(source_failovers, "client source connections lost and opened again on another node") \
   X(reprepared, "statements re-prepared after UNPREPARED")                                \
+  X(token_routed, "requests sent to a replica of their partition (token-aware routing)")  \
+  X(token_route_fallbacks, "token-aware requests sent on the client's connection: no replica reachable") \
   X(prepared_cache_misses, "EXECUTE of an id the proxy does not know (client re-prepares)") \
   X(paged_reads_kept, "paged reads continued on the cluster that began them after a flip")  \
   X(shadow_reads, "reads also sent to the other cluster and compared")                     \

@@ -2,13 +2,30 @@
 // handle_query.cpp, handle_execute.cpp, handle_batch.cpp): internal to the proxy.
 #pragma once
 
+#include "client/cluster_connection.hpp"
 #include "protocol/error.hpp"
+#include "protocol/frame.hpp"
 #include "protocol/messages/error_message.hpp"
+
+#include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace tandem::proxy {
+
+// The message of an ERROR answer, for logs and the errors the proxy builds from it.
+inline std::string error_text(const protocol::owned_frame& f) {
+  auto e = protocol::decode_error(f.body, f.header.version);
+  return e ? e->message : std::string("unreadable error");
+}
+
+// `USE "ks"` on a connection the session opened after the client's own USE (another node, a
+// replica): "" when done or `keyspace` is empty, else what failed (session_failover.cpp).
+boost::asio::awaitable<std::string> use_keyspace(client::cluster_connection& conn,
+                                                 const std::string& keyspace,
+                                                 protocol::protocol_version v);
 
 inline constexpr auto unprepared_code = static_cast<std::int32_t>(protocol::error_code::unprepared);
 

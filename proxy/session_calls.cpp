@@ -9,7 +9,6 @@
 #include "protocol/messages/batch.hpp"
 #include "protocol/messages/error_message.hpp"
 #include "protocol/messages/execute.hpp"
-#include "protocol/messages/prepare.hpp"
 #include "protocol/messages/query.hpp"
 #include "protocol/messages/result.hpp"
 #include "protocol/request_edit.hpp"
@@ -89,32 +88,6 @@ void client_session::note_secondary_failure(cluster c, const client::call_result
                what.to_string().substr(0, 200));
 }
 
-// A lost target connection is opened again (at most every two seconds) without dropping the
-// client: the client's session state (its USE keyspace) is restored on the new connection.
-asio::awaitable<bool> client_session::reconnect_target() {
-  const auto now = std::chrono::steady_clock::now();
-  if (target_reconnecting_ || now < next_target_attempt_ || phase_ == phase::closing) {
-    co_return false;
-  }
-  target_reconnecting_ = true;
-  next_target_attempt_ = now + std::chrono::seconds(2);
-  auto err = co_await open_target();
-  bool ok = err.empty() && !target_auth_pending_;
-  if (ok && !keyspace_.empty()) {
-    protocol::query_message use;
-    use.query = "USE \"" + keyspace_ + "\"";
-    protocol::bytes body = protocol::encode_query(use, version_);
-    auto r = co_await target_->call(opcode::query, std::move(body));
-    ok = r.ok() && r.frame.header.op == opcode::result;
-  }
-  target_reconnecting_ = false;
-  if (ok) {
-    spdlog::info("client {}: target connection re-established", peer_);
-  } else {
-    spdlog::warn("client {}: target still unavailable: {}", peer_, err.empty() ? "USE failed" : err);
-  }
-  co_return ok;
-}
 
 // One request to a cluster, counted and timed for the metrics, its failure classified.
 asio::awaitable<client::call_result> client_session::timed_call(client::cluster_connection& conn, cluster c,
@@ -151,10 +124,21 @@ asio::awaitable<client::call_result> client_session::timed_call(client::cluster_
 }
 
 asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode op, std::uint8_t flags,
-                                                     body_builder build, on_unprepared how) {
+                                                     body_builder build, on_unprepared how,
+                                                     const token_route* route) {
   auto conn = connection(c);
-  if (c == cluster::target && (!conn || !conn->is_open()) && co_await reconnect_target()) {
-    conn = connection(c);
+  if (!conn || !conn->is_open()) {
+    // Two plain co_await statements: GCC 12 destroys the awaitable of a conditional expression
+    // inside co_await twice (a heap-use-after-free in coroutine_handle::destroy under ASan).
+    bool reopened = false;
+    if (c == cluster::target) {
+      reopened = co_await reconnect_target();
+    } else {
+      reopened = co_await reconnect_source();
+    }
+    if (reopened) {
+      conn = connection(c);
+    }
   }
   if (!conn || !conn->is_open()) {
     co_return client::call_result{client::call_failure::disconnected,
@@ -164,7 +148,22 @@ asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode o
   if (!body) {
     co_return client::call_result{client::call_failure::protocol, "cannot rewrite the request: " + body.error().message(), {}};
   }
-  auto r = co_await timed_call(*conn, c, op, std::move(*body), flags);
+  std::shared_ptr<client::cluster_connection> replica;
+  if (route != nullptr) {
+    replica = co_await replica_connection(c, *route);
+  }
+  auto r = co_await timed_call(replica ? *replica : *conn, c, op, std::move(*body), flags);
+  if (replica && unprepared_id(r) && route->entry) {
+    // A node the client's session never prepared on: prepared there now (same text, same id:
+    // Cassandra's ids are a digest of the text and keyspace), then the request once more.
+    auto prepared = co_await prepare_on(*replica, *route->entry);
+    if (prepared.ok() && prepared.frame.header.op == opcode::result) {
+      bump(ctx_->stats.reprepared);
+      if (auto again = build(c)) {
+        r = co_await timed_call(*replica, c, op, std::move(*again), flags);
+      }
+    }
+  }
   if (!unprepared_id(r)) {
     co_return r;
   }
@@ -230,13 +229,7 @@ asio::awaitable<bool> client_session::reprepare(cluster c, prepared_id_map::entr
   if (!conn || !conn->is_open()) {
     co_return false;
   }
-  protocol::prepare_message p;
-  p.query = entry->prepared_query;
-  if (version_ == protocol::protocol_version::v5) {
-    p.keyspace = entry->keyspace;
-  }
-  protocol::bytes body = protocol::encode_prepare(p, version_);
-  auto r = co_await conn->call(opcode::prepare, std::move(body));
+  auto r = co_await prepare_on(*conn, *entry);
   if (!r.ok() || r.frame.header.op != opcode::result) {
     co_return false;
   }
@@ -292,8 +285,9 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
           if (prepared && prepared->id_for(secondary_c).empty()) {
             co_await self->reprepare(secondary_c, prepared);  // it was down at PREPARE time
           }
+          const token_route* route = legs->what.route ? &*legs->what.route : nullptr;
           auto r = co_await self->call_on(secondary_c, request.op, request.flags, build,
-                                          on_unprepared::answer_client);
+                                          on_unprepared::answer_client, route);
           if (unprepared_id(r)) {
             if (!legs->primary) {
               legs->primary_known = std::make_unique<asio::steady_timer>(
@@ -317,8 +311,9 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
           self->slot_freed_.cancel();
         },
         asio::detached);
+    const token_route* route = legs->what.route ? &*legs->what.route : nullptr;
     auto r = co_await call_on(primary_c, request.op, request.flags, build,
-                              on_unprepared::answer_client);
+                              on_unprepared::answer_client, route);
     legs->primary = answer_of(r);
     legs->primary_result = std::move(r);
     primary_answered(legs, secondary_c);
@@ -330,8 +325,11 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
     }
     co_return;
   }
-  auto on_primary = call_on(primary_c, request.op, request.flags, build, on_unprepared::answer_client);
-  auto on_secondary = call_on(secondary_c, request.op, request.flags, build, on_unprepared::answer_client);
+  const token_route* route = what.route ? &*what.route : nullptr;
+  auto on_primary = call_on(primary_c, request.op, request.flags, build,
+                            on_unprepared::answer_client, route);
+  auto on_secondary = call_on(secondary_c, request.op, request.flags, build,
+                              on_unprepared::answer_client, route);
   auto [p, s] = co_await (std::move(on_primary) && std::move(on_secondary));
   if (unprepared_id(s) && !is_unprepared(answer_of(p))) {
     s = co_await prepare_again_and_retry(secondary_c, request.op, request.flags, build, std::move(s));
@@ -344,6 +342,9 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
     ctx_->mirrored_rejected.count_code(primary_c, *d.rejected_code);
   }
   const client::call_result& chosen = d.answer_from == merged_choice::primary ? p : s;
+  if (is_schema_change(p, version_) || is_schema_change(s, version_)) {
+    co_await await_schema_agreement_on_both();
+  }
   chosen.ok() ? reply(request, chosen.frame) : reply_call_failure(request, chosen);
 }
 

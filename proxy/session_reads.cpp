@@ -229,8 +229,15 @@ void client_session::maybe_shadow(const protocol::frame_header& request, body_bu
 }
 
 asio::awaitable<void> client_session::handle_register(protocol::owned_frame f) {
-  // Events come from the primary only (DESIGN.md); forwarded with stream -1.
-  auto conn = connection(ctx_->routing().primary);
+  // Events come from the primary only (DESIGN.md); forwarded with stream -1. The body is kept
+  // so that a connection opened again on another node registers again (session_failover.cpp).
+  register_body_ = f.body;
+  listen_for_events(ctx_->routing().primary);
+  co_await forward_to_primary(std::move(f));
+}
+
+void client_session::listen_for_events(cluster c) {
+  auto conn = connection(c);
   if (conn) {
     std::weak_ptr<client_session> weak = shared_from_this();
     conn->on_event([weak](protocol::owned_frame event) {
@@ -240,7 +247,6 @@ asio::awaitable<void> client_session::handle_register(protocol::owned_frame f) {
       }
     });
   }
-  co_await forward_to_primary(std::move(f));
 }
 
 // The timestamp of one mirrored write: the proxy's clock when pinned, else the time now (for

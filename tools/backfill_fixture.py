@@ -5,7 +5,7 @@ static columns, TTLs, old explicit USING TIMESTAMP values, frozen and non-frozen
 list/set/map, a user type (frozen and not), primary-key-only rows, nulls, counters, and one
 partition of 50,000 rows. At --scale 1 it holds 200,000 rows.
 
-Usage: backfill_fixture.py [--host 127.0.0.2] [--scale 1.0] [--user U --password P]
+Usage: backfill_fixture.py [--host 127.0.0.2] [--scale 1.0] [--replication-factor 1] [--user U --password P]
 Prints the row count of each table and the time taken."""
 import argparse
 import time
@@ -26,11 +26,11 @@ def counts(scale):
             "counts": int(10000 * scale)}
 
 
-def load(session, scale):
+def load(session, scale, replication_factor=1):
     n = counts(scale)
     session.execute(f"DROP KEYSPACE IF EXISTS {KS}")
     session.execute(f"CREATE KEYSPACE {KS} WITH replication = "
-                    "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+                    f"{{'class': 'SimpleStrategy', 'replication_factor': {replication_factor}}}")
     session.execute(f"CREATE TYPE {KS}.addr (street text, num int)")
     session.execute(f"CREATE TABLE {KS}.users (k int PRIMARY KEY, name text, age int, score double)")
     session.execute(f"CREATE TABLE {KS}.events (tenant text, day int, seq int, note text STATIC, "
@@ -72,6 +72,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.2")
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--replication-factor", type=int, default=1,
+                    help="of keyspace tandem_bf (SimpleStrategy); 3 on a 3-node source")
     ap.add_argument("--user")
     ap.add_argument("--password")
     a = ap.parse_args()
@@ -82,7 +84,7 @@ def main():
                       execution_profiles={EXEC_PROFILE_DEFAULT: profile})
     session = cluster.connect()
     began = time.monotonic()
-    total = load(session, a.scale)
+    total = load(session, a.scale, a.replication_factor)
     print(f"loaded {total} rows into {KS} on {a.host} in {time.monotonic() - began:.1f}s")
     cluster.shutdown()
 

@@ -52,6 +52,10 @@ def main():
             failures.append(f"step: {line}")
     for f in failures:
         print(f"FAILED {f}")
+    diagnostics = results / "diagnostics.txt"
+    if failed and diagnostics.exists():
+        # Last, so a log that keeps only its end still says what the nodes looked like.
+        print(diagnostics.read_text().rstrip())
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 and passed > 0 else 1
 

@@ -117,6 +117,16 @@ def create_keyspace(session, name: str):
     session.execute(f"CREATE KEYSPACE IF NOT EXISTS {name} WITH replication = {ONE_REPLICA}")
 
 
+def wait_until(predicate, seconds: float) -> bool:
+    """True as soon as predicate() is, polled every 0.2 s; False after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def mirrored(read, direct, timeout: float = 30.0):
     """(source's, target's) results of read(session) once they are equal, or as they are at the
     deadline. In source_authoritative mode the client's answer does not wait for the target's

@@ -10,6 +10,7 @@ error that marks no unit done."""
 
 import os
 import random
+import re
 import signal
 import time
 
@@ -98,10 +99,14 @@ def test_backfill_copies_every_cell_beside_live_writes(direct, fixture_loaded):
         with Writer(proxy) as writer:
             time.sleep(1)
             run = run_tandem(["backfill", "--no-progress-bar", "--keyspace", KS],
-                             env={"TANDEM_BACKFILL_JOB": f"live{os.getpid()}"}, timeout=1200)
+                             env={"TANDEM_BACKFILL_JOB": f"live{os.getpid()}",
+                                  "TANDEM_BACKFILL_MAX_PARTITION_CONCURRENCY": "2"}, timeout=1200)
             time.sleep(1)
         assert run.returncode == 0, run.stdout + run.stderr
         assert "backfill: finished" in run.stderr, run.stderr
+        # The 50,000-row partition (many batches per page) never had more than 2 writes in flight.
+        most = re.search(r"at most (\d+) writes in flight on one partition", run.stderr)
+        assert most and 1 <= int(most.group(1)) <= 2, run.stderr
         assert not writer.errors, writer.errors[:3]
         assert writer.updated > 0 and writer.deleted_users
         assert_equal(direct)

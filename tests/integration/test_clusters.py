@@ -102,3 +102,27 @@ def test_node_runs_with_the_configuration_in_the_repository(node, connect_to):
     rows = session.execute("SELECT name, value FROM system_views.settings")
     actual = {row.name: row.value for row in rows if row.name in expected}
     assert actual == expected, f"{node.name}: settings in effect differ from tools/cassandra/cassandra.yaml"
+
+
+@pytest.mark.parametrize("stored, wanted", [((3, 2), (1, 1)), ((1, 1), (3, 2))],
+                         ids=["3+2-data-started-as-1+1", "1+1-data-started-as-3+2"])
+def test_up_refuses_stopped_data_of_another_ring(stored, wanted):
+    """Node 1 of a 3-node source started alone keeps the other two in its ring (system.peers):
+    most writes fail Unavailable with alive_replicas 0 and schema changes hang, as a CI run whose
+    state directory held an earlier run's multi-node data showed. `up` names that and starts
+    nothing. A state directory of its own: the flags file and one non-empty data directory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp)
+        (state / "flags.env").write_text(
+            f"version=5.0.9\nauth=0\ntls=0\ntarget_rate_limit=\n"
+            f"source_nodes={stored[0]}\ntarget_nodes={stored[1]}\n")
+        (state / "source" / "data" / "data" / "system").mkdir(parents=True)
+        env = dict(os.environ, TANDEM_STATE_DIR=tmp)
+        result = subprocess.run([str(REPO_ROOT / "tools" / "clusters"), "up",
+                                 "--source-nodes", str(wanted[0]), "--target-nodes", str(wanted[1])],
+                                capture_output=True, text=True, timeout=120, env=env)
+        assert result.returncode != 0, result.stdout + result.stderr
+        assert (f"data belongs to a {stored[0]}-node source and a {stored[1]}-node target"
+                in result.stderr), result.stderr
+        assert "down --wipe" in result.stderr
+        assert not (state / "source" / "cassandra.pid").exists()   # nothing was started

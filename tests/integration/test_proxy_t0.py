@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import connect, create_keyspace, node_settings
+from conftest import connect, create_keyspace, node_settings, wait_until
 from proxy_process import ProxyProcess
 
 STATE_KS = "tandem_t0_test"  # a keyspace of its own: other tests' proxies record in 'tandem'
@@ -72,6 +72,10 @@ def write_through_proxy(key):
         raise
 
 
+def log_shows(proxy, text) -> bool:
+    return wait_until(lambda: text in proxy.output_all(), 20)
+
+
 def writetime(session, key):
     return session.execute("SELECT WRITETIME(v) FROM tandem_t0_data.t WHERE k = %s", (key,)).one()[0]
 
@@ -86,7 +90,8 @@ def test_first_mirrored_write_is_recorded_and_only_an_earlier_one_replaces_it(so
         assert first == writetime(source, 1)
         row = wait_for_t0(target, first)
         assert row.updated_by.startswith(f"tandem proxy 127.0.0.1:{PORT}")
-        assert f"T0 {first} recorded" in proxy.output_all()
+        # The proxy logs the line after the row is stored, so the row can be seen first.
+        assert log_shows(proxy, f"T0 {first} recorded"), proxy.output()
     finally:
         proxy.stop()
 
@@ -95,9 +100,7 @@ def test_first_mirrored_write_is_recorded_and_only_an_earlier_one_replaces_it(so
     try:
         second = writetime(target, 2)
         assert second > first
-        deadline = time.monotonic() + 20
-        while f"T0 {first} recorded" not in proxy.output_all() and time.monotonic() < deadline:
-            time.sleep(0.2)
+        assert log_shows(proxy, f"T0 {first} recorded"), proxy.output()
         assert f"this one's was {second}" in proxy.output_all(), proxy.output()
         assert stored_t0(target).value == first
     finally:

@@ -8,7 +8,7 @@ import time
 
 from cassandra.policies import FallthroughRetryPolicy
 
-from conftest import connect, create_keyspace, node_settings, target_paused
+from conftest import connect, create_keyspace, node_settings, target_paused, wait_until
 from live_writer import LiveWriter
 from proxy_process import ProxyProcess
 
@@ -31,15 +31,6 @@ class Writer(LiveWriter):
         k = self.next_key
         self.next_key += 1
         self.session.execute(self.insert, (k, k))
-
-
-def wait_until(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def target_has(table, key):

@@ -33,7 +33,28 @@ TEST(Planner, SplitsTheRingIntoContiguousRangesCoveringItOnce) {
 }
 
 TEST(Planner, CountsUnitsFromTheEstimatedSize) {
-  EXPECT_EQ(estimated_bytes({{100, 10}, {50, 4}, {-1, 5}}), 1200u);
+  EXPECT_EQ(estimated_bytes({{100, 10, {}}, {50, 4, {}}, {-1, 5, {}}}), 1200u);
+}
+
+TEST(Planner, ScalesANodesEstimatesToTheWholeRing) {
+  const auto thirds = split_ring(3);
+  const auto quarters = split_ring(4);
+  // One node of three lists the third of the ring it owns: its bytes are a third of the table.
+  EXPECT_NEAR(static_cast<double>(estimated_bytes({{100, 10, thirds[1]}})), 3000.0, 1.0);
+  // Two ranges, half of the ring between them.
+  EXPECT_NEAR(static_cast<double>(estimated_bytes({{100, 10, quarters[0]}, {100, 10, quarters[3]}})),
+              4000.0, 1.0);
+  // The whole ring (a single node): unchanged.
+  EXPECT_EQ(estimated_bytes({{100, 10, thirds[0]}, {100, 10, thirds[1]}, {100, 10, thirds[2]}}),
+            3000u);
+  // A range that wraps around the end of the ring counts its width across the end.
+  const token_range wrap{quarters[3].start, quarters[0].end};
+  EXPECT_NEAR(static_cast<double>(estimated_bytes({{100, 10, wrap}})), 2000.0, 1.0);
+  // A row whose range could not be read: no scaling, rather than a guess.
+  EXPECT_EQ(estimated_bytes({{100, 10, thirds[0]}, {100, 10, {}}}), 2000u);
+}
+
+TEST(Planner, CountsUnits) {
   EXPECT_EQ(unit_count(0, 64 << 20, 8), 8u);               // no estimate yet: the minimum
   EXPECT_EQ(unit_count(640ull << 20, 64 << 20, 8), 10u);   // 640 MiB in 64 MiB units
   EXPECT_EQ(unit_count(641ull << 20, 64 << 20, 8), 11u);   // rounded up

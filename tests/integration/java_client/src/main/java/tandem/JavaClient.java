@@ -43,12 +43,17 @@ public final class JavaClient {
       }
       System.out.println("nodes " + nodes);
       System.out.println("protocol " + session.getContext().getProtocolVersion());
-      session.execute("DROP KEYSPACE IF EXISTS " + ks);
+      // A sixth argument "existing": the test made the keyspace on each cluster itself (each
+      // with its own replication, on multi-node clusters); only its table is made here.
+      boolean existing = args.length > 5 && args[5].equals("existing");
+      if (!existing) {
+        session.execute("DROP KEYSPACE IF EXISTS " + ks);
+        session.execute(
+            "CREATE KEYSPACE " + ks
+                + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+      }
       session.execute(
-          "CREATE KEYSPACE " + ks
-              + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
-      session.execute(
-          "CREATE TABLE " + ks + ".items (k int PRIMARY KEY, v text, t timeuuid)");
+          "CREATE TABLE IF NOT EXISTS " + ks + ".items (k int PRIMARY KEY, v text, t timeuuid)");
       session.execute("INSERT INTO " + ks + ".items (k, v) VALUES (0, 'simple')");
       PreparedStatement insert =
           session.prepare("INSERT INTO " + ks + ".items (k, v, t) VALUES (?, ?, now())");
