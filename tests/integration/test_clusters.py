@@ -126,3 +126,13 @@ def test_up_refuses_stopped_data_of_another_ring(stored, wanted):
                 in result.stderr), result.stderr
         assert "down --wipe" in result.stderr
         assert not (state / "source" / "cassandra.pid").exists()   # nothing was started
+
+
+def test_down_wipe_succeeds_on_a_fresh_state_directory():
+    """A clean clone has no state directory: tools/test's first `down --wipe` must succeed there
+    (it exited 1 when the node-directory globs matched nothing, and every phase was skipped)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, TANDEM_STATE_DIR=str(Path(tmp) / "clusters"))
+        result = subprocess.run([str(REPO_ROOT / "tools" / "clusters"), "down", "--wipe"],
+                                capture_output=True, text=True, timeout=120, env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
