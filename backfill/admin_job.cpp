@@ -81,6 +81,27 @@ std::string admin_job::status_json() const {
   o["rows_per_second"] = secs > 0 ? static_cast<double>(p.rows.load()) / secs : 0.0;
   o["retries"] = p.retries.load();
   o["concurrency"] = p.concurrency.load();
+  // Per table: rows copied by this run, its rate and, from the share of its token ranges
+  // done, an estimate of the seconds left (null until a unit is done).
+  json::array tables;
+  for (const auto& t : p.tables()) {
+    json::object row;
+    row["table"] = t.table;
+    row["rows"] = t.rows;
+    row["units_total"] = t.units_total;
+    row["units_done"] = t.units_done;
+    row["share_done"] = t.share_done;
+    row["rows_per_second"] = secs > 0 ? static_cast<double>(t.rows) / secs : 0.0;
+    if (t.share_done >= 1.0) {
+      row["eta_seconds"] = 0.0;
+    } else if (t.share_done > 0.001 && secs > 0) {
+      row["eta_seconds"] = secs * (1.0 - t.share_done) / t.share_done;
+    } else {
+      row["eta_seconds"] = nullptr;
+    }
+    tables.emplace_back(std::move(row));
+  }
+  o["tables"] = std::move(tables);
   json::array errors;
   for (const auto& f : p.failures()) {
     errors.emplace_back(f);

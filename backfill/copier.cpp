@@ -1,7 +1,9 @@
 #include "backfill/copier.hpp"
 
 #include "backfill/cell_values.hpp"
+#include "client/retry_hint.hpp"
 #include "client/write_clock.hpp"
+#include "protocol/messages/error_message.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -36,6 +38,25 @@ std::size_t size_of(const std::vector<client::statement>& statements) {
 
 }  // namespace
 
+void unit_copier::accepted(std::chrono::steady_clock::time_point sent) {
+  const auto now = std::chrono::steady_clock::now();
+  ++shared_.requests;
+  shared_.limit.on_success(std::chrono::duration_cast<std::chrono::microseconds>(now - sent), now);
+  shared_.pacer.on_accepted(now);
+}
+
+// The target pushed back (Overloaded, a timeout, no answer in time): fewer writes in flight, a
+// slower pace, and the wait it asked for if it named one (client/retry_hint.hpp).
+void unit_copier::refused(const client::cql_error& e) {
+  ++shared_.retries;
+  ++shared_.pushbacks;
+  if (e.code == static_cast<std::int32_t>(protocol::error_code::overloaded)) {
+    ++shared_.overloaded;
+  }
+  shared_.limit.on_pushback();
+  shared_.pacer.on_pushback(std::chrono::steady_clock::now(), client::retry_after_hint(e.message));
+}
+
 asio::awaitable<void> unit_copier::acquire_slot() {
   while (shared_.in_flight >= shared_.limit.limit()) {
     shared_.slot_freed.expires_at(asio::steady_timer::time_point::max());
@@ -55,23 +76,20 @@ asio::awaitable<std::string> unit_copier::write(std::vector<client::statement> s
                                                 std::size_t bytes) {
   const auto cl = client::consistency_named(shared_.settings.write_consistency);
   for (int attempt = 1;; ++attempt) {
-    co_await sleep_for(shared_.limit.backoff());
+    co_await sleep_for(shared_.pacer.take(std::chrono::steady_clock::now()));
     co_await sleep_for(shared_.bytes_bucket.take(static_cast<double>(bytes),
                                                  std::chrono::steady_clock::now()));
     const auto begin = std::chrono::steady_clock::now();
     auto r = co_await target_->batch(statements, cl);
     if (r) {
-      ++shared_.requests;
-      shared_.limit.on_success(std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - begin));
+      accepted(begin);
       co_return std::string();
     }
     if (!r.error.is_retryable() || attempt >= max_attempts) {
       co_return "writing to the target: " + r.error.message;
     }
-    ++shared_.retries;
-    ++shared_.pushbacks;
-    shared_.limit.on_pushback();
+    refused(r.error);
+    co_await sleep_for(retry_delay(attempt));
   }
 }
 
@@ -86,7 +104,7 @@ asio::awaitable<std::string> unit_copier::write_counters(const table_def& t,
     read.values.push_back(protocol::value::of(*row[i]));
   }
   for (int attempt = 1;; ++attempt) {
-    co_await sleep_for(shared_.limit.backoff());
+    co_await sleep_for(shared_.pacer.take(std::chrono::steady_clock::now()));
     auto current = co_await target_->execute(read, cl);
     std::optional<std::string> failure;
     if (current) {
@@ -98,18 +116,23 @@ asio::awaitable<std::string> unit_copier::write_counters(const table_def& t,
       if (!update) {
         co_return std::string();
       }
+      co_await sleep_for(shared_.pacer.take(std::chrono::steady_clock::now()));
+      const auto begin = std::chrono::steady_clock::now();
       auto r = co_await target_->execute(std::move(*update), cl);
       if (r) {
+        accepted(begin);
         co_return std::string();
       }
       if (!r.error.is_retryable() || attempt >= max_attempts) {
         co_return "writing counters to the target: " + r.error.message;
       }
+      refused(r.error);
     } else if (!current.error.is_retryable() || attempt >= max_attempts) {
       co_return "reading counters on the target: " + current.error.message;
+    } else {
+      refused(current.error);
     }
-    ++shared_.retries;
-    shared_.limit.on_pushback();
+    co_await sleep_for(retry_delay(attempt));
   }
 }
 
@@ -249,6 +272,7 @@ asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
     u.rows_copied += static_cast<std::int64_t>(rows.size());
     u.bytes_copied += static_cast<std::int64_t>(page_bytes);
     shared_.rows += rows.size();
+    shared_.table_rows[t.keyspace + "." + t.name] += rows.size();
     shared_.bytes += page_bytes;
     paging = p.value->paging_state;
     if (!paging) {

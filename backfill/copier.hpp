@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -24,13 +25,16 @@ namespace asio = boost::asio;
 struct copy_shared {
   explicit copy_shared(const backfill::backfill_settings& s, asio::any_io_executor ex)
       : settings(s),
-        limit(s.max_concurrency, std::min<unsigned>(8, s.max_concurrency)),
+        limit(s.max_concurrency,
+              s.adaptive_concurrency ? std::min<unsigned>(8, s.max_concurrency) : s.max_concurrency,
+              s.adaptive_concurrency),
         rows_bucket(static_cast<double>(s.max_rows_per_second)),
         bytes_bucket(static_cast<double>(s.max_bytes_per_second)),
         slot_freed(ex) {}
 
   const backfill::backfill_settings& settings;
   aimd_limit limit;
+  pushback_pacer pacer;
   token_bucket rows_bucket;
   token_bucket bytes_bucket;
   unsigned in_flight = 0;
@@ -40,8 +44,10 @@ struct copy_shared {
   // Totals for progress.
   std::uint64_t rows = 0;
   std::uint64_t bytes = 0;
+  std::map<std::string, std::uint64_t> table_rows;  // ks.t → rows copied by this run
   std::uint64_t retries = 0;
   std::uint64_t pushbacks = 0;
+  std::uint64_t overloaded = 0;  // of those, Overloaded answers (a rate limit, a 429)
   std::uint64_t requests = 0;  // write requests (batches) the target accepted
   std::size_t most_partition_in_flight = 0;  // the most batches one partition had in flight
 };
@@ -88,6 +94,8 @@ class unit_copier {
                                               protocol::result_row row);
   asio::awaitable<void> acquire_slot();
   void release_slot();
+  void accepted(std::chrono::steady_clock::time_point sent);
+  void refused(const client::cql_error& e);
 
   std::shared_ptr<client::cql_client> source_;
   std::shared_ptr<client::cql_client> target_;

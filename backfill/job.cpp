@@ -15,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -44,6 +45,23 @@ class copy_worker : public unit_worker {
   std::int64_t undated_;
 };
 
+std::vector<table_progress> tables_progress(const std::vector<table_work>& work,
+                                            const copy_shared& shared) {
+  std::vector<table_progress> out;
+  for (const auto& w : work) {
+    table_progress t;
+    t.table = w.table.keyspace + "." + w.table.name;
+    const auto rows = shared.table_rows.find(t.table);
+    t.rows = rows == shared.table_rows.end() ? 0 : rows->second;
+    t.units_total = w.units.size();
+    t.units_done = static_cast<std::uint64_t>(
+        std::count_if(w.units.begin(), w.units.end(), [](const unit_state& u) { return u.state == "done"; }));
+    t.share_done = share_done(w);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 void print_progress(const job_progress& p, std::chrono::steady_clock::time_point started,
                     bool bar) {
   const double secs =
@@ -66,6 +84,16 @@ void print_progress(const job_progress& p, std::chrono::steady_clock::time_point
     std::fprintf(stderr, "\r%s", line);
   } else {
     std::fprintf(stderr, "%s\n", line);
+    // One line per table still being copied (with a bar, the one line is all a terminal shows).
+    for (const auto& t : p.tables()) {
+      if (t.share_done >= 1.0) continue;
+      const double t_rate = static_cast<double>(t.rows) / secs;
+      const double t_eta = t.share_done > 0.001 ? secs * (1.0 - t.share_done) / t.share_done : 0;
+      std::fprintf(stderr, "  %s: %5.1f%%  units %llu/%llu  rows %llu  %.0f rows/s  ETA %.0fs\n",
+                   t.table.c_str(), t.share_done * 100.0, static_cast<unsigned long long>(t.units_done),
+                   static_cast<unsigned long long>(t.units_total),
+                   static_cast<unsigned long long>(t.rows), t_rate, t_eta);
+    }
   }
   std::fflush(stderr);
 }
@@ -119,6 +147,7 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
           js.progress.retries = shared.retries;
           js.progress.concurrency = shared.limit.limit();
           js.progress.share_done = share_done(js.work);
+          js.progress.set_tables(tables_progress(js.work, shared));
           js.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
           if (!js.finished && print && (bar || ++tick % 5 == 0)) {
             print_progress(js.progress, started, bar);
@@ -136,6 +165,7 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
   js.progress.rows = shared.rows;
   js.progress.bytes = shared.bytes;
   js.progress.share_done = share_done(js.work);
+  js.progress.set_tables(tables_progress(js.work, shared));
   js.progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (options.progress_bar && options.print_summary) {
     print_progress(js.progress, started, true);
@@ -147,12 +177,17 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
     co_return;
   }
   const double secs = std::max(0.001, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  const std::string pace =
+      shared.pacer.cuts() == 0
+          ? std::string("no pace set by the target")
+          : "paced by the target at " + std::to_string(static_cast<long long>(shared.pacer.ceiling())) +
+                " write requests/s (" + std::to_string(shared.pacer.cuts()) + " cuts)";
   std::fprintf(stderr,
                "backfill: %s: %llu rows, %.1f MB copied in %.1f s (%.0f rows/s, %.2f MB/s, "
                "%.0f write requests/s); units "
-               "%llu/%llu done (%llu skipped as done before); %llu retries after push-back; "
-               "adaptive concurrency ended at %u (%llu decreases); at most %zu writes in flight "
-               "on one partition\n",
+               "%llu/%llu done (%llu skipped as done before); %llu retries after push-back (%llu "
+               "Overloaded); adaptive concurrency ended at %u (%llu decreases); %s; at most %zu "
+               "writes in flight on one partition\n",
                js.failures.empty() ? "finished" : "stopped",
                static_cast<unsigned long long>(shared.rows), static_cast<double>(shared.bytes) / 1e6,
                secs, static_cast<double>(shared.rows) / secs,
@@ -161,8 +196,9 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
                static_cast<unsigned long long>(js.progress.units_done.load()),
                static_cast<unsigned long long>(js.progress.units_total.load()),
                static_cast<unsigned long long>(js.progress.units_skipped.load()),
-               static_cast<unsigned long long>(shared.retries), shared.limit.limit(),
-               static_cast<unsigned long long>(shared.limit.decreases()),
+               static_cast<unsigned long long>(shared.retries),
+               static_cast<unsigned long long>(shared.overloaded), shared.limit.limit(),
+               static_cast<unsigned long long>(shared.limit.decreases()), pace.c_str(),
                shared.most_partition_in_flight);
   source->close();
   target->close();
@@ -185,6 +221,7 @@ int run_backfill(const migration_settings& cfg, const job_options& options, job_
   unit_run js{cfg, progress, options.worker_id.empty() ? default_worker_id() : options.worker_id,
               client::make_cluster_tls(cfg.source.tls, "source"),
               client::make_cluster_tls(cfg.target.tls, "target"), {}, {}};
+  js.workers_throw_on_overload = true;
   asio::io_context io{1};
   asio::co_spawn(io, run(js, options), [&](std::exception_ptr e) {
     if (e) {

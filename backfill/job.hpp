@@ -22,6 +22,15 @@ struct job_options {
   const std::atomic<bool>* paused = nullptr;  // while true, no new page or unit is started
 };
 
+// One table's part of the progress (GET /api/v1/backfill "tables", the terminal's lines).
+struct table_progress {
+  std::string table;  // ks.t
+  std::uint64_t rows = 0;
+  std::uint64_t units_total = 0;
+  std::uint64_t units_done = 0;
+  double share_done = 0;  // of the table's token ranges
+};
+
 // Progress the admin port and the terminal show.
 struct job_progress {
   std::atomic<std::uint64_t> units_total{0};
@@ -43,10 +52,19 @@ struct job_progress {
     std::lock_guard lock(mutex_);
     failures_ = std::move(f);
   }
+  std::vector<table_progress> tables() const {
+    std::lock_guard lock(mutex_);
+    return tables_;
+  }
+  void set_tables(std::vector<table_progress> t) {
+    std::lock_guard lock(mutex_);
+    tables_ = std::move(t);
+  }
 
  private:
   mutable std::mutex mutex_;
   std::vector<std::string> failures_;
+  std::vector<table_progress> tables_;
 };
 
 // Runs the whole job; returns the process exit code (0: every unit done).

@@ -26,6 +26,7 @@ key_list<backfill_settings> backfill_keys() {
   add("max_concurrency", [](auto& b, const raw_value& v) {
     b.max_concurrency = static_cast<std::uint32_t>(as_uint(v, 1, 1024));
   });
+  add("adaptive_concurrency", [](auto& b, const raw_value& v) { b.adaptive_concurrency = as_bool(v); });
   add("max_partition_concurrency", [](auto& b, const raw_value& v) {
     b.max_partition_concurrency = static_cast<std::uint32_t>(as_uint(v, 1, 1024));
   });

@@ -26,6 +26,9 @@ struct backfill_settings {
   std::string read_consistency = "LOCAL_QUORUM";
   std::string write_consistency = "LOCAL_QUORUM";
   std::uint32_t max_concurrency = 32;     // write requests in flight, the AIMD ceiling
+  // false: max_concurrency writes in flight all along (for measuring the fixed-concurrency
+  // curve, tools/bench/backfill_concurrency.py); push-back still paces and retries.
+  bool adaptive_concurrency = true;
   std::uint32_t batch_statements = 16;    // statements of one partition per UNLOGGED BATCH
   // Writes in flight to one partition (issue 15, data skew): a partition far larger than the
   // rest is copied at this concurrency, so its replicas are not the target's hot spot while

@@ -41,7 +41,8 @@ asio::awaitable<void> worker(unit_run& run, checkpoint_store& store, worker_fact
   auto source = co_await client::cql_client::open(ex, run.cfg.source, run.source_tls, "source",
                                                   hosts_from(run.cfg.source, index));
   auto target = co_await client::cql_client::open(ex, run.cfg.target, run.target_tls, "target",
-                                                  hosts_from(run.cfg.target, index));
+                                                  hosts_from(run.cfg.target, index),
+                                                  run.workers_throw_on_overload);
   if (!source || !target) {
     run.failures.push_back("worker " + std::to_string(index) + ": " +
                            (!source ? source.error.message : target.error.message));
@@ -161,17 +162,21 @@ asio::awaitable<unit_result> finish_unit(checkpoint_store& store, unit_state u, 
   co_return out;
 }
 
+double share_done(const table_work& w) {
+  double done = 0;
+  double planned = 0;
+  for (const auto& u : w.units) {
+    planned += ring_share(u.range);
+    if (u.state == "done") done += ring_share(u.range);
+  }
+  return planned > 0 ? done / planned : 1.0;
+}
+
 double share_done(const std::vector<table_work>& work) {
   if (work.empty()) return 1.0;
   double total = 0;
   for (const auto& w : work) {
-    double done = 0;
-    double planned = 0;
-    for (const auto& u : w.units) {
-      planned += ring_share(u.range);
-      if (u.state == "done") done += ring_share(u.range);
-    }
-    total += planned > 0 ? done / planned : 1.0;
+    total += share_done(w);
   }
   return total / static_cast<double>(work.size());
 }

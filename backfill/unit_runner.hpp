@@ -62,6 +62,10 @@ struct unit_run {
   const std::atomic<bool>* paused = nullptr;
   std::size_t next = 0;  // next (table, unit) to try, flattened
   bool finished = false;
+  // The copy's workers ask the target for THROW_ON_OVERLOAD (client::cql_client::open): their
+  // writes pace on the Overloaded answers. Validation keeps the default (a throttled node
+  // delays its reads and repairs instead of refusing them).
+  bool workers_throw_on_overload = false;
 };
 
 std::string default_worker_id();
@@ -98,5 +102,6 @@ asio::awaitable<void> sweep_units(unit_run& run, checkpoint_store& store, unsign
 
 // The share of the planned token space that is done, tables weighted equally.
 double share_done(const std::vector<table_work>& work);
+double share_done(const table_work& work);  // of one table's token ranges
 
 }  // namespace tandem::backfill

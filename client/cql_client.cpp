@@ -69,13 +69,14 @@ cql_error error_of(const client::call_result& r) {
 
 asio::awaitable<outcome<std::shared_ptr<cql_client>>> cql_client::open(
     asio::any_io_executor ex, const client::cluster_settings& c,
-    std::shared_ptr<asio::ssl::context> tls, std::string name, std::vector<std::string> nodes) {
+    std::shared_ptr<asio::ssl::context> tls, std::string name, std::vector<std::string> nodes,
+    bool throw_on_overload) {
   outcome<std::shared_ptr<cql_client>> out;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    auto opened = co_await client::open_own_connection(ex, c, tls, name, nodes[i]);
+    auto opened = co_await client::open_own_connection(ex, c, tls, name, nodes[i], throw_on_overload);
     if (opened.conn) {
       auto client = std::make_shared<cql_client>(std::move(opened.conn));
-      client->nodes_ = node_list{ex, c, tls, name, nodes, i + 1};
+      client->nodes_ = node_list{ex, c, tls, name, nodes, i + 1, throw_on_overload};
       out.value = std::move(client);
       co_return out;
     }
@@ -106,7 +107,8 @@ asio::awaitable<void> cql_client::reopen() {
   auto& n = *nodes_;
   for (std::size_t i = 0; i < n.nodes.size() && !closed_; ++i) {
     const std::size_t at = (n.next + i) % n.nodes.size();
-    auto opened = co_await client::open_own_connection(n.ex, n.settings, n.tls, n.name, n.nodes[at]);
+    auto opened = co_await client::open_own_connection(n.ex, n.settings, n.tls, n.name, n.nodes[at],
+                                                       n.throw_on_overload);
     if (opened.conn) {
       conn_ = std::move(opened.conn);
       prepared_.clear();  // statements are prepared per node

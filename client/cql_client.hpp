@@ -59,9 +59,13 @@ class cql_client {
   // When that connection is lost later, the next call opens one to the next node of `nodes`
   // that answers (each tried once, round the list), so a node dying mid-copy costs the calls
   // in flight on it, which fail as `disconnected` (retryable), and nothing else.
+  // `throw_on_overload` (every connection to the target): STARTUP asks for THROW_ON_OVERLOAD
+  // (spec v5 §4.1.1), so a rate-limited node answers Overloaded, as a managed service answers
+  // 429, instead of stalling the connection; the backfill's pacer wants the push-back.
   static asio::awaitable<outcome<std::shared_ptr<cql_client>>> open(
       asio::any_io_executor ex, const client::cluster_settings& c,
-      std::shared_ptr<asio::ssl::context> tls, std::string name, std::vector<std::string> nodes);
+      std::shared_ptr<asio::ssl::context> tls, std::string name, std::vector<std::string> nodes,
+      bool throw_on_overload = false);
 
   explicit cql_client(std::shared_ptr<client::cluster_connection> conn) : conn_(std::move(conn)) {}
 
@@ -93,6 +97,7 @@ class cql_client {
     std::string name;
     std::vector<std::string> nodes;
     std::size_t next = 0;  // the node after the one connected to
+    bool throw_on_overload = false;
   };
 
   asio::awaitable<outcome<protocol::bytes>> prepared_id(const std::string& cql, bool again);

@@ -1,6 +1,7 @@
 #include "proxy/journal_replay.hpp"
 
 #include "client/own_connection.hpp"
+#include "client/retry_hint.hpp"
 #include "protocol/messages/batch.hpp"
 #include "protocol/messages/error_message.hpp"
 #include "protocol/messages/execute.hpp"
@@ -43,48 +44,6 @@ replay_verdict judge_replay(std::optional<std::int32_t> code) noexcept {
     case error_code::cas_write_unknown: return replay_verdict::retry;
     default: return replay_verdict::dead_letter;  // the cluster will say the same next time
   }
-}
-
-namespace {
-
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// Where `word` (lowercase) starts in `text`, case-insensitively; npos when absent.
-std::size_t find_word(std::string_view text, std::string_view word) noexcept {
-  for (std::size_t i = 0; i + word.size() <= text.size(); ++i) {
-    std::size_t k = 0;
-    while (k < word.size() && lower(text[i + k]) == word[k]) ++k;
-    if (k == word.size()) return i;
-  }
-  return std::string_view::npos;
-}
-
-}  // namespace
-
-std::optional<std::chrono::milliseconds> retry_after_hint(std::string_view message) noexcept {
-  struct form {
-    std::string_view word;
-    bool millis;  // the number is in ms unless a unit after it says otherwise
-  };
-  constexpr form forms[] = {{"retryafterms", true}, {"retry-after", false}, {"retry after", false}};
-  for (const auto& f : forms) {
-    const auto at = find_word(message, f.word);
-    if (at == std::string_view::npos) continue;
-    std::size_t i = at + f.word.size();
-    while (i < message.size() && (message[i] == ' ' || message[i] == '=' || message[i] == ':')) ++i;
-    std::int64_t n = 0;
-    std::size_t digits = 0;
-    while (i < message.size() && message[i] >= '0' && message[i] <= '9' && digits < 9) {
-      n = n * 10 + (message[i++] - '0');
-      ++digits;
-    }
-    if (digits == 0) continue;
-    while (i < message.size() && message[i] == ' ') ++i;
-    const auto unit = message.substr(i, 2);
-    const bool ms = f.millis || (unit.size() == 2 && lower(unit[0]) == 'm' && lower(unit[1]) == 's');
-    return std::chrono::milliseconds(ms ? n : n * 1000);
-  }
-  return std::nullopt;
 }
 
 namespace {
@@ -169,7 +128,7 @@ class replayer {
           successes_ = 0;
           j.counters().replay_backoffs.fetch_add(1);
           // The target's own hint, when it gives one, if it asks for longer than the backoff.
-          const auto wait = std::max(backoff_, retry_after_hint(a.error).value_or(backoff_));
+          const auto wait = std::max(backoff_, client::retry_after_hint(a.error).value_or(backoff_));
           resume_at_ = std::chrono::steady_clock::now() + std::min(wait, max_hinted_wait);
           backoff_ = std::min(backoff_ * 2, max_backoff);
           if (auto suppressed = ctx_->failure_log.admit()) {

@@ -28,11 +28,6 @@ enum class replay_verdict : std::uint8_t { done, retry, reprepare, dead_letter }
 // that got no answer at all is `retry`.
 replay_verdict judge_replay(std::optional<std::int32_t> code) noexcept;
 
-// A managed target's hint of how long to wait before sending again, from its error message:
-// "RetryAfterMs=500" (Azure Cosmos DB's Cassandra API), "retry after 2 s", "Retry-After: 3"
-// (seconds, as HTTP's header). Case-insensitive; std::nullopt when the message has none.
-std::optional<std::chrono::milliseconds> retry_after_hint(std::string_view message) noexcept;
-
 // Runs until the proxy stops (ctx->journal must be set).
 boost::asio::awaitable<void> replay_journal(std::shared_ptr<proxy_context> ctx);
 

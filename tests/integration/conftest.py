@@ -87,7 +87,7 @@ def connect(node: NodeSettings, protocol_version: int):
     """Returns (cluster, session) connected to exactly this node; raises if it does not answer."""
     from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-    from cassandra.policies import WhiteListRoundRobinPolicy
+    from cassandra.policies import ConstantReconnectionPolicy, WhiteListRoundRobinPolicy
 
     profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([node.host]), request_timeout=15)
     auth = PlainTextAuthProvider(node.user, node.password) if node.auth else None
@@ -100,6 +100,10 @@ def connect(node: NodeSettings, protocol_version: int):
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         connect_timeout=10,
         control_connection_timeout=10,
+        # Every second, not the driver's exponential backoff (up to 10 min): a session kept
+        # across modules (backfill_direct) must be usable again soon after a test restarted its
+        # node (test_proxy_journal stops the target), not fail NoHostAvailable for minutes.
+        reconnection_policy=ConstantReconnectionPolicy(1.0, max_attempts=None),
     )
     try:
         return cluster, cluster.connect()

@@ -210,14 +210,24 @@ def test_the_admin_port_starts_pauses_and_resumes_a_backfill(direct, fixture_loa
         assert admin_call(proxy, "/api/v1/backfill")[1]["rows"] == rows  # nothing copied while paused
         assert admin_call(proxy, "/api/v1/backfill", {"action": "resume"})[0] == 200
         deadline = time.monotonic() + 300
-        state = {}
+        state, midway = {}, None
         while time.monotonic() < deadline:
             state = admin_call(proxy, "/api/v1/backfill")[1]
             if state["state"] in ("finished", "failed"):
                 break
+            if state["state"] == "running" and state["tables"] and state["tables"][0]["rows"] > 0:
+                midway = state["tables"][0]
             time.sleep(0.5)
         assert state["state"] == "finished", state
         assert state["units_done"] == state["units_total"] > 0
+        # Issue 16: progress per table, with its rate and an estimate of the time left.
+        [table] = state["tables"]
+        assert table["table"] == f"{KS}.keyonly" and table["share_done"] == 1.0, table
+        assert table["rows"] == state["rows"] > 0 and table["units_done"] == table["units_total"]
+        assert table["eta_seconds"] == 0.0 and table["rows_per_second"] > 0, table
+        assert midway is not None, "no progress was seen midway"
+        assert midway["share_done"] < 1 and midway["rows_per_second"] > 0, midway
+        assert "eta_seconds" in midway, midway  # null until one of its units is done
         assert admin_call(proxy, "/api/v1/status")[1]["backfill"]["state"] == "finished"
     finally:
         proxy.stop()

@@ -13,6 +13,7 @@ Usage: tools/bench/backfill_throughput.py [--scale 1.0]"""
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,14 +35,21 @@ def cql(host, statement):
     run([str(VENV_BIN / "cqlsh"), host, "-e", statement])
 
 
-def backfill(tables, job):
+def backfill(tables, job, env=None, binary=ROOT / "build" / "tandem", summary=None):
+    """Runs one backfill; returns rows, MB, seconds (and fills `summary` with the summary line
+    and the CPU seconds the process used, when given)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.monotonic()
-    out = run([str(ROOT / "build" / "tandem"), "backfill", "--no-progress-bar"] +
+    out = run([str(binary), "backfill", "--no-progress-bar"] +
               [a for t in tables for a in ("--table", f"tandem_bf.{t}")],
-              env={"TANDEM_BACKFILL_JOB": job})
+              env=dict(env or {}, TANDEM_BACKFILL_JOB=job))
     secs = time.monotonic() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     m = re.search(r"finished: (\d+) rows, ([\d.]+) MB", out.stderr)
     rows, mb = int(m.group(1)), float(m.group(2))
+    if summary is not None:
+        summary["line"] = out.stderr.strip().splitlines()[-1]
+        summary["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return rows, mb, secs
 
 

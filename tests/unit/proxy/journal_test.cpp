@@ -46,31 +46,13 @@ TEST(JournalRecord, Crc32cIsCastagnoli) {
             0xE3069283u);
 }
 
-TEST(JournalReplay, JudgesAnswersAndReadsRetryAfterHints) {
-  using ms = std::chrono::milliseconds;
+TEST(JournalReplay, JudgesAnswers) {
   EXPECT_EQ(judge_replay(std::nullopt), replay_verdict::done);
   EXPECT_EQ(judge_replay(0x1001), replay_verdict::retry);        // Overloaded
   EXPECT_EQ(judge_replay(0x1100), replay_verdict::retry);        // Write_timeout
   EXPECT_EQ(judge_replay(0x2500), replay_verdict::reprepare);    // Unprepared
   EXPECT_EQ(judge_replay(0x2200), replay_verdict::dead_letter);  // Invalid
   EXPECT_EQ(judge_replay(0x2100), replay_verdict::dead_letter);  // Unauthorized
-  struct hint_case {
-    std::string_view message;
-    std::optional<ms> hint;
-  };
-  const std::vector<hint_case> cases{
-      {"Request rate is large: ActivityID=4e2b, RetryAfterMs=500, Additional details='x'", ms(500)},
-      {"request rate is large, retryafterms: 1200", ms(1200)},
-      {"Throttled; retry after 2 s", ms(2000)},
-      {"Throttled; Retry after 250 ms", ms(250)},
-      {"Retry-After: 3", ms(3000)},
-      {"Overloaded: too many requests (native_transport_max_requests_per_second)", std::nullopt},
-      {"retry after soon", std::nullopt},
-      {"", std::nullopt},
-  };
-  for (const auto& c : cases) {
-    EXPECT_EQ(retry_after_hint(c.message), c.hint) << c.message;
-  }
 }
 
 TEST(JournalRecord, FramesRoundTripAndATornTailEndsTheScan) {
