@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <set>
+#include <string>
 
 namespace tandem::proxy {
 
@@ -79,8 +80,14 @@ asio::awaitable<bool> client_session::await_schema_agreement(cluster c) {
     if (!local || !peers) {
       co_return false;  // not a question this server answers: nothing to wait for
     }
-    std::set<protocol::bytes> versions(local->begin(), local->end());
-    versions.insert(peers->begin(), peers->end());
+    // Kept as strings: GCC 12 at -O3 reports std::less<std::vector<std::byte>> as a memcmp
+    // overread (-Wstringop-overread, a false positive), which breaks the Release build.
+    std::set<std::string> versions;
+    for (const auto* list : {&*local, &*peers}) {
+      for (const auto& v : *list) {
+        versions.emplace(reinterpret_cast<const char*>(v.data()), v.size());
+      }
+    }
     if (versions.size() <= 1) {
       co_return true;
     }

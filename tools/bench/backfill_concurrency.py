@@ -23,7 +23,7 @@ from backfill_throughput import ROOT, backfill, cql, run  # noqa: E402
 def one(table, binary, env, label):
     cql("127.0.0.3", f"TRUNCATE tandem_bf.{table}")
     summary = {}
-    rows, mb, secs = backfill([table], f"curve_{label}_{int(time.time() * 1000)}", env=env,
+    rows, mb, secs = backfill([table], f"curve_{label.replace(' ', '')}_{int(time.time() * 1000)}", env=env,
                               binary=binary, summary=summary)
     line = summary["line"]
     req = float(re.search(r"([\d.]+) write requests/s", line).group(1))
