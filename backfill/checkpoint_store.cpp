@@ -69,17 +69,24 @@ asio::awaitable<client::outcome<client::done>> checkpoint_store::ensure_tables()
 // applied again; a retried claim that was applied answers "not applied" (the lease is already
 // ours), which leaves the unit to the next sweep once the lease runs out.
 asio::awaitable<client::outcome<bool>> checkpoint_store::conditional(client::statement s) {
-  constexpr int max_attempts = 6;
   client::outcome<bool> out;
+  auto r = co_await conditional_rows(std::move(s));
+  if (r) {
+    out.value = client::applied(r.value->rows);
+  } else {
+    client::failed(out, r);
+  }
+  co_return out;
+}
+
+// The same, answering the LWT's rows (agree_plan reads the plan that won). A retried IF NOT
+// EXISTS that was applied after all answers "not applied" with the row it wrote: the same plan.
+asio::awaitable<client::outcome<client::page>> checkpoint_store::conditional_rows(client::statement s) {
+  constexpr int max_attempts = 6;
   for (int attempt = 1;; ++attempt) {
     auto r = co_await target_->execute(s, protocol::consistency::local_quorum);
-    if (r) {
-      out.value = client::applied(r.value->rows);
-      co_return out;
-    }
-    if (!r.error.is_retryable() || attempt >= max_attempts) {
-      client::failed(out, r);
-      co_return out;
+    if (r || !r.error.is_retryable() || attempt >= max_attempts) {
+      co_return r;
     }
     spdlog::warn("{}: a checkpoint write timed out on the target ({}); trying again (attempt {} of "
                  "{})", job_, r.error.message, attempt + 1, max_attempts);
@@ -119,7 +126,7 @@ asio::awaitable<client::outcome<checkpoint_store::agreed_plan>> checkpoint_store
                   ".backfill_plans (job, keyspace_name, table_name, units, table_id, planned_at) "
                   "VALUES (?, ?, ?, ?, ?, toTimestamp(now())) IF NOT EXISTS",
               {text(job_), text(keyspace), text(table), num(proposed_units), text(table_id)}};
-  auto r = co_await target_->execute(std::move(s), protocol::consistency::local_quorum);
+  auto r = co_await conditional_rows(std::move(s));
   if (client::failed(out, r)) {
     co_return out;
   }

@@ -79,6 +79,7 @@ class checkpoint_store {
 
  private:
   asio::awaitable<client::outcome<bool>> conditional(client::statement s);
+  asio::awaitable<client::outcome<client::page>> conditional_rows(client::statement s);
   client::statement unit_update(const unit_state& u, std::string set,
                                 std::vector<protocol::value> values, std::string when,
                                 std::vector<protocol::value> when_values) const;
