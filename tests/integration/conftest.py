@@ -323,3 +323,17 @@ def backfill_fixture(backfill_direct):
     assert schema.returncode == 0, schema.stdout + schema.stderr
     assert f'creating: CREATE TABLE IF NOT EXISTS "{BACKFILL_KEYSPACE}"."events"' in schema.stdout
     return True
+
+
+@pytest.fixture(scope="session")
+def gocql_client(tmp_path_factory):
+    """The gocql test program (tests/integration/gocql_client), built once per run."""
+    go = shutil.which("go")
+    if go is None:
+        raise RuntimeError("go is not installed: the gocql check needs the Go toolchain")
+    out = tmp_path_factory.mktemp("gocql") / "gocql_client"
+    build = subprocess.run([go, "build", "-o", str(out), "."],
+                           cwd=Path(__file__).resolve().parent / "gocql_client",
+                           capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr
+    return str(out)

@@ -17,13 +17,11 @@
 import dataclasses
 import itertools
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from cassandra import ConsistencyLevel, InvalidRequest
@@ -132,19 +130,6 @@ def test_python_driver_writes_land_on_every_node_with_one_writetime(direct, prox
         cluster.shutdown()
     seen = read_on_every_node(f"SELECT k, v, WRITETIME(v) FROM {ks}.kv")
     assert_same_everywhere(seen, 220)
-
-
-@pytest.fixture(scope="module")
-def gocql_client(tmp_path_factory):
-    go = shutil.which("go")
-    if go is None:
-        raise RuntimeError("go is not installed: the gocql check needs the Go toolchain")
-    out = tmp_path_factory.mktemp("gocql") / "gocql_client"
-    build = subprocess.run([go, "build", "-o", str(out), "."],
-                           cwd=Path(__file__).resolve().parent / "gocql_client",
-                           capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stderr
-    return str(out)
 
 
 def test_gocql_writes_land_on_every_node_with_one_writetime(direct, proxy, gocql_client):

@@ -2,30 +2,13 @@
 with Maven from Maven Central) through the proxy, and their rows on both clusters with the same
 values and WRITETIME. (cqlsh is in test_proxy_writes.py.)"""
 
-import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 from conftest import connect, node_settings
 from proxy_process import ProxyProcess
-
-GOCQL_DIR = Path(__file__).resolve().parent / "gocql_client"
-
-
-@pytest.fixture(scope="module")
-def gocql_client(tmp_path_factory):
-    go = shutil.which("go")
-    if go is None:
-        raise RuntimeError("go is not installed: the gocql check needs the Go toolchain")
-    out = tmp_path_factory.mktemp("gocql") / "gocql_client"
-    build = subprocess.run([go, "build", "-o", str(out), "."], cwd=GOCQL_DIR,
-                           capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stderr
-    return str(out)
-
 
 @pytest.fixture(scope="module")
 def proxy():
