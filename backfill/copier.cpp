@@ -59,15 +59,14 @@ void unit_copier::refused(const client::cql_error& e) {
 
 asio::awaitable<void> unit_copier::acquire_slot() {
   while (shared_.in_flight >= shared_.limit.limit()) {
-    shared_.slot_freed.expires_at(asio::steady_timer::time_point::max());
-    co_await shared_.slot_freed.async_wait(as_tuple(use_awaitable));
+    co_await shared_.slot_freed.wait();
   }
   ++shared_.in_flight;
 }
 
 void unit_copier::release_slot() {
   --shared_.in_flight;
-  shared_.slot_freed.cancel();
+  shared_.slot_freed.notify_all();
 }
 
 // One batch of one partition, retried with backoff while the target pushes back. Returns "" or
@@ -138,8 +137,7 @@ asio::awaitable<std::string> unit_copier::write_counters(const table_def& t,
 
 asio::awaitable<void> unit_copier::acquire_partition_slot(page_writes& pw) {
   while (pw.partition_pending >= shared_.settings.max_partition_concurrency) {
-    pw.partition_freed.expires_at(asio::steady_timer::time_point::max());
-    co_await pw.partition_freed.async_wait(as_tuple(use_awaitable));
+    co_await pw.partition_freed.wait();
   }
   co_await acquire_slot();
 }
@@ -159,7 +157,7 @@ void unit_copier::spawn_batch(page_writes& pw, std::vector<client::statement> ba
         auto err = co_await write(std::move(batch), bytes);
         if (generation == pw.partition_generation) {
           --pw.partition_pending;
-          pw.partition_freed.cancel();
+          pw.partition_freed.notify_all();
         }
         finish_write(pw, err);
       },
@@ -184,7 +182,7 @@ void unit_copier::finish_write(page_writes& pw, const std::string& err) {
   }
   release_slot();
   if (--pw.pending == 0) {
-    pw.all_done.cancel();
+    pw.all_done.notify_all();
   }
 }
 
@@ -260,8 +258,7 @@ asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
       partition_batch = {};
     }
     while (pw.pending > 0) {
-      pw.all_done.expires_at(asio::steady_timer::time_point::max());
-      co_await pw.all_done.async_wait(as_tuple(use_awaitable));
+      co_await pw.all_done.wait();
     }
     const std::string* failure = &pw.failure;
     const std::size_t page_bytes = pw.bytes;

@@ -9,6 +9,7 @@
 #include "backfill/table_model.hpp"
 #include "backfill/unit_runner.hpp"
 #include "backfill/settings.hpp"
+#include "client/wake_signal.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -39,7 +40,7 @@ struct copy_shared {
   token_bucket bytes_bucket;
   unsigned in_flight = 0;
   const std::atomic<bool>* paused = nullptr;  // the admin port's pause
-  asio::steady_timer slot_freed;  // cancelled when a write finishes: waiters look again
+  client::wake_signal slot_freed;  // notified when a write finishes: waiters look again
 
   // Totals for progress.
   std::uint64_t rows = 0;
@@ -73,13 +74,13 @@ class unit_copier {
     std::size_t pending = 0;
     std::size_t bytes = 0;
     std::string failure;
-    asio::steady_timer all_done;
+    client::wake_signal all_done;
     // The batches in flight of the partition being read (a partition's rows are contiguous in
     // a page, and a page's writes all end before the next page): bounded by
     // max_partition_concurrency.
     std::size_t partition_pending = 0;
     std::uint64_t partition_generation = 0;  // which partition partition_pending counts
-    asio::steady_timer partition_freed;
+    client::wake_signal partition_freed;
   };
 
   // Waits until the current partition has fewer than max_partition_concurrency batches in

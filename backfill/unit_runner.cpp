@@ -3,6 +3,7 @@
 #include "backfill/cell_values.hpp"
 #include "backfill/schema.hpp"
 #include "client/token_map.hpp"
+#include "client/wake_signal.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -325,19 +326,18 @@ asio::awaitable<void> sweep_units(unit_run& run, checkpoint_store& store, unsign
       break;
     }
     auto pending = std::make_shared<unsigned>(workers);
-    asio::steady_timer workers_done(ex);
+    client::wake_signal workers_done(ex);
     for (unsigned i = 0; i < workers; ++i) {
       asio::co_spawn(
           ex,
           [&run, &store, &factory, i, pending, &workers_done]() -> asio::awaitable<void> {
             co_await worker(run, store, factory, static_cast<int>(i));
-            if (--*pending == 0) workers_done.cancel();
+            if (--*pending == 0) workers_done.notify_all();
           },
           asio::detached);
     }
     while (*pending > 0) {
-      workers_done.expires_at(asio::steady_timer::time_point::max());
-      co_await workers_done.async_wait(as_tuple(use_awaitable));
+      co_await workers_done.wait();
     }
     if (!run.failures.empty()) {
       break;

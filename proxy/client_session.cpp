@@ -48,7 +48,7 @@ void client_session::close(const std::string& why) {
   phase_ = phase::closing;
   spdlog::debug("client {}: closing: {}", peer_, why);
   stream_.close();
-  slot_freed_.cancel();
+  slot_freed_.notify_all();
   // Requests already sent (a mirrored write whose client got the primary's answer) finish.
   if (source_) {
     source_->close_when_idle("client closed");
@@ -124,8 +124,7 @@ asio::awaitable<void> client_session::read_loop() {
     // Backpressure: stop reading from a client that has too many requests outstanding
     // instead of queueing without bound.
     while (in_flight_ >= max_in_flight && phase_ != phase::closing) {
-      slot_freed_.expires_at(asio::steady_timer::time_point::max());
-      co_await slot_freed_.async_wait(as_tuple(use_awaitable));
+      co_await slot_freed_.wait();
     }
     auto [ec, n] = co_await stream_.read_some(buf.space());
     if (ec) {
@@ -169,7 +168,7 @@ asio::awaitable<void> client_session::read_loop() {
                                                             begin);
                          --self->in_flight_;
                          self->ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
-                         self->slot_freed_.cancel();
+                         self->slot_freed_.notify_all();
                        },
                        asio::detached);
       } else {

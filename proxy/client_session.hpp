@@ -7,6 +7,7 @@
 #include "protocol/cql/classifier.hpp"
 #include "protocol/messages/query_parameters.hpp"
 #include "client/cluster_connection.hpp"
+#include "client/wake_signal.hpp"
 #include "proxy/journal_record.hpp"
 #include "proxy/proxy_context.hpp"
 
@@ -217,7 +218,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   bool source_reconnecting_ = false;
   std::chrono::steady_clock::time_point next_target_attempt_{};
   std::size_t in_flight_ = 0;
-  asio::steady_timer slot_freed_;
+  client::wake_signal slot_freed_;
   // Writes the primary applied whose secondary has not answered yet, in the order their
   // journal.sync_interval runs out (one interval for all: deadlines ascend), and the one timer
   // that makes their records (session_journal.cpp).

@@ -308,7 +308,7 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
           }
           --self->in_flight_;
           self->ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
-          self->slot_freed_.cancel();
+          self->slot_freed_.notify_all();
         },
         asio::detached);
     const token_route* route = legs->what.route ? &*legs->what.route : nullptr;

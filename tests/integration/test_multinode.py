@@ -225,27 +225,47 @@ def test_a_source_node_killed_under_load_fails_only_its_requests_in_flight(direc
     failovers = metric(proxy, "tandem_source_failovers_total")
     writers, during = node_down_under_load(direct, proxy, "source", 2, ks,
                                            lambda pid: os.kill(pid, signal.SIGKILL))
-    errors = [e for w in writers for e in w.errors]
+    errors, answered = proxy_failures(writers)
     threads = sum(len(w._threads) for w in writers)
     assert len(errors) <= threads, f"{len(errors)} failed writes (at most {threads} in flight): {errors[:5]}"
     assert all(n > 100 for n in during), f"writes acknowledged while the node was down: {during}"
     assert metric(proxy, "tandem_source_failovers_total") > failovers
     acked = {k for w in writers for k in w.acked}
     assert not acked - keys_on(direct["source"], ks)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while acked - keys_on(direct["target"], ks) and time.monotonic() < deadline:
         time.sleep(1)
-    assert not acked - keys_on(direct["target"], ks)
-    # Back in rotation: new clients' source connections reach the restarted node again.
-    before = clients_on("source", hosts("source")[1])
-    opened = [proxy.connect() for _ in range(3)]
+    missing = acked - keys_on(direct["target"], ks)
+    assert not missing, f"{len(missing)} acknowledged writes missing on the target " \
+        f"({len(answered)} timeouts answered by Cassandra: {answered[:3]})"
+    # Back in rotation: new clients' source connections reach the restarted node again (once the
+    # proxy has heard it is up: its UP event or the health check, later on a loaded machine).
+    node2 = hosts("source")[1]
+    before = clients_on("source", node2)
+    opened = []
+    deadline = time.monotonic() + 60
     try:
-        for _, session in opened:
-            session.execute("SELECT k FROM " + ks + ".kv LIMIT 1")
-        assert clients_on("source", hosts("source")[1]) > before
+        while True:
+            opened.append(proxy.connect())
+            opened[-1][1].execute("SELECT k FROM " + ks + ".kv LIMIT 1")
+            now = clients_on("source", node2)
+            if now > before or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        assert now > before, f"{len(opened)} new clients, none with a connection to {node2}"
     finally:
         for cluster, _ in opened:
             cluster.shutdown()
+
+
+def proxy_failures(writers):
+    """The writers' errors split in two: those the proxy gave (a request lost with its node's
+    connection, no answer at all), and write timeouts a live coordinator answered itself, which
+    the proxy relays as they are (a node that paused for 10 s on a machine at load 9 in CI
+    answers those to QUORUM writes with one replica of three down)."""
+    errors = [e for w in writers for e in w.errors]
+    answered = [e for e in errors if e.startswith("WriteTimeout(") and "code=1100" in e]
+    return [e for e in errors if e not in answered], answered
 
 
 def test_a_target_node_stopped_under_load_loses_no_acknowledged_write(direct, proxy):
@@ -254,7 +274,7 @@ def test_a_target_node_stopped_under_load_loses_no_acknowledged_write(direct, pr
         direct, proxy, "target", 2, ks,
         lambda pid: subprocess.run([CLUSTERS, "stop", "target:2"], check=True, timeout=120,
                                    capture_output=True))
-    errors = [e for w in writers for e in w.errors]
+    errors, _ = proxy_failures(writers)
     threads = sum(len(w._threads) for w in writers)
     assert len(errors) <= threads, f"{len(errors)} failed writes: {errors[:5]}"
     assert all(n > 100 for n in during), f"writes acknowledged while the node was down: {during}"
