@@ -53,6 +53,12 @@ struct copy_shared {
   std::size_t most_partition_in_flight = 0;  // the most batches one partition had in flight
 };
 
+// How long a unit's copy goes between two checkpoints: a second, or a tenth of the lease when
+// that is shorter (the checkpoint renews the lease).
+inline std::chrono::milliseconds checkpoint_interval(std::chrono::milliseconds lease) {
+  return std::min(std::chrono::milliseconds(1'000), lease / 10);
+}
+
 class unit_copier {
  public:
   unit_copier(std::shared_ptr<client::cql_client> source, std::shared_ptr<client::cql_client> target,
@@ -82,6 +88,11 @@ class unit_copier {
     std::uint64_t partition_generation = 0;  // which partition partition_pending counts
     client::wake_signal partition_freed;
   };
+
+  struct page_read;
+  // Starts reading the page of `range` at `paging` (the first page when empty).
+  std::shared_ptr<page_read> read_ahead(std::string select, token_range range,
+                                        std::optional<protocol::bytes> paging);
 
   // Waits until the current partition has fewer than max_partition_concurrency batches in
   // flight, then takes a slot of the process-wide limit.

@@ -41,7 +41,7 @@ def backfill(tables, job, env=None, binary=ROOT / "build" / "tandem", summary=No
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.monotonic()
     out = run([str(binary), "backfill", "--no-progress-bar"] +
-              [a for t in tables for a in ("--table", f"tandem_bf.{t}")],
+              [a for t in tables for a in ("--table", t if "." in t else f"tandem_bf.{t}")],
               env=dict(env or {}, TANDEM_BACKFILL_JOB=job))
     secs = time.monotonic() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
