@@ -1,7 +1,8 @@
 // Copies work units (DESIGN.md "Copy"): pages of a unit's token range read from the source,
 // each row's writes built by table_model, sent to the target in unlogged batches of one
 // partition under the adaptive concurrency and the rows/s and bytes/s ceilings, with backoff
-// and retry on push-back; a checkpoint after each page whose writes all succeeded.
+// and retry on push-back; the next page read while this one is written; a checkpoint after a
+// page whose writes all succeeded, at most once a checkpoint_interval.
 #pragma once
 
 #include "backfill/checkpoint_store.hpp"
