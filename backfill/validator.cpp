@@ -30,6 +30,23 @@ asio::awaitable<void> sleep_for(clock::duration d) {
   co_await t.async_wait(as_tuple(use_awaitable));
 }
 
+// A repair write, asked again while the cluster pushes back (Overloaded, timeouts, a lost
+// connection: cql_error::is_retryable), as the reads are. Every repair write carries its own
+// USING TIMESTAMP, so writing it twice leaves the same cells. "" or why it failed for good.
+asio::awaitable<std::string> write_retrying(client::cql_client& c, client::statement s,
+                                            protocol::consistency cl) {
+  for (int attempt = 1;; ++attempt) {
+    auto r = co_await c.execute(s, cl);
+    if (r) {
+      co_return std::string();
+    }
+    if (!r.error.is_retryable() || attempt >= max_attempts) {
+      co_return r.error.message;
+    }
+    co_await sleep_for(std::chrono::milliseconds(100 * attempt));
+  }
+}
+
 std::int32_t seconds_since(clock::time_point start) {
   return static_cast<std::int32_t>(
       std::chrono::duration_cast<std::chrono::seconds>(clock::now() - start).count());
@@ -188,8 +205,9 @@ asio::awaitable<std::string> unit_validator::repair(const table_def& t, const se
     co_return failed;
   }
   for (auto& s : on_target) {
-    auto r = co_await target_->execute(std::move(s), cl);
-    if (!r) co_return "writing to the target: " + r.error.message;
+    if (auto failed = co_await write_retrying(*target_, std::move(s), cl); !failed.empty()) {
+      co_return "writing to the target: " + failed;
+    }
   }
   co_return refused;
 }
@@ -197,11 +215,12 @@ asio::awaitable<std::string> unit_validator::repair(const table_def& t, const se
 asio::awaitable<std::string> unit_validator::write_both(std::vector<client::statement> statements) {
   const auto cl = client::consistency_named(shared_.cfg.validate.consistency);
   for (auto& s : statements) {
-    client::statement copy = s;
-    auto a = co_await source_->execute(std::move(copy), cl);
-    if (!a) co_return "re-stamping on the source: " + a.error.message;
-    auto b = co_await target_->execute(std::move(s), cl);
-    if (!b) co_return "re-stamping on the target: " + b.error.message;
+    if (auto failed = co_await write_retrying(*source_, s, cl); !failed.empty()) {
+      co_return "re-stamping on the source: " + failed;
+    }
+    if (auto failed = co_await write_retrying(*target_, std::move(s), cl); !failed.empty()) {
+      co_return "re-stamping on the target: " + failed;
+    }
   }
   co_return std::string();
 }

@@ -76,8 +76,21 @@ def log_shows(proxy, text) -> bool:
     return wait_until(lambda: text in proxy.output_all(), 20)
 
 
-def writetime(session, key):
-    return session.execute("SELECT WRITETIME(v) FROM tandem_t0_data.t WHERE k = %s", (key,)).one()[0]
+def writetime(session, key, timeout=30.0):
+    """The row's WRITETIME once it is there: in source_authoritative mode the client is answered
+    when the source has the write, and the target's copy may still be in flight (CI of stop 21
+    read the target before it landed)."""
+    found = []
+
+    def landed():
+        row = session.execute("SELECT WRITETIME(v) FROM tandem_t0_data.t WHERE k = %s",
+                              (key,)).one()
+        if row is not None:
+            found.append(row[0])
+        return row is not None
+
+    assert wait_until(landed, timeout), f"row {key} not in tandem_t0_data.t after {timeout}s"
+    return found[-1]
 
 
 def test_first_mirrored_write_is_recorded_and_only_an_earlier_one_replaces_it(source, target):
