@@ -18,7 +18,7 @@ from browser import run_check
 import pytest
 
 from conftest import (cluster_paused, create_keyspace, forget_journal_facts, target_paused,
-                      target_stopped)
+                      target_stopped, wait_until)
 from live_writer import LiveWriter
 from proxy_process import ProxyProcess, run_tandem
 
@@ -245,17 +245,26 @@ def test_a_counter_update_and_a_list_append_the_target_missed_mark_their_tables_
     proxy = start_proxy(tmp_path / "journal")
     tables = [f"{KS}.hits", f"{KS}.lists"]
     try:
+        # Made directly on both clusters (like make_table): through the proxy, a schema change
+        # on a target just restarted by the test before can outlast the proxy's 2 s timeout.
+        for direct_session in (direct["source"], direct["target"]):
+            create_keyspace(direct_session, KS)
+            direct_session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.hits "
+                                   "(k int PRIMARY KEY, n counter)", timeout=120)
+            direct_session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.lists "
+                                   "(k int PRIMARY KEY, l list<int>)", timeout=120)
         cluster, session = proxy.connect(4, request_timeout=30,
                                          retry_policy=FallthroughRetryPolicy())
         try:
-            create_keyspace(session, KS)
-            session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.hits (k int PRIMARY KEY, n counter)")
-            session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.lists (k int PRIMARY KEY, l list<int>)")
             add = session.prepare(f"UPDATE {KS}.hits SET n = n + ? WHERE k = 1")
             with target_paused():
                 session.execute(add, (1,))
                 session.execute(f"UPDATE {KS}.lists SET l = l + [7] WHERE k = 1")
-                time.sleep(4)  # the target's copies time out (target.request_timeout 2s)
+                # The target stays paused until both copies have failed there (timed out after
+                # target.request_timeout, 2 s) and the replayer has marked their tables: resumed
+                # earlier, a paused target may still apply a copy and answer it in time.
+                wait_until(lambda: len(admin_ok(proxy, "/api/v1/journal")
+                                       ["tables_needing_validation"]) == 2, 30)
         finally:
             cluster.shutdown()
         deadline = time.monotonic() + 60
