@@ -211,13 +211,14 @@ struct unit_copier::page_read {
 };
 
 std::shared_ptr<unit_copier::page_read> unit_copier::read_ahead(
-    std::string select, token_range range, std::optional<protocol::bytes> paging) {
+    std::shared_ptr<client::cql_client> source, std::string select, token_range range,
+    std::optional<protocol::bytes> paging) {
   auto read = std::make_shared<page_read>(shared_.slot_freed.get_executor());
   const auto cl = client::consistency_named(shared_.settings.read_consistency);
   const auto page_size = static_cast<std::int32_t>(shared_.settings.page_size);
   asio::co_spawn(
       read->ready.get_executor(),
-      [read, source = source_, select = std::move(select), range, cl, page_size,
+      [read, source = std::move(source), select = std::move(select), range, cl, page_size,
        paging = std::move(paging)]() -> asio::awaitable<void> {
         for (int attempt = 1;; ++attempt) {
           client::statement s{select, {long_value(range.start), long_value(range.end)}};
@@ -236,7 +237,11 @@ std::shared_ptr<unit_copier::page_read> unit_copier::read_ahead(
 }
 
 asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
-                                                std::int64_t undated_timestamp) {
+                                                std::int64_t undated_timestamp,
+                                                std::shared_ptr<client::cql_client> source) {
+  if (!source) {
+    source = source_;
+  }
   unit_result out;
   const auto& cfg = shared_.settings;
   const auto layout = layout_of(t);
@@ -247,7 +252,7 @@ asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
   auto last_checkpoint = std::chrono::steady_clock::now();
   // The next page is read while this one's writes are in flight (the source and the target
   // work at the same time); its paging state is known as soon as this page is.
-  auto next = read_ahead(select, u.range, u.paging_state);
+  auto next = read_ahead(source, select, u.range, u.paging_state);
   for (;;) {
     while (shared_.paused != nullptr && shared_.paused->load()) {
       co_await sleep_for(std::chrono::milliseconds(200));
@@ -264,7 +269,7 @@ asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
     }
     const std::optional<protocol::bytes> paging = p.value->paging_state;
     if (paging) {
-      next = read_ahead(select, u.range, paging);
+      next = read_ahead(source, select, u.range, paging);
     }
     const auto& rows = p.value->rows.rows;
     co_await sleep_for(shared_.rows_bucket.take(static_cast<double>(rows.size()),

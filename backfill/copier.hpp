@@ -70,9 +70,12 @@ class unit_copier {
         shared_(shared),
         owner_(std::move(owner)) {}
 
-  // Copies `u` (from its checkpoint) of table `t`; undated cells get `undated_timestamp`.
+  // Copies `u` (from its checkpoint) of table `t`; undated cells get `undated_timestamp`. The
+  // pages are read through `source` (a replica of the unit's range), or through the copier's
+  // own source connection when that is null.
   asio::awaitable<unit_result> copy(const table_def& t, unit_state u,
-                                     std::int64_t undated_timestamp);
+                                     std::int64_t undated_timestamp,
+                                     std::shared_ptr<client::cql_client> source = nullptr);
 
  private:
   // The writes of one page in flight.
@@ -92,7 +95,8 @@ class unit_copier {
 
   struct page_read;
   // Starts reading the page of `range` at `paging` (the first page when empty).
-  std::shared_ptr<page_read> read_ahead(std::string select, token_range range,
+  std::shared_ptr<page_read> read_ahead(std::shared_ptr<client::cql_client> source,
+                                        std::string select, token_range range,
                                         std::optional<protocol::bytes> paging);
 
   // Waits until the current partition has fewer than max_partition_concurrency batches in

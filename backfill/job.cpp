@@ -35,8 +35,9 @@ class copy_worker : public unit_worker {
       : copier_(std::move(source), std::move(target), store, shared, std::move(owner)),
         undated_(undated) {}
 
-  asio::awaitable<unit_result> run(const table_def& t, unit_state u) override {
-    auto r = co_await copier_.copy(t, std::move(u), undated_);
+  asio::awaitable<unit_result> run(const table_def& t, unit_state u,
+                                   std::shared_ptr<client::cql_client> source) override {
+    auto r = co_await copier_.copy(t, std::move(u), undated_, std::move(source));
     co_return r;
   }
 
@@ -200,6 +201,13 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
                static_cast<unsigned long long>(shared.overloaded), shared.limit.limit(),
                static_cast<unsigned long long>(shared.limit.decreases()), pace.c_str(),
                shared.most_partition_in_flight);
+  if (js.source_ring) {
+    std::fprintf(stderr,
+                 "backfill: %llu units read through a replica of their range, %llu through "
+                 "another node\n",
+                 static_cast<unsigned long long>(js.units_on_replica),
+                 static_cast<unsigned long long>(js.units_elsewhere));
+  }
   source->close();
   target->close();
 }

@@ -2,6 +2,8 @@
 
 #include "backfill/cell_values.hpp"
 #include "backfill/schema.hpp"
+#include "client/cluster_probe.hpp"
+#include "client/replica_clients.hpp"
 #include "client/token_map.hpp"
 #include "client/wake_signal.hpp"
 
@@ -50,6 +52,10 @@ asio::awaitable<void> worker(unit_run& run, checkpoint_store& store, worker_fact
     co_return;
   }
   auto unit_worker = factory(*source.value, *target.value);
+  client::replica_clients replicas(
+      {ex, run.cfg.source, run.source_tls, "source", run.source_ring, run.source_nodes,
+       static_cast<std::size_t>(index)},
+      *source.value);
   for (;;) {
     while (run.paused != nullptr && run.paused->load()) {
       co_await sleep_ms(200);
@@ -76,7 +82,11 @@ asio::awaitable<void> worker(unit_run& run, checkpoint_store& store, worker_fact
       continue;  // another worker holds it (or the store is unreachable: the sweep retries)
     }
     unit_state copy_of = *unit;
-    auto result = co_await unit_worker->run(tw->table, copy_of);
+    // The range (start, end] lies within the ranges the replicas of `end` own when the plan
+    // follows the ring (units split a node's ranges); a unit that spans more is still read
+    // whole, its coordinator asking the other replicas for the rest.
+    auto read_from = co_await replicas.for_token(tw->table.keyspace, unit->range.end);
+    auto result = co_await unit_worker->run(tw->table, copy_of, std::move(read_from));
     if (result.done) {
       unit->state = "done";
       run.progress.units_done += 1;
@@ -89,11 +99,16 @@ asio::awaitable<void> worker(unit_run& run, checkpoint_store& store, worker_fact
     }
   }
   unit_worker.reset();
-  for (const auto* c : {source.value->get(), target.value->get()}) {
-    if (c->reopened() > 0) {
+  run.units_on_replica += replicas.on_replica();
+  run.units_elsewhere += replicas.elsewhere();
+  const std::uint64_t reopened[] = {source.value->get()->reopened() + replicas.reopened(),
+                                    target.value->get()->reopened()};
+  replicas.close();
+  for (int side = 0; side < 2; ++side) {
+    if (reopened[side] > 0) {
       spdlog::warn("{}: worker {} lost its {} connection and went on with another node ({} "
-                   "time{})", store.job(), index, c->name(), c->reopened(),
-                   c->reopened() == 1 ? "" : "s");
+                   "time{})", store.job(), index, side == 0 ? "source" : "target",
+                   reopened[side], reopened[side] == 1 ? "" : "s");
     }
   }
   source.value->get()->close();
@@ -316,6 +331,18 @@ asio::awaitable<void> plan_tables(unit_run& run, client::cql_client& source, che
 asio::awaitable<void> sweep_units(unit_run& run, checkpoint_store& store, unsigned workers,
                                   worker_factory factory) {
   auto ex = co_await asio::this_coro::executor;
+  if (!run.source_probed) {
+    run.source_probed = true;
+    auto probe = co_await client::probe_cluster_async(run.cfg.source, run.source_tls, "source",
+                                                      run.cfg.source.contact_points);
+    if (probe.ok && probe.tokens) {
+      run.source_ring = probe.tokens;
+      run.source_nodes = probe.nodes;
+    } else {
+      spdlog::warn("{}: the source's ring is not known ({}): units are read through any node",
+                   store.job(), probe.ok ? "not a Murmur3 ring" : probe.error);
+    }
+  }
   for (;;) {
     run.next = 0;
     std::size_t remaining = 0;

@@ -9,6 +9,7 @@
 #include "backfill/job.hpp"
 #include "backfill/table_model.hpp"
 #include "backfill/settings.hpp"
+#include "client/token_map.hpp"
 
 #include <functional>
 #include <memory>
@@ -38,7 +39,10 @@ asio::awaitable<unit_result> finish_unit(checkpoint_store& store, unit_state u, 
 class unit_worker {
  public:
   virtual ~unit_worker() = default;
-  virtual asio::awaitable<unit_result> run(const table_def& t, unit_state u) = 0;
+  // `source`: the connection to read the unit from, one to a replica of its range when the
+  // source's ring is known (client/replica_clients.hpp), the worker's own connection otherwise.
+  virtual asio::awaitable<unit_result> run(const table_def& t, unit_state u,
+                                           std::shared_ptr<client::cql_client> source) = 0;
 };
 
 using worker_factory = std::function<std::unique_ptr<unit_worker>(
@@ -66,6 +70,14 @@ struct unit_run {
   // writes pace on the Overloaded answers. Validation keeps the default (a throttled node
   // delays its reads and repairs instead of refusing them).
   bool workers_throw_on_overload = false;
+  // The source's ring and nodes (client/cluster_probe.hpp), probed once per run: each unit is
+  // read from a replica of its range (issue 15). Null ring: read through any node.
+  std::shared_ptr<const client::token_map> source_ring{};
+  std::vector<client::cluster_endpoint> source_nodes{};
+  bool source_probed = false;
+  // Units read through a replica of their range, and through another node (progress summary).
+  std::uint64_t units_on_replica = 0;
+  std::uint64_t units_elsewhere = 0;
 };
 
 std::string default_worker_id();

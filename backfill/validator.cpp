@@ -302,7 +302,11 @@ asio::awaitable<unit_validator::settled> unit_validator::settle(const table_def&
   co_return settled{{}, true};
 }
 
-asio::awaitable<unit_result> unit_validator::run(const table_def& t, unit_state u) {
+asio::awaitable<unit_result> unit_validator::run(const table_def& t, unit_state u,
+                                                 std::shared_ptr<client::cql_client> source) {
+  if (source) {
+    source_ = std::move(source);  // units run one after another: the unit's reads and repairs
+  }
   unit_result out;
   const auto l = layout_of(t);
   const std::string select = validation_select(t);

@@ -49,7 +49,9 @@ class unit_validator : public unit_worker {
         shared_(shared),
         owner_(std::move(owner)) {}
 
-  asio::awaitable<unit_result> run(const table_def& t, unit_state u) override;
+  // Reads the source through `source` (a replica of the unit's range) when given.
+  asio::awaitable<unit_result> run(const table_def& t, unit_state u,
+                                   std::shared_ptr<client::cql_client> source) override;
 
  private:
   struct candidate {

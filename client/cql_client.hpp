@@ -71,6 +71,8 @@ class cql_client {
 
   bool is_open() const noexcept { return conn_ && conn_->is_open(); }
   const std::string& name() const noexcept { return conn_->settings().name; }
+  // The node the connection is to now (another one after a reopen).
+  const std::string& host() const noexcept { return conn_->settings().endpoint.host; }
 
   // A prepared statement (prepared once per connection) with values; one page.
   asio::awaitable<outcome<page>> execute(statement s, protocol::consistency cl,

@@ -17,6 +17,7 @@
 import dataclasses
 import itertools
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -318,6 +319,11 @@ def test_backfill_over_the_ring_covers_every_token_once_and_ends_equal(direct):
     assert schema.returncode == 0, schema.stdout + schema.stderr
     run = run_tandem(["backfill", "--no-progress-bar", "--keyspace", ks], env=env, timeout=1200)
     assert run.returncode == 0, run.stdout + run.stderr
+    # Every unit read from a replica of its range (the ring probed from the source).
+    read = re.search(r"backfill: (\d+) units read through a replica of their range, (\d+) "
+                     r"through another node", run.stderr)
+    assert read, run.stderr
+    assert int(read.group(1)) > 0 and int(read.group(2)) == 0, read.group(0)
     for table in BACKFILL_TABLES:
         ranges = sorted((r.range_start, r.range_end) for r in direct["target"].execute(
             "SELECT range_start, range_end FROM tandem.backfill_units WHERE job = %s "
