@@ -145,7 +145,7 @@ def test_traced_requests_are_coordinated_by_a_replica(direct, token_aware):
     for cluster, _ in direct.values():
         cluster.refresh_schema_metadata()
     s_cluster, t_cluster = direct["source"][0], direct["target"][0]
-    keys = list(range(1000, 1060))
+    keys = list(range(1000, 1030))  # 30: at most one may miss, on each leg
     port = 9178 if token_aware else 9179
     proxy = ProxyProcess(port=port, yaml_text=f"  instances: [\"127.0.0.1:{port}\"]\n",
                          env={"TANDEM_ROUTING_TOKEN_AWARE": "true" if token_aware else "false"}
