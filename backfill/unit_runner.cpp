@@ -103,6 +103,14 @@ asio::awaitable<void> worker(unit_run& run, checkpoint_store& store, worker_fact
   run.units_elsewhere += replicas.elsewhere();
   const std::uint64_t reopened[] = {source.value->get()->reopened() + replicas.reopened(),
                                     target.value->get()->reopened()};
+  if (!replicas.unreachable().empty()) {
+    std::string nodes;
+    for (const auto& host : replicas.unreachable()) {
+      nodes += (nodes.empty() ? "" : ", ") + host;
+    }
+    spdlog::warn("{}: worker {} could not reach source node(s) {} and read their ranges from "
+                 "other replicas", store.job(), index, nodes);
+  }
   replicas.close();
   for (int side = 0; side < 2; ++side) {
     if (reopened[side] > 0) {

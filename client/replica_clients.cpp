@@ -62,6 +62,7 @@ asio::awaitable<std::shared_ptr<cql_client>> replica_clients::for_token(const st
       co_return opened;
     }
     unreachable_until_[host] = now + unreachable_for;
+    unreachable_seen_.insert(host);
   }
   ++elsewhere_;
   co_return fallback_;

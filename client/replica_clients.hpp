@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,8 @@ class replica_clients {
   std::uint64_t elsewhere() const noexcept { return elsewhere_; }
   // How many times the connections to replicas were opened again on another node.
   std::uint64_t reopened() const noexcept;
+  // The replicas a read wanted that refused a connection, whose ranges went to other nodes.
+  const std::set<std::string>& unreachable() const noexcept { return unreachable_seen_; }
 
   void close();
 
@@ -66,6 +69,7 @@ class replica_clients {
   std::shared_ptr<cql_client> fallback_;
   std::map<std::string, std::shared_ptr<cql_client>> open_;  // by host
   std::map<std::string, std::chrono::steady_clock::time_point> unreachable_until_;
+  std::set<std::string> unreachable_seen_;
   std::uint64_t on_replica_ = 0;
   std::uint64_t elsewhere_ = 0;
 };

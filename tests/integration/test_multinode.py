@@ -363,5 +363,8 @@ def test_a_source_node_killed_during_the_backfill_leaves_the_copy_to_its_replica
         subprocess.run([CLUSTERS, "start", "source:3"], check=True, timeout=300, capture_output=True)
     assert run.returncode == 0, out
     assert "backfill: finished" in out, out
-    assert "lost its source connection and went on with another node" in out, out
+    # The killed node's ranges were read through the other replicas: a connection to it was
+    # opened again elsewhere, or a unit that wanted it found it unreachable.
+    assert ("lost its source connection and went on with another node" in out
+            or ("could not reach source node(s)" in out and hosts("source")[2] in out)), out
     assert_backfilled_equal(direct)
