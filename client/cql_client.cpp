@@ -21,8 +21,7 @@ constexpr auto v4 = protocol::protocol_version::v4;
 // The message of an answer, after the warnings (and tracing id, custom payload) its flags
 // announce: Cassandra warns on some DDL and on large batches.
 protocol::bytes_view message_of(const protocol::owned_frame& f) {
-  auto offset = protocol::response_message_offset(f.header, f.body);
-  return protocol::bytes_view(f.body).subspan(offset ? std::min(*offset, f.body.size()) : 0);
+  return protocol::response_message(f.header, f.body);
 }
 }  // namespace
 

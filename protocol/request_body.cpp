@@ -50,6 +50,11 @@ protocol::result<std::size_t> response_message_offset(const protocol::frame_head
   return r.position();
 }
 
+protocol::bytes_view response_message(const protocol::frame_header& h, protocol::bytes_view body) {
+  auto offset = response_message_offset(h, body);
+  return offset ? body.subspan(*offset) : body;
+}
+
 std::optional<protocol::bytes_view> result_paging_state(const protocol::frame_header& h,
                                                         protocol::bytes_view body) {
   auto offset = response_message_offset(h, body);

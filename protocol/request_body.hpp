@@ -37,6 +37,11 @@ std::optional<protocol::bytes_view> request_paging_state(protocol::opcode op,
 protocol::result<std::size_t> response_message_offset(const protocol::frame_header& h,
                                                       protocol::bytes_view body);
 
+// A response's message: its body after that prefix; the whole body when the prefix cannot be
+// read. Every reader of an answer's ERROR code or RESULT kind starts here: a traced request's
+// answer, an ERROR included, begins with its tracing id (spec v4 §2.2, flag 0x02).
+protocol::bytes_view response_message(const protocol::frame_header& h, protocol::bytes_view body);
+
 // The paging state of a RESULT Rows answer with more pages (spec v4 §4.2.5.2), after the
 // tracing id, warnings and custom payload the header's flags announce. nullopt otherwise.
 std::optional<protocol::bytes_view> result_paging_state(const protocol::frame_header& h,

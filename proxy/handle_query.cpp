@@ -152,7 +152,7 @@ asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
   }
   std::optional<protocol::prepared_result> primary_result;
   if (p.frame.header.op == opcode::result) {
-    auto pr = protocol::decode_result(p.frame.body, version_);
+    auto pr = protocol::decode_result(protocol::response_message(p.frame.header, p.frame.body), version_);
     if (pr && std::holds_alternative<protocol::prepared_result>(*pr)) {
       primary_result = std::get<protocol::prepared_result>(std::move(*pr));
     }
@@ -176,7 +176,7 @@ asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
     e.table_keyspace = primary_result->metadata.columns.front().keyspace;
   }
   if (s.ok() && s.frame.header.op == opcode::result) {
-    auto sr = protocol::decode_result(s.frame.body, version_);
+    auto sr = protocol::decode_result(protocol::response_message(s.frame.header, s.frame.body), version_);
     if (sr && std::holds_alternative<protocol::prepared_result>(*sr)) {
       e.secondary_id = std::get<protocol::prepared_result>(*sr).id;
       e.secondary_result_metadata_id = std::get<protocol::prepared_result>(*sr).result_metadata_id;

@@ -8,6 +8,7 @@
 #include "protocol/messages/prepare.hpp"
 #include "protocol/messages/query.hpp"
 #include "protocol/messages/result.hpp"
+#include "protocol/request_body.hpp"
 #include "protocol/wire_reader.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -66,7 +67,7 @@ struct attempt {
 };
 
 std::string error_text(const protocol::owned_frame& f) {
-  protocol::wire_reader r(f.body);
+  protocol::wire_reader r(protocol::response_message(f.header, f.body));
   auto code = r.read_int();
   auto message = r.read_string();
   return "error " + std::to_string(code ? *code : 0) + ": " +
@@ -203,14 +204,14 @@ class replayer {
       co_return std::nullopt;
     }
     if (r.frame.header.op == opcode::error) {
-      protocol::wire_reader rd(r.frame.body);
+      protocol::wire_reader rd(protocol::response_message(r.frame.header, r.frame.body));
       auto code = rd.read_int();
       const auto v = judge_replay(code ? *code : 0);
       failed = attempt{v == replay_verdict::reprepare ? replay_verdict::retry : v,
                        "PREPARE: " + error_text(r.frame)};
       co_return std::nullopt;
     }
-    auto decoded = protocol::decode_result(r.frame.body, replay_protocol);
+    auto decoded = protocol::decode_result(protocol::response_message(r.frame.header, r.frame.body), replay_protocol);
     if (!decoded || !std::holds_alternative<protocol::prepared_result>(*decoded)) {
       failed = attempt{replay_verdict::dead_letter, "PREPARE answered without a prepared result"};
       co_return std::nullopt;
@@ -284,7 +285,7 @@ class replayer {
     if (r.frame.header.op != opcode::error) {
       co_return attempt{replay_verdict::done, {}};
     }
-    protocol::wire_reader rd(r.frame.body);
+    protocol::wire_reader rd(protocol::response_message(r.frame.header, r.frame.body));
     auto code = rd.read_int();
     const auto verdict = judge_replay(code ? *code : 0);
     if (verdict == replay_verdict::reprepare) {

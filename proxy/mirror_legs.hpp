@@ -6,6 +6,7 @@
 
 #include "client/cluster_connection.hpp"
 #include "protocol/frame.hpp"
+#include "protocol/request_body.hpp"
 #include "protocol/wire_reader.hpp"
 #include "proxy/client_session.hpp"
 #include "proxy/request_helpers.hpp"
@@ -18,8 +19,11 @@
 
 namespace tandem::proxy {
 
+// The code of an ERROR answer, read after its tracing id, warnings and custom payload (a traced
+// request's ERROR starts with the tracing id: read from the body's start, an UNPREPARED was
+// taken for another error and the driver re-prepared for ever through token-aware routing).
 inline std::int32_t error_code_of(const protocol::owned_frame& f) {
-  protocol::wire_reader r(f.body);
+  protocol::wire_reader r(protocol::response_message(f.header, f.body));
   auto code = r.read_int();
   return code ? *code : 0;
 }

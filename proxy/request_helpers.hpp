@@ -6,6 +6,7 @@
 #include "protocol/error.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/messages/error_message.hpp"
+#include "protocol/request_body.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -17,7 +18,7 @@ namespace tandem::proxy {
 
 // The message of an ERROR answer, for logs and the errors the proxy builds from it.
 inline std::string error_text(const protocol::owned_frame& f) {
-  auto e = protocol::decode_error(f.body, f.header.version);
+  auto e = protocol::decode_error(protocol::response_message(f.header, f.body), f.header.version);
   return e ? e->message : std::string("unreadable error");
 }
 

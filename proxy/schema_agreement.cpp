@@ -9,6 +9,7 @@
 
 #include "protocol/messages/query.hpp"
 #include "protocol/messages/result.hpp"
+#include "protocol/request_body.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -61,7 +62,7 @@ bool is_schema_change(const client::call_result& r, protocol::protocol_version v
   if (!r.ok() || r.frame.header.op != opcode::result) {
     return false;
   }
-  auto decoded = protocol::decode_result(r.frame.body, v);
+  auto decoded = protocol::decode_result(protocol::response_message(r.frame.header, r.frame.body), v);
   return decoded && std::holds_alternative<protocol::schema_change>(*decoded);
 }
 

@@ -40,7 +40,7 @@ std::optional<protocol::bytes> unprepared_id(const client::call_result& r) {
   if (!r.ok() || r.frame.header.op != opcode::error || error_code_of(r.frame) != unprepared_code) {
     return std::nullopt;
   }
-  protocol::wire_reader rd(r.frame.body);
+  protocol::wire_reader rd(protocol::response_message(r.frame.header, r.frame.body));
   (void)rd.read_int();
   (void)rd.read_string();
   auto id = rd.read_short_bytes();
@@ -213,14 +213,20 @@ client::call_result client_session::with_client_visible_id(client::call_result r
   if (!entry || entry->primary_id == *id) {
     return r;
   }
-  protocol::wire_reader rd(r.frame.body);
+  // The prefix (tracing id, warnings) stays: the header's flags announce it.
+  const protocol::bytes_view message_part = protocol::response_message(r.frame.header, r.frame.body);
+  const std::size_t prefix = r.frame.body.size() - message_part.size();
+  protocol::wire_reader rd(message_part);
   (void)rd.read_int();
   auto message = rd.read_string();
   protocol::wire_writer w;
   w.write_int(unprepared_code);
   w.write_string(message ? *message : std::string_view("Prepared statement not found"));
   w.write_short_bytes(entry->primary_id);
-  r.frame.body = w.take();
+  protocol::bytes body(r.frame.body.begin(), r.frame.body.begin() + static_cast<std::ptrdiff_t>(prefix));
+  const auto rewritten = w.take();
+  body.insert(body.end(), rewritten.begin(), rewritten.end());
+  r.frame.body = std::move(body);
   return r;
 }
 
@@ -233,7 +239,7 @@ asio::awaitable<bool> client_session::reprepare(cluster c, prepared_id_map::entr
   if (!r.ok() || r.frame.header.op != opcode::result) {
     co_return false;
   }
-  auto decoded = protocol::decode_result(r.frame.body, version_);
+  auto decoded = protocol::decode_result(protocol::response_message(r.frame.header, r.frame.body), version_);
   if (!decoded || !std::holds_alternative<protocol::prepared_result>(*decoded)) {
     co_return false;
   }

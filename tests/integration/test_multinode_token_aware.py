@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from admin_http import metric
+from admin_http import admin_ok, metric
 from proxy_process import ProxyProcess
 from test_multinode import hosts, node_session
 
@@ -110,3 +110,76 @@ def test_a_prepared_write_is_coordinated_by_its_partitions_replica_on_each_clust
             cluster.shutdown()
     finally:
         proxy.stop()
+
+
+def traced_coordinators(session, statement, keys, values):
+    """[(key, coordinator address)] of `statement` executed with tracing for each key; the
+    coordinator is what the cluster itself wrote into system_traces.sessions (spec v4 §2.2,
+    the tracing flag: the answer carries the tracing session id the driver reads it by)."""
+    out = []
+    for k in keys:
+        result = session.execute(statement, values(k), trace=True)
+        trace = result.get_query_trace(max_wait_sec=30)
+        out.append((k, str(trace.coordinator)))
+    return out
+
+
+def share_on_replica(traced, cluster):
+    on_replica = sum(1 for k, coordinator in traced if coordinator == owner(cluster, k))
+    return on_replica / len(traced)
+
+
+@pytest.mark.parametrize("token_aware", [True, False])
+def test_traced_requests_are_coordinated_by_a_replica(direct, token_aware):
+    """Done-means 4 as the issue words it: with tracing on a sample of prepared writes and reads
+    through the proxy, the coordinator named in each trace is a replica of the partition for at
+    least 95 % of them, on the source and, with reads flipped to it, on the target (the trace
+    comes from the primary, which the client's answer is from). With token-aware routing off
+    (today's routing before issue 15, for comparison) the share is printed: about one node in
+    three on the 3-node source, one in two on the 2-node target."""
+    sessions = {name: s for name, (_, s) in direct.items()}
+    for name, session in sessions.items():
+        session.execute(f"CREATE KEYSPACE IF NOT EXISTS {KS} WITH replication = "
+                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.traced (k int PRIMARY KEY, v text)")
+    for cluster, _ in direct.values():
+        cluster.refresh_schema_metadata()
+    s_cluster, t_cluster = direct["source"][0], direct["target"][0]
+    keys = list(range(1000, 1030))  # 30: at most one may miss, on each leg
+    port = 9178 if token_aware else 9179
+    proxy = ProxyProcess(port=port, yaml_text=f"  instances: [\"127.0.0.1:{port}\"]\n",
+                         env={"TANDEM_ROUTING_TOKEN_AWARE": "true" if token_aware else "false"}
+                         ).start()
+    shares = {}
+    try:
+        cluster, session = proxy.connect()
+        try:
+            insert = session.prepare(f"INSERT INTO {KS}.traced (k, v) VALUES (?, ?)")
+            select = session.prepare(f"SELECT v FROM {KS}.traced WHERE k = ?")
+            if token_aware:  # the proxy learns the keyspace's ring with its first requests
+                deadline = time.monotonic() + 30
+                while (metric(proxy, "tandem_token_aware_requests_total") == 0
+                       and time.monotonic() < deadline):
+                    session.execute(insert, (-1, "warm-up"))
+                    time.sleep(0.5)
+            writes = traced_coordinators(session, insert, keys, lambda k: (k, f"v{k}"))
+            reads = traced_coordinators(session, select, keys, lambda k: (k,))
+            shares["source writes"] = share_on_replica(writes, s_cluster)
+            shares["source reads"] = share_on_replica(reads, s_cluster)
+            admin_ok(proxy, "/api/v1/routing", {"primary": "target"})
+            writes = traced_coordinators(session, insert, keys, lambda k: (k, f"w{k}"))
+            reads = traced_coordinators(session, select, keys, lambda k: (k,))
+            shares["target writes"] = share_on_replica(writes, t_cluster)
+            shares["target reads"] = share_on_replica(reads, t_cluster)
+        finally:
+            cluster.shutdown()
+    finally:
+        proxy.stop()
+    print(f"\ntoken_aware={token_aware}: coordinator on the partition's replica: "
+          + ", ".join(f"{what} {share:.0%}" for what, share in shares.items()))
+    if token_aware:
+        assert all(share >= 0.95 for share in shares.values()), shares
+    else:
+        # Every request over the client's one connection: one coordinator for all keys, which
+        # owns only its share of them; below the token-aware figure on every leg.
+        assert all(share < 0.95 for share in shares.values()), shares
