@@ -239,9 +239,6 @@ std::shared_ptr<unit_copier::page_read> unit_copier::read_ahead(
 asio::awaitable<unit_result> unit_copier::copy(const table_def& t, unit_state u,
                                                 std::int64_t undated_timestamp,
                                                 std::shared_ptr<client::cql_client> source) {
-  if (!source) {
-    source = source_;
-  }
   unit_result out;
   const auto& cfg = shared_.settings;
   const auto layout = layout_of(t);

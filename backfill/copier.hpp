@@ -62,20 +62,18 @@ inline std::chrono::milliseconds checkpoint_interval(std::chrono::milliseconds l
 
 class unit_copier {
  public:
-  unit_copier(std::shared_ptr<client::cql_client> source, std::shared_ptr<client::cql_client> target,
-              checkpoint_store& store, copy_shared& shared, std::string owner)
-      : source_(std::move(source)),
-        target_(std::move(target)),
+  unit_copier(std::shared_ptr<client::cql_client> target, checkpoint_store& store,
+              copy_shared& shared, std::string owner)
+      : target_(std::move(target)),
         store_(store),
         shared_(shared),
         owner_(std::move(owner)) {}
 
-  // Copies `u` (from its checkpoint) of table `t`; undated cells get `undated_timestamp`. The
-  // pages are read through `source` (a replica of the unit's range), or through the copier's
-  // own source connection when that is null.
+  // Copies `u` (from its checkpoint) of table `t`, its pages read through `source` (a replica
+  // of the unit's range when the ring is known); undated cells get `undated_timestamp`.
   asio::awaitable<unit_result> copy(const table_def& t, unit_state u,
                                      std::int64_t undated_timestamp,
-                                     std::shared_ptr<client::cql_client> source = nullptr);
+                                     std::shared_ptr<client::cql_client> source);
 
  private:
   // The writes of one page in flight.
@@ -114,7 +112,6 @@ class unit_copier {
   void accepted(std::chrono::steady_clock::time_point sent);
   void refused(const client::cql_error& e);
 
-  std::shared_ptr<client::cql_client> source_;
   std::shared_ptr<client::cql_client> target_;
   checkpoint_store& store_;
   copy_shared& shared_;

@@ -29,10 +29,9 @@ using asio::use_awaitable;
 // The copier as a unit worker of the sweep.
 class copy_worker : public unit_worker {
  public:
-  copy_worker(std::shared_ptr<client::cql_client> source, std::shared_ptr<client::cql_client> target,
-              checkpoint_store& store, copy_shared& shared, std::string owner,
-              std::int64_t undated)
-      : copier_(std::move(source), std::move(target), store, shared, std::move(owner)),
+  copy_worker(std::shared_ptr<client::cql_client> target, checkpoint_store& store,
+              copy_shared& shared, std::string owner, std::int64_t undated)
+      : copier_(std::move(target), store, shared, std::move(owner)),
         undated_(undated) {}
 
   asio::awaitable<unit_result> run(const table_def& t, unit_state u,
@@ -157,9 +156,10 @@ asio::awaitable<void> run(unit_run& js, const job_options& options) {
       },
       asio::detached);
   const std::string owner = js.owner;
-  worker_factory factory = [&store, &shared, owner, undated](std::shared_ptr<client::cql_client> s,
+  // The copy reads each unit through the source connection the sweep hands it per unit.
+  worker_factory factory = [&store, &shared, owner, undated](std::shared_ptr<client::cql_client>,
                                                              std::shared_ptr<client::cql_client> t) {
-    return std::make_unique<copy_worker>(std::move(s), std::move(t), store, shared, owner, undated);
+    return std::make_unique<copy_worker>(std::move(t), store, shared, owner, undated);
   };
   co_await sweep_units(js, store, cfg.backfill.workers, factory);
   js.finished = true;

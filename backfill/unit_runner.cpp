@@ -339,17 +339,14 @@ asio::awaitable<void> plan_tables(unit_run& run, client::cql_client& source, che
 asio::awaitable<void> sweep_units(unit_run& run, checkpoint_store& store, unsigned workers,
                                   worker_factory factory) {
   auto ex = co_await asio::this_coro::executor;
-  if (!run.source_probed) {
-    run.source_probed = true;
-    auto probe = co_await client::probe_cluster_async(run.cfg.source, run.source_tls, "source",
-                                                      run.cfg.source.contact_points);
-    if (probe.ok && probe.tokens) {
-      run.source_ring = probe.tokens;
-      run.source_nodes = probe.nodes;
-    } else {
-      spdlog::warn("{}: the source's ring is not known ({}): units are read through any node",
-                   store.job(), probe.ok ? "not a Murmur3 ring" : probe.error);
-    }
+  auto probe = co_await client::probe_cluster_async(run.cfg.source, run.source_tls, "source",
+                                                    run.cfg.source.contact_points);
+  if (probe.ok && probe.tokens) {
+    run.source_ring = probe.tokens;
+    run.source_nodes = probe.nodes;
+  } else {
+    spdlog::warn("{}: the source's ring is not known ({}): units are read through any node",
+                 store.job(), probe.ok ? "not a Murmur3 ring" : probe.error);
   }
   for (;;) {
     run.next = 0;

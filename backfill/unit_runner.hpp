@@ -70,11 +70,10 @@ struct unit_run {
   // writes pace on the Overloaded answers. Validation keeps the default (a throttled node
   // delays its reads and repairs instead of refusing them).
   bool workers_throw_on_overload = false;
-  // The source's ring and nodes (client/cluster_probe.hpp), probed once per run: each unit is
+  // The source's ring and nodes (client/cluster_probe.hpp), probed by sweep_units: each unit is
   // read from a replica of its range (issue 15). Null ring: read through any node.
   std::shared_ptr<const client::token_map> source_ring{};
   std::vector<client::cluster_endpoint> source_nodes{};
-  bool source_probed = false;
   // Units read through a replica of their range, and through another node (progress summary).
   std::uint64_t units_on_replica = 0;
   std::uint64_t units_elsewhere = 0;
@@ -107,8 +106,8 @@ asio::awaitable<std::optional<cluster_pair>> open_and_select(unit_run& run,
 asio::awaitable<void> plan_tables(unit_run& run, client::cql_client& source, checkpoint_store& store,
                                   plan_rule rule);
 
-// Runs `workers` workers until every unit is done (waiting for units other processes hold) or
-// a failure stops the run.
+// Reads the source's ring (run.source_ring), then runs `workers` workers until every unit is
+// done (waiting for units other processes hold) or a failure stops the run.
 asio::awaitable<void> sweep_units(unit_run& run, checkpoint_store& store, unsigned workers,
                                   worker_factory factory);
 

@@ -30,18 +30,17 @@ asio::awaitable<void> sleep_for(clock::duration d) {
   co_await t.async_wait(as_tuple(use_awaitable));
 }
 
-// A repair write, asked again while the cluster pushes back (Overloaded, timeouts, a lost
-// connection: cql_error::is_retryable), as the reads are. Every repair write carries its own
-// USING TIMESTAMP, so writing it twice leaves the same cells. "" or why it failed for good.
-asio::awaitable<std::string> write_retrying(client::cql_client& c, client::statement s,
-                                            protocol::consistency cl) {
+// A statement asked again while the cluster pushes back (Overloaded, timeouts, a lost
+// connection: cql_error::is_retryable): the unit's reads and its repair writes. Every repair
+// write carries its own USING TIMESTAMP, so writing it twice leaves the same cells.
+asio::awaitable<client::outcome<client::page>> execute_retrying(
+    client::cql_client& c, const client::statement& s, protocol::consistency cl,
+    std::int32_t page_size = 0, const std::optional<protocol::bytes>& paging = {}) {
+  client::outcome<client::page> r;
   for (int attempt = 1;; ++attempt) {
-    auto r = co_await c.execute(s, cl);
-    if (r) {
-      co_return std::string();
-    }
-    if (!r.error.is_retryable() || attempt >= max_attempts) {
-      co_return r.error.message;
+    r = co_await c.execute(s, cl, page_size, paging);
+    if (r || !r.error.is_retryable() || attempt >= max_attempts) {
+      co_return r;
     }
     co_await sleep_for(std::chrono::milliseconds(100 * attempt));
   }
@@ -97,16 +96,9 @@ asio::awaitable<client::outcome<client::page>> unit_validator::read(client::cql_
                                                     std::vector<protocol::value> values,
                                                     std::optional<protocol::bytes> paging) {
   const auto& v = shared_.cfg.validate;
-  client::outcome<client::page> p;
-  for (int attempt = 1;; ++attempt) {
-    client::statement s{cql, values};
-    p = co_await c.execute(std::move(s), client::consistency_named(v.consistency),
-                           static_cast<std::int32_t>(v.page_size), paging);
-    if (p || !p.error.is_retryable() || attempt >= max_attempts) {
-      co_return p;
-    }
-    co_await sleep_for(std::chrono::milliseconds(100 * attempt));
-  }
+  co_return co_await execute_retrying(c, client::statement{cql, std::move(values)},
+                                      client::consistency_named(v.consistency),
+                                      static_cast<std::int32_t>(v.page_size), paging);
 }
 
 asio::awaitable<unit_validator::fresh_rows> unit_validator::read_again(
@@ -205,8 +197,8 @@ asio::awaitable<std::string> unit_validator::repair(const table_def& t, const se
     co_return failed;
   }
   for (auto& s : on_target) {
-    if (auto failed = co_await write_retrying(*target_, std::move(s), cl); !failed.empty()) {
-      co_return "writing to the target: " + failed;
+    if (auto r = co_await execute_retrying(*target_, s, cl); !r) {
+      co_return "writing to the target: " + r.error.message;
     }
   }
   co_return refused;
@@ -215,11 +207,11 @@ asio::awaitable<std::string> unit_validator::repair(const table_def& t, const se
 asio::awaitable<std::string> unit_validator::write_both(std::vector<client::statement> statements) {
   const auto cl = client::consistency_named(shared_.cfg.validate.consistency);
   for (auto& s : statements) {
-    if (auto failed = co_await write_retrying(*source_, s, cl); !failed.empty()) {
-      co_return "re-stamping on the source: " + failed;
+    if (auto r = co_await execute_retrying(*source_, s, cl); !r) {
+      co_return "re-stamping on the source: " + r.error.message;
     }
-    if (auto failed = co_await write_retrying(*target_, std::move(s), cl); !failed.empty()) {
-      co_return "re-stamping on the target: " + failed;
+    if (auto r = co_await execute_retrying(*target_, s, cl); !r) {
+      co_return "re-stamping on the target: " + r.error.message;
     }
   }
   co_return std::string();
@@ -304,9 +296,7 @@ asio::awaitable<unit_validator::settled> unit_validator::settle(const table_def&
 
 asio::awaitable<unit_result> unit_validator::run(const table_def& t, unit_state u,
                                                  std::shared_ptr<client::cql_client> source) {
-  if (source) {
-    source_ = std::move(source);  // units run one after another: the unit's reads and repairs
-  }
+  source_ = std::move(source);  // units run one after another: the unit's reads and repairs
   unit_result out;
   const auto l = layout_of(t);
   const std::string select = validation_select(t);

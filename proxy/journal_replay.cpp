@@ -1,4 +1,5 @@
 #include "proxy/journal_replay.hpp"
+#include "proxy/request_helpers.hpp"
 
 #include "client/own_connection.hpp"
 #include "client/retry_hint.hpp"
@@ -204,9 +205,7 @@ class replayer {
       co_return std::nullopt;
     }
     if (r.frame.header.op == opcode::error) {
-      protocol::wire_reader rd(protocol::response_message(r.frame.header, r.frame.body));
-      auto code = rd.read_int();
-      const auto v = judge_replay(code ? *code : 0);
+      const auto v = judge_replay(error_code_of(r.frame));
       failed = attempt{v == replay_verdict::reprepare ? replay_verdict::retry : v,
                        "PREPARE: " + error_text(r.frame)};
       co_return std::nullopt;
@@ -285,9 +284,7 @@ class replayer {
     if (r.frame.header.op != opcode::error) {
       co_return attempt{replay_verdict::done, {}};
     }
-    protocol::wire_reader rd(protocol::response_message(r.frame.header, r.frame.body));
-    auto code = rd.read_int();
-    const auto verdict = judge_replay(code ? *code : 0);
+    const auto verdict = judge_replay(error_code_of(r.frame));
     if (verdict == replay_verdict::reprepare) {
       l->prepared.clear();
       for (auto& [key, other] : links_) {

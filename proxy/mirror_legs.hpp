@@ -6,8 +6,6 @@
 
 #include "client/cluster_connection.hpp"
 #include "protocol/frame.hpp"
-#include "protocol/request_body.hpp"
-#include "protocol/wire_reader.hpp"
 #include "proxy/client_session.hpp"
 #include "proxy/request_helpers.hpp"
 #include "proxy/routing.hpp"
@@ -18,15 +16,6 @@
 #include <optional>
 
 namespace tandem::proxy {
-
-// The code of an ERROR answer, read after its tracing id, warnings and custom payload (a traced
-// request's ERROR starts with the tracing id: read from the body's start, an UNPREPARED was
-// taken for another error and the driver re-prepared for ever through token-aware routing).
-inline std::int32_t error_code_of(const protocol::owned_frame& f) {
-  protocol::wire_reader r(protocol::response_message(f.header, f.body));
-  auto code = r.read_int();
-  return code ? *code : 0;
-}
 
 inline cluster_answer answer_of(const client::call_result& r) {
   if (!r.ok()) {

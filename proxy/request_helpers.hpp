@@ -7,6 +7,7 @@
 #include "protocol/frame.hpp"
 #include "protocol/messages/error_message.hpp"
 #include "protocol/request_body.hpp"
+#include "protocol/wire_reader.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -15,6 +16,15 @@
 #include <string>
 
 namespace tandem::proxy {
+
+// The code of an ERROR answer, read after its tracing id, warnings and custom payload (a traced
+// request's ERROR starts with the tracing id: read from the body's start, an UNPREPARED was
+// taken for another error and the driver re-prepared for ever through token-aware routing).
+inline std::int32_t error_code_of(const protocol::owned_frame& f) {
+  protocol::wire_reader r(protocol::response_message(f.header, f.body));
+  auto code = r.read_int();
+  return code ? *code : 0;
+}
 
 // The message of an ERROR answer, for logs and the errors the proxy builds from it.
 inline std::string error_text(const protocol::owned_frame& f) {
