@@ -34,8 +34,8 @@ asio::awaitable<void> sleep_for(clock::duration d) {
 // connection: cql_error::is_retryable): the unit's reads and its repair writes. Every repair
 // write carries its own USING TIMESTAMP, so writing it twice leaves the same cells.
 asio::awaitable<client::outcome<client::page>> execute_retrying(
-    client::cql_client& c, const client::statement& s, protocol::consistency cl,
-    std::int32_t page_size = 0, const std::optional<protocol::bytes>& paging = {}) {
+    client::cql_client& c, client::statement s, protocol::consistency cl,
+    std::int32_t page_size = 0, std::optional<protocol::bytes> paging = {}) {
   client::outcome<client::page> r;
   for (int attempt = 1;; ++attempt) {
     r = co_await c.execute(s, cl, page_size, paging);
@@ -96,9 +96,11 @@ asio::awaitable<client::outcome<client::page>> unit_validator::read(client::cql_
                                                     std::vector<protocol::value> values,
                                                     std::optional<protocol::bytes> paging) {
   const auto& v = shared_.cfg.validate;
-  co_return co_await execute_retrying(c, client::statement{cql, std::move(values)},
-                                      client::consistency_named(v.consistency),
-                                      static_cast<std::int32_t>(v.page_size), paging);
+  // Named, not temporaries in the co_await expression (GCC 12 destroys those twice).
+  client::statement s{cql, std::move(values)};
+  auto p = co_await execute_retrying(c, std::move(s), client::consistency_named(v.consistency),
+                                     static_cast<std::int32_t>(v.page_size), paging);
+  co_return p;
 }
 
 asio::awaitable<unit_validator::fresh_rows> unit_validator::read_again(
