@@ -11,8 +11,21 @@ is a replica and routing changes nothing).
 Needs `tools/clusters up --source-nodes 3 --target-nodes 2` and its environment
 (eval "$(tools/clusters env)"). The proxy binary: $TANDEM_BIN, else build/tandem.
 
-Usage: token_aware.py [--requests 4000] [--rounds 2] [--in-flight 16]"""
+With --loadgen BIN the load comes from the C++ load generator (tools/bench, tandem-loadgen) at a
+fixed --rate for --duration per round instead of the Python driver: 2 connections, half prepared
+INSERTs and half SELECTs by key over --keys keys, its own p50/p99 and answers per second.
+
+With --loadgen and --memory-clients N, each proxy instead gets N client connections of the load
+generator at 2 requests/s each for --duration (enough for every client to reach every node's
+replicas), and the proxy's resident memory (VmRSS, VmHWM) and its connections to the clusters'
+nodes are printed: the cost of the per-client replica connections.
+
+Usage: token_aware.py [--requests 4000] [--rounds 2] [--in-flight 16]
+                      [--loadgen build/tools/bench/tandem-loadgen --rate 500 --duration 20s]
+                      [--memory-clients 1000]"""
 import argparse
+import json
+import subprocess
 import statistics
 import sys
 import threading
@@ -39,6 +52,8 @@ def make_schema():
         session.execute(f"CREATE KEYSPACE {KS} WITH replication = "
                         "{'class': 'SimpleStrategy', 'replication_factor': 1}")
         session.execute(f"CREATE TABLE {KS}.kv (k int PRIMARY KEY, v text)")
+        # The load generator's table (tools/bench/workload.hpp).
+        session.execute(f"CREATE TABLE {KS}.kv_bytes (k bigint PRIMARY KEY, v blob)")
         cluster.shutdown()
 
 
@@ -78,11 +93,84 @@ def run_load(proxy, requests, in_flight, first_key):
         cluster.shutdown()
 
 
+def run_loadgen(proxy, binary, rate, duration, keys):
+    """(p50 ms, p99 ms, answers/s, errors) of one fixed-rate run of tandem-loadgen."""
+    run = subprocess.run([binary, "--target", f"127.0.0.1:{proxy.port}", "--connections", "2",
+                          "--in-flight", "64", "--rate", str(rate), "--duration", duration,
+                          "--warmup", "2s", "--write-ratio", "0.5", "--keys", str(keys),
+                          "--keyspace", KS, "--table", "kv_bytes", "--consistency", "LOCAL_ONE",
+                          "--json"], capture_output=True, text=True, timeout=600)
+    if run.returncode != 0:
+        raise RuntimeError(f"tandem-loadgen failed: {run.stdout}{run.stderr}")
+    r = json.loads(run.stdout.strip().splitlines()[-1])
+    return (r["latency_us"]["p50"] / 1000, r["latency_us"]["p99"] / 1000, r["ops_per_s"],
+            r["errors"])
+
+
+def proc_status(pid, field):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) // 1024  # kB -> MiB
+    return 0
+
+
+def node_connections(pid):
+    """The process's established TCP connections to port 9042 (the clusters' nodes)."""
+    out = subprocess.run(["ss", "-tnp", "state", "established", "( dport = :9042 )"],
+                         capture_output=True, text=True).stdout
+    return sum(1 for line in out.splitlines() if f"pid={pid}," in line)
+
+
+def main_memory(a, proxies):
+    for name, proxy in proxies.items():
+        pid = proxy.process.pid
+        before = proc_status(pid, "VmRSS")
+        load = subprocess.Popen([a.loadgen, "--target", f"127.0.0.1:{proxy.port}", "--connections",
+                                 str(a.memory_clients), "--in-flight", "1", "--rate",
+                                 str(2 * a.memory_clients), "--duration", a.duration,
+                                 "--write-ratio", "0.5", "--keys", str(a.keys), "--keyspace", KS,
+                                 "--table", "kv_bytes", "--threads", "2", "--json"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seconds = float(a.duration.rstrip("s"))
+        time.sleep(seconds * 0.8)  # the clients connected and busy
+        rss, conns = proc_status(pid, "VmRSS"), node_connections(pid)
+        out, err = load.communicate(timeout=600)
+        if load.returncode != 0:
+            raise RuntimeError(f"tandem-loadgen failed: {out}{err}")
+        r = json.loads(out.strip().splitlines()[-1])
+        print(f"{name}: {a.memory_clients} clients, {r['ops_per_s']:.0f} requests/s, "
+              f"{r['errors']} errors; proxy RSS {before} MiB idle -> {rss} MiB under load, peak "
+              f"{proc_status(pid, 'VmHWM')} MiB; {conns} connections to the nodes", flush=True)
+
+
+def main_loadgen(a, proxies):
+    rows = {name: [] for name in proxies}
+    for r in range(a.rounds):
+        for name, proxy in proxies.items():
+            p50, p99, rate, errors = run_loadgen(proxy, a.loadgen, a.rate, a.duration, a.keys)
+            rows[name].append((p50, p99, rate, errors))
+            print(f"round {r + 1} {name}: p50 {p50:.2f} ms, p99 {p99:.2f} ms, {rate:.0f}/s, "
+                  f"{errors} errors", flush=True)
+    for name, proxy in proxies.items():
+        got = rows[name]
+        print(f"{name}: p50 {statistics.median(g[0] for g in got):.2f} ms, p99 "
+              f"{statistics.median(g[1] for g in got):.2f} ms (medians of rounds), "
+              f"{statistics.mean(g[2] for g in got):.0f} requests/s, {sum(g[3] for g in got)} "
+              f"errors, token-aware legs {metric(proxy, 'tandem_token_aware_requests_total'):.0f}, "
+              f"fallbacks {metric(proxy, 'tandem_token_aware_fallbacks_total'):.0f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=4000)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--in-flight", type=int, default=16)
+    ap.add_argument("--loadgen", help="tandem-loadgen binary: load from it instead of the driver")
+    ap.add_argument("--rate", type=int, default=500, help="with --loadgen: requests/s in total")
+    ap.add_argument("--duration", default="20s", help="with --loadgen: measured time per round")
+    ap.add_argument("--keys", type=int, default=100000, help="with --loadgen: distinct keys")
+    ap.add_argument("--memory-clients", type=int, default=0,
+                    help="with --loadgen: this many clients, and the proxies' memory")
     a = ap.parse_args()
     make_schema()
     proxies = {
@@ -95,6 +183,12 @@ def main():
     rates = {name: [] for name in proxies}
     try:
         time.sleep(2)
+        if a.loadgen and a.memory_clients:
+            main_memory(a, proxies)
+            return
+        if a.loadgen:
+            main_loadgen(a, proxies)
+            return
         key = 0
         for r in range(a.rounds):
             for name, proxy in proxies.items():
