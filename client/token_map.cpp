@@ -2,6 +2,7 @@
 
 #include "protocol/wire_reader.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace tandem::client {
@@ -19,19 +20,33 @@ token_map::token_map(std::vector<token_owner> nodes,
   for (auto& n : nodes) {
     endpoints_.push_back(std::move(n.endpoint));
   }
+  for (const auto& [keyspace, r] : keyspaces_) {
+    auto same = std::find_if(tables_.begin(), tables_.end(),
+                             [&](const replica_table& t) { return t.replication == r; });
+    if (same == tables_.end()) {
+      replica_table t{r, {}};
+      t.by_position.reserve(ring_.positions());
+      for (std::size_t p = 0; p < ring_.positions(); ++p) {
+        std::vector<cluster_endpoint> owners;
+        for (auto i : ring_.replicas_at(p, r)) {
+          owners.push_back(endpoints_[i]);
+        }
+        t.by_position.push_back(std::move(owners));
+      }
+      tables_.push_back(std::move(t));
+      same = tables_.end() - 1;
+    }
+    table_of_.emplace(keyspace, static_cast<std::size_t>(same - tables_.begin()));
+  }
 }
 
-std::vector<cluster_endpoint> token_map::replicas(const std::string& keyspace,
-                                                  std::int64_t token) const {
-  std::vector<cluster_endpoint> out;
-  const auto it = keyspaces_.find(keyspace);
-  if (it == keyspaces_.end()) {
-    return out;
+std::span<const cluster_endpoint> token_map::replicas(const std::string& keyspace,
+                                                      std::int64_t token) const {
+  const auto it = table_of_.find(keyspace);
+  if (it == table_of_.end() || ring_.positions() == 0) {
+    return {};
   }
-  for (auto i : ring_.replicas(token, it->second)) {
-    out.push_back(endpoints_[i]);
-  }
-  return out;
+  return tables_[it->second].by_position[ring_.position_of(token)];
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,16 +30,27 @@ class token_map {
   token_map(std::vector<token_owner> nodes, std::map<std::string, protocol::replication> keyspaces);
 
   // The replicas of `token` in `keyspace`, first replica first; empty when the keyspace (or
-  // its replication class) is unknown, or the ring holds no tokens.
-  std::vector<cluster_endpoint> replicas(const std::string& keyspace, std::int64_t token) const;
+  // its replication class) is unknown, or the ring holds no tokens. Valid as long as the map:
+  // every ring range's replicas are computed once, when the map is built (the proxy looks them
+  // up on every token-aware EXECUTE, twice; issue 17: no allocation per request).
+  std::span<const cluster_endpoint> replicas(const std::string& keyspace, std::int64_t token) const;
 
   bool knows(const std::string& keyspace) const { return keyspaces_.count(keyspace) != 0; }
   std::size_t node_count() const noexcept { return endpoints_.size(); }
 
  private:
+  // One replication's replicas for every ring position (token_ring::position_of). Keyspaces
+  // with equal replication share one.
+  struct replica_table {
+    protocol::replication replication;
+    std::vector<std::vector<cluster_endpoint>> by_position;
+  };
+
   std::vector<cluster_endpoint> endpoints_;
   protocol::token_ring ring_;
   std::map<std::string, protocol::replication> keyspaces_;
+  std::vector<replica_table> tables_;
+  std::map<std::string, std::size_t, std::less<>> table_of_;  // keyspace -> index in tables_
 };
 
 // The elements of a set<text> or list<text> cell (spec v4 §6.3/§6.10: [int] n, then n [bytes]):

@@ -6,6 +6,7 @@
 #include "protocol/wire_writer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 namespace tandem::protocol {
@@ -149,7 +150,11 @@ result<parameter_locations> scan_single(opcode op, protocol_version v, bytes_vie
 // (at >= the end of the flags field).
 bytes splice(bytes_view body, const parameter_locations& loc, protocol_version v,
              std::uint32_t flags, std::size_t at, bytes_view insert) {
-  wire_writer w;
+  // One allocation: the flags field keeps its size, so the result is body + insert long
+  // (issue 17: the writer grew its buffer five times per mirrored EXECUTE).
+  bytes out;
+  out.reserve(body.size() + insert.size());
+  wire_writer w(std::move(out));
   w.write_raw(body.first(loc.flags));
   write_request_flags(w, flags, v);
   w.write_raw(body.subspan(loc.flags + loc.flags_size, at - loc.flags - loc.flags_size));
@@ -174,6 +179,21 @@ result<parameter_locations> locate_parameters(opcode op, protocol_version v, byt
   }
 }
 
+result<value_view> bound_value_at(bytes_view body, const parameter_locations& loc,
+                                  protocol_version v, std::size_t index) {
+  if ((loc.flag_bits & query_flags::names_for_values) != 0 || !loc.value_count ||
+      index >= loc.values || *loc.value_count + 2 > body.size()) {
+    return errc::bad_value;
+  }
+  wire_reader r(body.subspan(*loc.value_count + 2));  // after the [short] count
+  for (std::size_t i = 0;; ++i) {
+    TANDEM_TRY(auto value, read_bound_value(r, v));
+    if (i == index) {
+      return value;
+    }
+  }
+}
+
 result<std::optional<std::int64_t>> read_default_timestamp(opcode op, protocol_version v,
                                                            bytes_view body) {
   TANDEM_TRY(auto loc, locate_parameters(op, v, body));
@@ -188,20 +208,23 @@ result<std::optional<std::int64_t>> read_default_timestamp(opcode op, protocol_v
 result<bytes> with_default_timestamp(opcode op, protocol_version v, bytes_view body,
                                      std::int64_t ts) {
   TANDEM_TRY(auto loc, locate_parameters(op, v, body));
-  wire_writer stamp;
-  stamp.write_long(ts);
+  // [long]: 8 bytes, big-endian (spec v4 §3), on the stack.
+  std::array<std::byte, 8> stamp{};
+  for (std::size_t i = 0; i < stamp.size(); ++i) {
+    stamp[i] = static_cast<std::byte>(static_cast<std::uint64_t>(ts) >> (56 - 8 * i));
+  }
   if ((loc.flag_bits & query_flags::default_timestamp) != 0) {
     bytes out(body.begin(), body.end());
-    std::copy(stamp.data().begin(), stamp.data().end(),
-              out.begin() + static_cast<std::ptrdiff_t>(loc.timestamp));
+    std::copy(stamp.begin(), stamp.end(), out.begin() + static_cast<std::ptrdiff_t>(loc.timestamp));
     return out;
   }
   return splice(body, loc, v, loc.flag_bits | query_flags::default_timestamp, loc.timestamp,
-                stamp.data());
+                stamp);
 }
 
 result<bytes> with_prepared_id(protocol_version v, bytes_view execute_body, bytes_view new_id,
-                               std::optional<bytes_view> new_result_metadata_id) {
+                               std::optional<bytes_view> new_result_metadata_id,
+                               bytes_view prefix) {
   TANDEM_TRY(auto loc, scan_single(opcode::execute, v, execute_body));
   if (new_id.size() > max_short_bytes ||
       (new_result_metadata_id && new_result_metadata_id->size() > max_short_bytes)) {
@@ -211,8 +234,13 @@ result<bytes> with_prepared_id(protocol_version v, bytes_view execute_body, byte
     return errc::bad_value;
   }
   wire_reader r(execute_body);
-  TANDEM_TRY_VOID(r.read_short_bytes());
-  wire_writer w;
+  TANDEM_TRY(auto old_id, r.read_short_bytes());
+  // One allocation of the exact size (the ids' lengths differ by at most their own size).
+  bytes out;
+  out.reserve(prefix.size() + execute_body.size() - old_id.size() + new_id.size() +
+              (new_result_metadata_id ? new_result_metadata_id->size() : 0));
+  out.insert(out.end(), prefix.begin(), prefix.end());
+  wire_writer w(std::move(out));
   w.write_short_bytes(new_id);
   if (v == protocol_version::v5) {
     TANDEM_TRY(auto old_meta, r.read_short_bytes());

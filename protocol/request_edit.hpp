@@ -48,6 +48,14 @@ struct parameter_locations {
 // opcode; otherwise those of the message's decoder.
 result<parameter_locations> locate_parameters(opcode op, protocol_version v, bytes_view body);
 
+// The bound value number `index` of a QUERY or EXECUTE whose parameters are at `loc` (from
+// locate_parameters on the same body), read in place without a copy: token-aware routing reads
+// the partition key this way on every EXECUTE (issue 17). Errors: bad_value when the values
+// are named (flag 0x40: their order is not the markers') or index is past the last value;
+// those of the reader otherwise.
+result<value_view> bound_value_at(bytes_view body, const parameter_locations& loc,
+                                  protocol_version v, std::size_t index);
+
 // The default timestamp of a QUERY, EXECUTE or BATCH (flag 0x20), std::nullopt when the client
 // set none. Errors: as locate_parameters.
 result<std::optional<std::int64_t>> read_default_timestamp(opcode op, protocol_version v,
@@ -62,9 +70,11 @@ result<bytes> with_default_timestamp(opcode op, protocol_version v, bytes_view b
 // A copy of an EXECUTE body with the prepared id replaced by new_id and, in v5, the result
 // metadata id replaced by new_result_metadata_id when one is given (kept otherwise).
 // Errors: as decode_execute; bad_value when an id is 64 KiB or longer (a [short bytes]) or
-// when new_result_metadata_id is given for v3/v4.
+// when new_result_metadata_id is given for v3/v4. The result begins with `prefix` (the frame
+// body before the message: tracing, custom payload), so the caller need not join them.
 result<bytes> with_prepared_id(protocol_version v, bytes_view execute_body, bytes_view new_id,
-                               std::optional<bytes_view> new_result_metadata_id = std::nullopt);
+                               std::optional<bytes_view> new_result_metadata_id = std::nullopt,
+                               bytes_view prefix = {});
 
 // The prepared ids of a BATCH's prepared children, in order (views into batch_body).
 // Errors: as decode_batch.

@@ -127,8 +127,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // client gets), or prepare it again and retry (a copy the client never sees).
   enum class on_unprepared : std::uint8_t { answer_client, prepare_again };
   // `route`: send it over a connection to a replica of its partition (token-aware routing).
+  // `build` by reference (a copy of a std::function with captures is an allocation, five per
+  // mirrored write before issue 17): every caller passes a named builder that outlives the
+  // co_await (its own local, a mirror_legs' member, a detached lambda's capture).
   asio::awaitable<client::call_result> call_on(cluster c, protocol::opcode op, std::uint8_t flags,
-                                       body_builder build,
+                                       const body_builder& build,
                                        on_unprepared how = on_unprepared::answer_client,
                                        const token_route* route = nullptr);
 

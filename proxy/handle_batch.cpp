@@ -137,7 +137,7 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
                               std::move(prepared_children), {}};
   // `described` and `build` are named locals (no temporaries in a co_await with GCC 12).
   const bool wait_for_both = waits_for_both(cls);
-  co_await mirror(f.header, build, wait_for_both, std::move(described));
+  co_await mirror(f.header, std::move(build), wait_for_both, std::move(described));
 }
 
 

@@ -44,8 +44,7 @@ protocol::result<protocol::bytes> client_session::execute_body_for(
   if (version_ == protocol::protocol_version::v5) {
     rmid = protocol::bytes_view(e.result_metadata_id_for(c));
   }
-  TANDEM_TRY(auto edited, protocol::with_prepared_id(version_, message, id, rmid));
-  return protocol::join(prefix, edited);
+  return protocol::with_prepared_id(version_, message, id, rmid, prefix);
 }
 
 // The values of the markers that stand for now(), uuid(), ... (prepared_rewrite.hpp), one
@@ -179,7 +178,7 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   }
   if (dest == destination::both) {
     write_description what{sent_timestamp, entry, {}, entry->cls, {}, route};
-    co_await mirror(f.header, build, waits_for_both(entry->cls), std::move(what));
+    co_await mirror(f.header, std::move(build), waits_for_both(entry->cls), std::move(what));
     co_return;
   }
   const cluster c = read_cluster(f.header, f.body);

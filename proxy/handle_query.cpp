@@ -87,7 +87,7 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
     note_mirrored_write(sent);
   }
   write_description what{sent, nullptr, std::string(*text), cls, {}, {}};
-  co_await mirror(f.header, same, wait_for_both, std::move(what));
+  co_await mirror(f.header, std::move(same), wait_for_both, std::move(what));
   if (cls == request_class::use && info) {
     keyspace_ = info->keyspace;
   }

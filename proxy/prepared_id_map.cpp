@@ -6,10 +6,14 @@ namespace tandem::proxy {
 
 namespace {
 
-// Prepared ids are short (16-byte MD5 in Cassandra): a std::string copy is the simplest
-// hashable key.
+// Prepared ids are short (16-byte MD5 in Cassandra): stored as std::string keys, looked up as
+// views of the same bytes.
+std::string_view view_of(protocol::bytes_view id) {
+  return {reinterpret_cast<const char*>(id.data()), id.size()};
+}
+
 std::string key_of(protocol::bytes_view id) {
-  return std::string(reinterpret_cast<const char*>(id.data()), id.size());
+  return std::string(view_of(id));
 }
 
 }  // namespace
@@ -36,7 +40,7 @@ void prepared_id_map::unlink_secondary(const prepared_entry& e) {
   }
   // Another entry may have taken this secondary id since (see find_by_secondary): only drop
   // the index if it still points at `e`.
-  auto it = by_secondary_.find(key_of(e.secondary_id));
+  auto it = by_secondary_.find(view_of(e.secondary_id));
   if (it != by_secondary_.end() && it->second->get() == &e) {
     by_secondary_.erase(it);
   }
@@ -69,9 +73,8 @@ prepared_id_map::entry_ptr prepared_id_map::put(prepared_entry e) {
 }
 
 prepared_id_map::entry_ptr prepared_id_map::find(protocol::bytes_view primary_id) {
-  const std::string key = key_of(primary_id);
   std::lock_guard lock(mutex_);
-  auto found = by_primary_.find(key);
+  auto found = by_primary_.find(view_of(primary_id));
   if (found == by_primary_.end()) {
     return nullptr;
   }
@@ -80,9 +83,8 @@ prepared_id_map::entry_ptr prepared_id_map::find(protocol::bytes_view primary_id
 }
 
 prepared_id_map::entry_ptr prepared_id_map::find_by_secondary(protocol::bytes_view id) {
-  const std::string key = key_of(id);
   std::lock_guard lock(mutex_);
-  auto found = by_secondary_.find(key);
+  auto found = by_secondary_.find(view_of(id));
   if (found == by_secondary_.end()) {
     return nullptr;
   }

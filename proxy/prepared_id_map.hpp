@@ -16,6 +16,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -113,8 +114,17 @@ class prepared_id_map {
   const std::size_t capacity_;
   mutable std::mutex mutex_;
   lru_list lru_;
-  std::unordered_map<std::string, lru_list::iterator> by_primary_;
-  std::unordered_map<std::string, lru_list::iterator> by_secondary_;
+  // Looked up by a std::string_view of the id's bytes, without building a key (issue 17: one
+  // allocation per EXECUTE, an id being longer than std::string's inline buffer).
+  struct id_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  using id_index = std::unordered_map<std::string, lru_list::iterator, id_hash, std::equal_to<>>;
+  id_index by_primary_;
+  id_index by_secondary_;
   std::uint64_t evictions_ = 0;
 };
 

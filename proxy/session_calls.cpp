@@ -124,7 +124,7 @@ asio::awaitable<client::call_result> client_session::timed_call(client::cluster_
 }
 
 asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode op, std::uint8_t flags,
-                                                     body_builder build, on_unprepared how,
+                                                     const body_builder& build, on_unprepared how,
                                                      const token_route* route) {
   auto conn = connection(c);
   if (!conn || !conn->is_open()) {
@@ -282,11 +282,12 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
     ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
     auto legs = std::make_shared<mirror_legs>();
     legs->request = request;
-    legs->build = build;
+    legs->build = std::move(build);  // both legs use this one (call_on takes it by reference)
     legs->what = std::move(what);
     asio::co_spawn(
         stream_.get_executor(),
-        [self, legs, primary_c, secondary_c, mode, request, build]() -> asio::awaitable<void> {
+        [self, legs, primary_c, secondary_c, mode, request]() -> asio::awaitable<void> {
+          const body_builder& build = legs->build;
           const auto& prepared = legs->what.prepared;
           if (prepared && prepared->id_for(secondary_c).empty()) {
             co_await self->reprepare(secondary_c, prepared);  // it was down at PREPARE time
@@ -318,7 +319,7 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
         },
         asio::detached);
     const token_route* route = legs->what.route ? &*legs->what.route : nullptr;
-    auto r = co_await call_on(primary_c, request.op, request.flags, build,
+    auto r = co_await call_on(primary_c, request.op, request.flags, legs->build,
                               on_unprepared::answer_client, route);
     legs->primary = answer_of(r);
     legs->primary_result = std::move(r);

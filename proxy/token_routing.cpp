@@ -14,6 +14,7 @@
 #include "proxy/request_helpers.hpp"
 
 #include "protocol/messages/execute.hpp"
+#include "protocol/request_edit.hpp"
 #include "protocol/messages/prepare.hpp"
 #include "protocol/messages/result.hpp"
 #include "protocol/ring/murmur3.hpp"
@@ -37,16 +38,34 @@ std::optional<token_route> client_session::token_route_for(
   if (entry->keyspace && *entry->keyspace != keyspace_) {
     return std::nullopt;
   }
-  auto m = protocol::decode_execute(execute_message, version_);
-  if (!m || m->params.names_for_values) {
-    return std::nullopt;  // named values: their order is not the markers' (rare; not routed)
+  // The key's values are read in place (no decode of the whole message: issue 17). Named
+  // values (their order is not the markers') and null or unset key values are not routed.
+  auto loc = protocol::locate_parameters(opcode::execute, version_, execute_message);
+  if (!loc) {
+    return std::nullopt;
   }
-  std::vector<std::optional<protocol::bytes_view>> key;
-  for (auto i : entry->pk_indexes) {
-    if (i >= m->params.values.size() || m->params.values[i].state != protocol::value::kind::set) {
+  auto component = [&](std::size_t i) -> std::optional<protocol::bytes_view> {
+    auto v = protocol::bound_value_at(execute_message, *loc, version_, i);
+    if (!v || v->state != protocol::value::kind::set) {
       return std::nullopt;
     }
-    key.emplace_back(protocol::bytes_view(m->params.values[i].data));
+    return v->data;
+  };
+  if (entry->pk_indexes.size() == 1) {
+    // One column: the routing key is the value itself (murmur3.hpp), hashed where it lies.
+    const auto value = component(entry->pk_indexes.front());
+    if (!value || value->size() > 65535) {
+      return std::nullopt;
+    }
+    return token_route{protocol::murmur3_token(*value), entry->table_keyspace, entry};
+  }
+  std::vector<std::optional<protocol::bytes_view>> key;
+  key.reserve(entry->pk_indexes.size());
+  for (auto i : entry->pk_indexes) {
+    key.push_back(component(i));
+    if (!key.back()) {
+      return std::nullopt;
+    }
   }
   auto routing_key = protocol::routing_key(key);
   if (!routing_key) {

@@ -74,14 +74,22 @@ token_ring::token_ring(std::vector<ring_node> nodes) : nodes_(std::move(nodes)) 
 }
 
 std::vector<std::size_t> token_ring::replicas(std::int64_t token, const replication& r) const {
-  std::vector<std::size_t> out;
-  if (ring_.empty()) {
-    return out;
-  }
+  return replicas_at(position_of(token), r);
+}
+
+std::size_t token_ring::position_of(std::int64_t token) const noexcept {
   // The first ring token >= token owns it; past the largest, the ring wraps to the smallest.
   auto first = std::lower_bound(ring_.begin(), ring_.end(), std::make_pair(token, std::size_t{0}),
                                 [](const auto& a, const auto& b) { return a.first < b.first; });
-  const std::size_t start = first == ring_.end() ? 0 : static_cast<std::size_t>(first - ring_.begin());
+  return first == ring_.end() ? 0 : static_cast<std::size_t>(first - ring_.begin());
+}
+
+std::vector<std::size_t> token_ring::replicas_at(std::size_t position, const replication& r) const {
+  std::vector<std::size_t> out;
+  if (ring_.empty() || position >= ring_.size()) {
+    return out;
+  }
+  const std::size_t start = position;
   auto walk = [&](auto&& take) {
     for (std::size_t i = 0; i < ring_.size(); ++i) {
       if (take(ring_[(start + i) % ring_.size()].second)) {

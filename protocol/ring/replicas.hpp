@@ -28,6 +28,8 @@ struct replication {
   strategy kind = strategy::simple;
   std::size_t factor = 1;                             // SimpleStrategy
   std::map<std::string, std::size_t> per_datacenter;  // NetworkTopologyStrategy
+
+  friend bool operator==(const replication&, const replication&) = default;
 };
 
 // The replication a keyspace's `replication` map describes ({'class': ..., 'replication_factor'
@@ -42,6 +44,13 @@ class token_ring {
   // The replicas of `token` as indices into the nodes given, first replica first. Empty when the
   // ring holds no tokens.
   std::vector<std::size_t> replicas(std::int64_t token, const replication& r) const;
+
+  // The same in two steps, for a caller that computes every range's replicas once (the proxy's
+  // token map, issue 17): the ring position whose range holds `token` (0 .. positions() - 1;
+  // every token of one position has the same replicas), and the replicas of a position.
+  std::size_t position_of(std::int64_t token) const noexcept;
+  std::size_t positions() const noexcept { return ring_.size(); }
+  std::vector<std::size_t> replicas_at(std::size_t position, const replication& r) const;
 
   std::size_t size() const noexcept { return nodes_.size(); }
 

@@ -67,10 +67,15 @@ TEST(TokenMap, AnswersTheReplicasOfAKeyspacesToken) {
   token_map map({{{"10.0.0.1", 9042}, "dc1", "r1", {-100, 100}},
                  {{"10.0.0.2", 9042}, "dc1", "r1", {0, 200}}},
                 std::move(keyspaces));
-  EXPECT_EQ(map.replicas("one", 50), (std::vector<cluster_endpoint>{{"10.0.0.1", 9042}}));
-  EXPECT_EQ(map.replicas("one", 150), (std::vector<cluster_endpoint>{{"10.0.0.2", 9042}}));
-  EXPECT_EQ(map.replicas("two", 150),
+  auto replicas = [&](const std::string& ks, std::int64_t t) {
+    const auto got = map.replicas(ks, t);
+    return std::vector<cluster_endpoint>(got.begin(), got.end());
+  };
+  EXPECT_EQ(replicas("one", 50), (std::vector<cluster_endpoint>{{"10.0.0.1", 9042}}));
+  EXPECT_EQ(replicas("one", 150), (std::vector<cluster_endpoint>{{"10.0.0.2", 9042}}));
+  EXPECT_EQ(replicas("two", 150),
             (std::vector<cluster_endpoint>{{"10.0.0.2", 9042}, {"10.0.0.1", 9042}}));
+  EXPECT_EQ(replicas("one", 250), (std::vector<cluster_endpoint>{{"10.0.0.1", 9042}}));  // wraps
   EXPECT_TRUE(map.replicas("unknown", 0).empty());
   EXPECT_TRUE(map.knows("one"));
   EXPECT_FALSE(map.knows("unknown"));

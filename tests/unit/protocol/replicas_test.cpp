@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace tandem::protocol {
 namespace {
 
@@ -68,6 +70,26 @@ TEST(Replicas, NetworkTopologyStrategyPrefersRacksNotYetUsed) {
   // RF 3: once both racks hold one, the passed-over node 1 comes first, before node 3.
   EXPECT_EQ(ring.replicas(5, nts({{"dc1", 3}})), (nodes{0, 2, 1}));
   EXPECT_EQ(ring.replicas(25, nts({{"dc1", 3}})), (nodes{2, 0, 3}));
+}
+
+TEST(Replicas, APositionHasTheReplicasOfEveryTokenInItsRange) {
+  // replicas(t) == replicas_at(position_of(t)): the token map precomputes the second.
+  const auto ring = three();
+  const std::vector<replication> strategies = {simple(1), simple(2), simple(3)};
+  EXPECT_EQ(ring.positions(), 6u);
+  for (std::int64_t t : {std::numeric_limits<std::int64_t>::min(), std::int64_t{-101},
+                         std::int64_t{-100}, std::int64_t{-99}, std::int64_t{0}, std::int64_t{1},
+                         std::int64_t{399}, std::int64_t{400}, std::int64_t{401},
+                         std::numeric_limits<std::int64_t>::max()}) {
+    for (const auto& r : strategies) {
+      EXPECT_EQ(ring.replicas(t, r), ring.replicas_at(ring.position_of(t), r)) << t;
+    }
+  }
+  EXPECT_EQ(ring.position_of(-100), 0u);
+  EXPECT_EQ(ring.position_of(401), 0u);  // past the largest token: wraps to the smallest
+  EXPECT_EQ(ring.position_of(0), 1u);
+  EXPECT_EQ(ring.position_of(1), 2u);  // (0, 100] belongs to 100
+  EXPECT_TRUE(ring.replicas_at(6, simple(1)).empty());
 }
 
 TEST(Replicas, AnEmptyRingHasNoReplicas) {

@@ -226,6 +226,43 @@ TEST(WithPreparedId, MatchesTheCodecForEveryExecuteShape) {
   }
 }
 
+TEST(WithPreparedId, BeginsWithThePrefixItIsGiven) {
+  // The frame body before the message (a traced request's custom payload, say) comes first,
+  // so the proxy builds a cluster's body in one buffer.
+  const auto prefix = b("0001 0003 6b6579 00000002 beef");
+  for (auto v : all_versions) {
+    for (auto m : execute_samples(v)) {
+      const auto body = encode_execute(m, v);
+      m.id = b("00112233445566778899aabbccddeeff");
+      const auto got = with_prepared_id(v, body, m.id, std::nullopt, prefix).value();
+      EXPECT_EQ(to_hex(got), to_hex(prefix) + to_hex(encode_execute(m, v)));
+    }
+  }
+}
+
+TEST(BoundValueAt, ReadsEachValueAsTheDecoderDoes) {
+  int checked = 0;
+  for (auto v : all_versions) {
+    for (const auto& m : execute_samples(v)) {
+      const auto body = encode_execute(m, v);
+      const auto loc = locate_parameters(opcode::execute, v, body).value();
+      if (m.params.names_for_values) {
+        EXPECT_EQ(bound_value_at(body, loc, v, 0).error(), errc::bad_value);  // not routed
+        continue;
+      }
+      for (std::size_t i = 0; i < m.params.values.size(); ++i) {
+        const auto got = bound_value_at(body, loc, v, i).value();
+        EXPECT_EQ(got.state, m.params.values[i].state);
+        EXPECT_EQ(to_hex(bytes(got.data.begin(), got.data.end())),
+                  to_hex(m.params.values[i].data));
+        ++checked;
+      }
+      EXPECT_EQ(bound_value_at(body, loc, v, m.params.values.size()).error(), errc::bad_value);
+    }
+  }
+  EXPECT_GT(checked, 0);
+}
+
 TEST(WithPreparedId, RejectsAResultMetadataIdBeforeV5AndOversizedIds) {
   const auto body = b("0001 aa 0001 00");
   const auto meta = b("01");
