@@ -15,12 +15,11 @@ token_map::token_map(std::vector<token_owner> nodes,
           ring.push_back({n.data_center, n.rack, n.tokens});
         }
         return ring;
-      }()),
-      keyspaces_(std::move(keyspaces)) {
+      }()) {
   for (auto& n : nodes) {
     endpoints_.push_back(std::move(n.endpoint));
   }
-  for (const auto& [keyspace, r] : keyspaces_) {
+  for (const auto& [keyspace, r] : keyspaces) {
     auto same = std::find_if(tables_.begin(), tables_.end(),
                              [&](const replica_table& t) { return t.replication == r; });
     if (same == tables_.end()) {

@@ -35,7 +35,7 @@ class token_map {
   // up on every token-aware EXECUTE, twice; issue 17: no allocation per request).
   std::span<const cluster_endpoint> replicas(const std::string& keyspace, std::int64_t token) const;
 
-  bool knows(const std::string& keyspace) const { return keyspaces_.count(keyspace) != 0; }
+  bool knows(const std::string& keyspace) const { return table_of_.count(keyspace) != 0; }
   std::size_t node_count() const noexcept { return endpoints_.size(); }
 
  private:
@@ -48,7 +48,6 @@ class token_map {
 
   std::vector<cluster_endpoint> endpoints_;
   protocol::token_ring ring_;
-  std::map<std::string, protocol::replication> keyspaces_;
   std::vector<replica_table> tables_;
   std::map<std::string, std::size_t, std::less<>> table_of_;  // keyspace -> index in tables_
 };

@@ -40,7 +40,7 @@ def token_of(key):
     return murmur3(struct.pack(">i", key))
 
 
-def batches(session, insert, big, big_rows, rest_rows, rest_partition_rows):
+def batches(insert, big, big_rows, rest_rows, rest_partition_rows):
     """(batch, ()) pairs: rows of one partition per batch."""
     def chunks(p, first, count):
         for start in range(first, first + count, ROWS_PER_BATCH):
@@ -61,7 +61,7 @@ def load(session, big_rows, rest_rows, rest_partition_rows, replication_factor):
     session.execute(f"CREATE TABLE {KS}.{TABLE} (p int, c int, v text, PRIMARY KEY (p, c))")
     insert = session.prepare(f"INSERT INTO {KS}.{TABLE} (p, c, v) VALUES (?, ?, ?)")
     big = big_key()
-    work = batches(session, insert, big, big_rows, rest_rows, rest_partition_rows)
+    work = batches(insert, big, big_rows, rest_rows, rest_partition_rows)
     # execute_concurrent consumes the generator as it goes: memory stays one window of batches.
     results = execute_concurrent(session, work, concurrency=48, raise_on_first_error=True,
                                  results_generator=True)

@@ -1,5 +1,6 @@
 #include "protocol/ring/murmur3.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace tandem::protocol {
@@ -83,14 +84,14 @@ std::int64_t murmur3_token(bytes_view key) noexcept {
                                                            : token;
 }
 
+namespace {
+// A component of a routing key: present, and its length fits CompositeType's 2-byte length.
+bool routable(const std::optional<bytes_view>& c) noexcept { return c && c->size() <= 0xffff; }
+}  // namespace
+
 std::optional<bytes> routing_key(std::span<const std::optional<bytes_view>> components) {
-  if (components.empty()) {
+  if (components.empty() || !std::all_of(components.begin(), components.end(), routable)) {
     return std::nullopt;
-  }
-  for (const auto& c : components) {
-    if (!c || c->size() > 0xffff) {
-      return std::nullopt;
-    }
   }
   if (components.size() == 1) {
     return bytes(components[0]->begin(), components[0]->end());
@@ -103,6 +104,22 @@ std::optional<bytes> routing_key(std::span<const std::optional<bytes_view>> comp
     out.push_back(std::byte{0});
   }
   return out;
+}
+
+std::optional<std::int64_t> routing_token(std::span<const std::optional<bytes_view>> components) {
+  if (components.size() == 1) {
+    // One column: the routing key is the value itself, hashed where it lies (no copy: the
+    // proxy computes this for every token-aware EXECUTE, issue 17).
+    if (!routable(components.front())) {
+      return std::nullopt;
+    }
+    return murmur3_token(*components.front());
+  }
+  auto key = routing_key(components);
+  if (!key) {
+    return std::nullopt;
+  }
+  return murmur3_token(*key);
 }
 
 }  // namespace tandem::protocol

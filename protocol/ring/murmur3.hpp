@@ -24,4 +24,7 @@ std::int64_t murmur3_token(bytes_view key) noexcept;
 // a component is null or longer than 65,535 bytes (such a key cannot be routed).
 std::optional<bytes> routing_key(std::span<const std::optional<bytes_view>> components);
 
+// murmur3_token of routing_key(components), without building the key for one column.
+std::optional<std::int64_t> routing_token(std::span<const std::optional<bytes_view>> components);
+
 }  // namespace tandem::protocol

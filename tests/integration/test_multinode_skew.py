@@ -21,7 +21,7 @@ from cassandra.query import SimpleStatement
 
 from conftest import REPO_ROOT
 from proxy_process import run_tandem, tandem_environment, proxy_binary
-from test_multinode import direct, hosts, make_keyspace, ring  # noqa: F401 (fixtures)
+from test_multinode import direct, hosts, ring  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.multinode
 

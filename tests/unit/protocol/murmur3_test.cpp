@@ -92,5 +92,27 @@ TEST(Murmur3, RoutesNoKeyWithANullOrOversizedComponent) {
   EXPECT_EQ(*routing_key(single), one);  // one column: the value itself
 }
 
+TEST(Murmur3, RoutingTokenIsTheTokenOfTheRoutingKey) {
+  const bytes one{std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4}};
+  const bytes two = from_text("h\xc3\xa9llo");
+  const bytes big(70000, std::byte{1});
+  const std::vector<std::vector<std::optional<bytes_view>>> keys = {
+      {bytes_view(one)},                   // one column: hashed in place
+      {bytes_view(one), bytes_view(two)},  // composite
+      {bytes_view(two), bytes_view(one), bytes_view(one)},
+  };
+  for (const auto& k : keys) {
+    ASSERT_TRUE(routing_token(k));
+    EXPECT_EQ(*routing_token(k), murmur3_token(*routing_key(k)));
+  }
+  const std::vector<std::vector<std::optional<bytes_view>>> unroutable = {
+      {}, {std::nullopt}, {bytes_view(big)}, {bytes_view(one), std::nullopt},
+      {bytes_view(one), bytes_view(big)}};
+  for (const auto& k : unroutable) {
+    EXPECT_FALSE(routing_token(k));
+    EXPECT_FALSE(routing_key(k));
+  }
+}
+
 }  // namespace
 }  // namespace tandem::protocol
