@@ -1,4 +1,5 @@
 #include "backfill/control.hpp"
+#include "backfill/command_usage.hpp"
 #include "backfill/cutover.hpp"
 
 #include "backfill/checkpoint_store.hpp"
@@ -254,9 +255,13 @@ cutover_inputs gather(const migration_settings& cfg, const cutover_live& live,
 int cutover_command(const std::vector<std::string>& args, const settings_loader& load) {
   std::string path;
   bool as_json = false;
-  const char* usage = "usage: tandem cutover check [--config FILE] [--json]\n";
+  if (asks_for_help(args)) {
+    std::cout << cutover_usage;
+    return 0;
+  }
   if (args.empty() || args[0] != "check") {
-    std::cerr << usage;
+    if (!args.empty()) std::cerr << "tandem cutover: unknown action '" << args[0] << "'\n";
+    std::cerr << cutover_usage;
     return 2;
   }
   for (std::size_t i = 1; i < args.size(); ++i) {
@@ -265,7 +270,7 @@ int cutover_command(const std::vector<std::string>& args, const settings_loader&
     } else if (args[i] == "--json") {
       as_json = true;
     } else {
-      std::cerr << "tandem cutover: unknown argument '" << args[i] << "'\n" << usage;
+      std::cerr << "tandem cutover: unknown option '" << args[i] << "'\n" << cutover_usage;
       return 2;
     }
   }

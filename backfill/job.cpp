@@ -1,4 +1,5 @@
 #include "backfill/control.hpp"
+#include "backfill/command_usage.hpp"
 #include "backfill/job.hpp"
 
 #include "backfill/checkpoint_store.hpp"
@@ -255,19 +256,23 @@ int run_backfill(const migration_settings& cfg, const job_options& options, job_
 
 int backfill_command(const std::vector<std::string>& in, const settings_loader& load) {
   std::vector<std::string> args = in;
+  if (asks_for_help(args)) {
+    std::cout << backfill_usage;
+    return 0;
+  }
   try {
     const std::string path = take_config_path(args);
-    const auto cfg = load(path);
     job_options options;
     options.progress_bar = ::isatty(2) != 0;
+    // The arguments before the configuration: a mistyped option is named as such, not hidden
+    // behind an error of the file it did not get to.
     for (std::size_t i = 0; i < args.size(); ++i) {
       if (!take_run_option(args, i, options)) {
-        std::cerr << "tandem backfill: unknown argument '" << args[i]
-                  << "'\nusage: tandem backfill [--config FILE] [--worker-id ID] [--table ks.t]... "
-                     "[--keyspace ks]... [--no-progress-bar]\n";
+        std::cerr << "tandem backfill: unknown option '" << args[i] << "'\n" << backfill_usage;
         return 2;
       }
     }
+    const auto cfg = load(path);
     job_progress progress;
     return run_backfill(cfg, options, progress);
   } catch (const client::config_error& e) {
@@ -278,10 +283,19 @@ int backfill_command(const std::vector<std::string>& in, const settings_loader& 
 
 int schema_command(const std::vector<std::string>& in, const settings_loader& load) {
   std::vector<std::string> args = in;
+  if (asks_for_help(args)) {
+    std::cout << schema_usage;
+    return 0;
+  }
   try {
     const std::string path = take_config_path(args);
     if (args.size() != 1 || (args[0] != "diff" && args[0] != "apply")) {
-      std::cerr << "usage: tandem schema diff|apply [--config FILE]\n";
+      if (!args.empty() && args[0] != "diff" && args[0] != "apply") {
+        std::cerr << "tandem schema: unknown action '" << args[0] << "'\n";
+      } else if (args.size() > 1) {
+        std::cerr << "tandem schema: unknown option '" << args[1] << "'\n";
+      }
+      std::cerr << schema_usage;
       return 2;
     }
     const bool apply = args[0] == "apply";

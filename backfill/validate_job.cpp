@@ -1,4 +1,5 @@
 #include "backfill/control.hpp"
+#include "backfill/command_usage.hpp"
 #include "backfill/validate_job.hpp"
 
 #include "backfill/unit_runner.hpp"
@@ -281,12 +282,12 @@ int run_validate(const migration_settings& cfg, const validate_options& options)
 
 int validate_command(const std::vector<std::string>& in, const settings_loader& load) {
   std::vector<std::string> args = in;
-  const char* usage =
-      "usage: tandem validate [--config FILE] [--table ks.t]... [--keyspace ks]... [--sample F] "
-      "[--seed N] [--repair] [--report FILE] [--worker-id ID] [--new-round] [--no-progress-bar]\n";
+  if (asks_for_help(args)) {
+    std::cout << validate_usage;
+    return 0;
+  }
   try {
     const std::string path = take_config_path(args);
-    const auto cfg = load(path);
     validate_options options;
     options.progress_bar = ::isatty(2) != 0;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -313,13 +314,14 @@ int validate_command(const std::vector<std::string>& in, const settings_loader& 
       } else if (a == "--new-round") {
         options.new_round = true;
       } else {
-        std::cerr << "tandem validate: unknown argument '" << a << "'\n" << usage;
+        std::cerr << "tandem validate: unknown option '" << a << "'\n" << validate_usage;
         return 2;
       }
     }
     if (options.seed == 0) {
       options.seed = client::write_clock::system_now_us();
     }
+    const auto cfg = load(path);
     return run_validate(cfg, options);
   } catch (const client::config_error& e) {
     std::cerr << "tandem validate: configuration error: " << e.what() << "\n";

@@ -1,6 +1,7 @@
 #include "proxy/cli.hpp"
 
 #include "protocol/frame.hpp"
+#include "proxy/allocator.hpp"
 #include "proxy/config.hpp"
 #include "proxy/proxy_server.hpp"
 
@@ -24,24 +25,63 @@ constexpr std::string_view usage_text =
     "                run the dual-write proxy (defaults: conf/tandem.yaml's values; every key\n"
     "                can be overridden by TANDEM_<SECTION>_<KEY>)\n"
     "  backfill [--config FILE] [--worker-id ID] [--table ks.t]... [--keyspace ks]...\n"
+    "           [--no-progress-bar]\n"
     "                copy the existing data to the target with its writetimes and TTLs,\n"
     "                resumable (backfill.job), shared by several workers\n"
     "  schema diff|apply [--config FILE]\n"
     "                compare the source's keyspaces, types, tables and indexes with the target's;\n"
     "                apply creates what the target lacks\n"
     "  validate [--config FILE] [--table ks.t]... [--keyspace ks]... [--sample F] [--seed N]\n"
-    "           [--repair] [--report FILE] [--worker-id ID] [--new-round]\n"
+    "           [--repair] [--report FILE] [--worker-id ID] [--new-round] [--no-progress-bar]\n"
     "                compare every cell's value, writetime and TTL on both clusters; --repair\n"
     "                writes the source's cells with the source's writetimes; exit 1 when\n"
     "                differences remain\n"
-    "  cutover check [--config FILE]\n"
+    "  cutover check [--config FILE] [--json]\n"
     "                say whether reads may be flipped to the target, and what is missing\n"
     "  version       print the version and the protocol versions spoken\n"
-    "  frames FILE   decode CQL frames (v3/v4 raw bytes, or hex with --hex) and print their headers\n"
-    "  help          print this text\n";
+    "  frames [--hex] FILE\n"
+    "                decode CQL frames (v3/v4 raw bytes, or hex with --hex) and print their\n"
+    "                headers\n"
+    "  help          print this text\n"
+    "\n"
+    "`tandem <command> --help` prints a command's options.\n";
+
+constexpr std::string_view proxy_usage =
+    "usage: tandem proxy [--config FILE]\n"
+    "\n"
+    "Runs the dual-write proxy: clients connect to proxy.listen_address; every write goes to\n"
+    "both clusters with the same write timestamp; reads and answers come from the primary\n"
+    "(routing.primary: the source until the flip at cutover, done on the admin port at run\n"
+    "time, without a restart).\n"
+    "\n"
+    "options:\n"
+    "  --config FILE   the configuration file (default: conf/tandem.yaml's values; every key\n"
+    "                  can be overridden by TANDEM_<SECTION>_<KEY>)\n"
+    "  -h, --help      print this text\n"
+    "\n"
+    "exit status: 0 stopped by SIGINT/SIGTERM, 1 failed while running, 2 bad arguments or\n"
+    "configuration\n";
+
+constexpr std::string_view frames_usage =
+    "usage: tandem frames [--hex] [FILE|-]\n"
+    "\n"
+    "Decodes CQL frames (v3/v4 framing) from FILE (default: standard input) and prints each\n"
+    "frame's header: offset, version, direction, opcode, stream, flags, body length.\n"
+    "\n"
+    "options:\n"
+    "  --hex           the input is hex text (whitespace ignored), not raw bytes\n"
+    "  -h, --help      print this text\n";
+
+bool asks_for_help(std::span<const std::string_view> args) {
+  for (auto a : args) {
+    if (a == "--help" || a == "-h") return true;
+  }
+  return false;
+}
 
 int print_version() {
-  std::cout << "tandem " << TANDEM_VERSION << " (CQL native protocol v3, v4, v5)\n";
+  std::cout << "tandem " << TANDEM_VERSION << " (CQL native protocol v3, v4, v5; " << allocator_name()
+            << ")\n";
   return 0;
 }
 
@@ -74,9 +114,20 @@ protocol::bytes hex_to_bytes(std::string_view text, bool& ok) {
 int dump_frames(std::span<const std::string_view> args) {
   bool hex = false;
   std::string path;
+  if (asks_for_help(args)) {
+    std::cout << frames_usage;
+    return 0;
+  }
   for (auto a : args) {
     if (a == "--hex") {
       hex = true;
+    } else if (a.size() > 1 && a.starts_with("-")) {
+      std::cerr << "tandem frames: unknown option '" << a << "'\n" << frames_usage;
+      return 2;
+    } else if (!path.empty()) {
+      std::cerr << "tandem frames: one input file only ('" << path << "', '" << a << "')\n"
+                << frames_usage;
+      return 2;
     } else {
       path = std::string(a);
     }
@@ -144,11 +195,15 @@ spdlog::level::level_enum spdlog_level(log_level l) {
 
 int run_proxy_command(std::span<const std::string_view> args) {
   std::string path;
+  if (asks_for_help(args)) {
+    std::cout << proxy_usage;
+    return 0;
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--config" && i + 1 < args.size()) {
       path = std::string(args[++i]);
     } else {
-      std::cerr << "tandem proxy: unknown option '" << args[i] << "'\n" << usage_text;
+      std::cerr << "tandem proxy: unknown option '" << args[i] << "'\n" << proxy_usage;
       return 2;
     }
   }
