@@ -58,6 +58,11 @@ std::string admin_job::resume() {
   return {};
 }
 
+std::uint64_t admin_job::rows_copied() const {
+  std::lock_guard lock(mutex_);
+  return progress_ ? progress_->rows.load() : 0;
+}
+
 std::string admin_job::status_json() const {
   namespace json = boost::json;
   std::lock_guard lock(mutex_);

@@ -23,6 +23,7 @@ class admin_job : public control {
   std::string pause() override;
   std::string resume() override;
   std::string status_json() const override;
+  std::uint64_t rows_copied() const override;
   std::string cutover_json(const cutover_live& live) const override;
 
  private:

@@ -24,6 +24,8 @@ class control {
   virtual std::string resume() = 0;
   // A JSON object: state (idle | running | paused | finished | failed), units, rows, rates.
   virtual std::string status_json() const = 0;
+  // Rows the current (or last) run copied so far; 0 before the first. For the rate charts.
+  virtual std::uint64_t rows_copied() const = 0;
   // GET /api/v1/cutover: the cutover gate's verdict as JSON (ready, missing, tables), given
   // what the proxy knows live. Blocks while it reads the clusters' state (a few seconds at most).
   virtual std::string cutover_json(const cutover_live& live) const = 0;

@@ -69,18 +69,7 @@ json::object latency_json(const latency_histogram::snapshot& s) {
   json::object o;
   o["count"] = s.count;
   o["mean_ms"] = s.count == 0 ? 0.0 : s.sum_seconds * 1000.0 / static_cast<double>(s.count);
-  double p99 = 0;
-  if (s.count > 0) {
-    const auto rank = static_cast<std::uint64_t>(static_cast<double>(s.count) * 0.99);
-    for (std::size_t i = 0; i < latency_bounds.size(); ++i) {
-      if (s.cumulative[i] >= rank) {
-        p99 = latency_bounds[i] * 1000.0;
-        break;
-      }
-      p99 = latency_bounds.back() * 1000.0;
-    }
-  }
-  o["p99_upper_ms"] = p99;
+  o["p99_upper_ms"] = p99_upper_ms(s);
   return o;
 }
 
@@ -133,6 +122,9 @@ admin_response admin_api::handle(const admin_request& r) {
   if (path == "/api/v1/status" && get) {
     return admin_response{200, "application/json", status_json()};
   }
+  if (path == "/api/v1/history" && get) {
+    return admin_response{200, "application/json", ctx_->history.json()};
+  }
   if (path == "/api/v1/journal" && get) {
     return admin_response{200, "application/json", journal_json(*ctx_) + "\n"};
   }
@@ -179,7 +171,8 @@ admin_response admin_api::handle(const admin_request& r) {
   }
   return error_answer(404, "no such endpoint: " + path +
                                " (try /, /health/live, /health/ready, /metrics, /api/v1/status, "
-                               "/api/v1/routing, /api/v1/journal)");
+                               "/api/v1/routing, /api/v1/journal, /api/v1/history, "
+                               "/api/v1/backfill, /api/v1/cutover)");
 }
 
 std::string admin_api::set_primary(cluster c, const std::string& reason) {

@@ -4,6 +4,7 @@
 #include "proxy/allocator.hpp"
 #include "proxy/config.hpp"
 #include "proxy/proxy_server.hpp"
+#include "proxy/status_command.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -38,6 +39,9 @@ constexpr std::string_view usage_text =
     "                differences remain\n"
     "  cutover check [--config FILE] [--json]\n"
     "                say whether reads may be flipped to the target, and what is missing\n"
+    "  status [--admin URL] [--config FILE] [--watch] [--json]\n"
+    "                a running proxy's state from its admin port: routing, clusters, rates,\n"
+    "                journal, backfill per table, the cutover gate\n"
     "  version       print the version and the protocol versions spoken\n"
     "  frames [--hex] FILE\n"
     "                decode CQL frames (v3/v4 raw bytes, or hex with --hex) and print their\n"
@@ -232,6 +236,9 @@ int run_cli(std::span<const std::string_view> args) {
   }
   if (args[0] == "proxy") {
     return run_proxy_command(args.subspan(1));
+  }
+  if (args[0] == "status") {
+    return status_command(args.subspan(1));
   }
   if (args[0] == "frames") {
     return dump_frames(args.subspan(1));

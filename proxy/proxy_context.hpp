@@ -11,6 +11,7 @@
 #include "proxy/prepared_id_map.hpp"
 #include "proxy/proxy_stats.hpp"
 #include "proxy/routing.hpp"
+#include "proxy/status_history.hpp"
 #include "client/tls_context.hpp"
 #include "proxy/topology.hpp"
 #include "client/write_clock.hpp"
@@ -83,6 +84,8 @@ struct proxy_context {
   latency_histogram client_latency;
   // Requests to each cluster, from sending to the answer (index: cluster).
   std::array<latency_histogram, 2> cluster_latency;
+  // The last 15 minutes in 5 s points (status_history.hpp), for the charts and `tandem status`.
+  status_history history;
   // Requests sent to each cluster by opcode (index: cluster, then the opcode's value).
   std::array<std::array<std::atomic<std::uint64_t>, 17>, 2> cluster_requests{};
   error_counters cluster_errors;

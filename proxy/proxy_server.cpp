@@ -235,7 +235,9 @@ int run_proxy(std::shared_ptr<proxy_context> ctx) {
   }
   asio::co_spawn(main_io, monitor_cluster(ctx, cluster::source), asio::detached);
   asio::co_spawn(main_io, monitor_cluster(ctx, cluster::target), asio::detached);
-  auto admin = std::make_shared<admin_api>(ctx, backfill::make_control(cfg));
+  auto backfill_control = backfill::make_control(cfg);
+  asio::co_spawn(main_io, sample_status(ctx, backfill_control), asio::detached);
+  auto admin = std::make_shared<admin_api>(ctx, backfill_control);
   auto admin_acceptor = start_admin_http(main_io, admin, cfg.admin);
   ctx->listening.store(true);
   spdlog::info("admin port on http://{}:{}/ ({})", cfg.admin.listen_address.to_string(),

@@ -75,7 +75,7 @@ def test_the_overview_names_every_subcommand_and_points_at_their_help():
     r = tandem("--help")
     out = r.stdout.decode()
     assert r.returncode == 0
-    for command in [*SUBCOMMANDS, "version", "frames"]:
+    for command in [*SUBCOMMANDS, "version", "frames", "status"]:
         assert re.search(rf"^  {command}\b", out, re.M), (command, out)
     assert "tandem <command> --help" in out
     r = tandem("no-such-command")
@@ -92,3 +92,14 @@ def test_frames_help_and_its_options():
     assert "v4 request OPTIONS stream=1" in r.stdout.decode()
     r = tandem("frames", "--bogus")
     assert r.returncode == 2 and "tandem frames: unknown option '--bogus'" in r.stderr.decode()
+
+
+def test_status_help_and_an_unknown_option():
+    # Its options are exercised against a running proxy in test_status_command.py.
+    r = tandem("status", "--help")
+    out = r.stdout.decode()
+    assert r.returncode == 0 and out.startswith("usage: tandem status"), out
+    assert {o for o, _ in listed_options(out)} >= {"--admin", "--config", "--token", "--watch",
+                                                    "--interval", "--json", "--no-cutover"}
+    r = tandem("status", "--bogus")
+    assert r.returncode == 2 and "tandem status: unknown option '--bogus'" in r.stderr.decode()

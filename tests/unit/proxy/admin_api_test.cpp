@@ -172,6 +172,7 @@ class recording_backfill : public backfill::control {
   std::string pause() override { return record("pause"); }
   std::string resume() override { return record("resume"); }
   std::string status_json() const override { return "{\"state\":\"" + state + "\"}"; }
+  std::uint64_t rows_copied() const override { return rows; }
   std::string cutover_json(const backfill::cutover_live& live) const override {
     return std::string("{\"source\":") + (live.source_reachable ? "true" : "false") +
            ",\"target\":" + (live.target_reachable ? "true" : "false") +
@@ -185,6 +186,7 @@ class recording_backfill : public backfill::control {
   std::string calls;
   std::string refuse;
   std::string state = "idle";
+  std::uint64_t rows = 0;
 };
 
 TEST(AdminApi, CutoverGateGetsWhatTheProxyKnowsLive) {
