@@ -3,6 +3,7 @@
 #include "protocol/frame.hpp"
 #include "proxy/allocator.hpp"
 #include "proxy/config.hpp"
+#include "proxy/json_log.hpp"
 #include "proxy/proxy_server.hpp"
 #include "proxy/status_command.hpp"
 
@@ -213,7 +214,7 @@ int run_proxy_command(std::span<const std::string_view> args) {
   }
   try {
     auto cfg = load_config_from_process(path);
-    spdlog::set_level(spdlog_level(cfg.logging.level));
+    apply_logging(cfg.logging);
     return run_proxy(std::make_shared<proxy_context>(std::move(cfg)));
   } catch (const client::config_error& e) {
     std::cerr << "tandem proxy: configuration error: " << e.what() << "\n";
@@ -225,6 +226,13 @@ int run_proxy_command(std::span<const std::string_view> args) {
 }
 
 }  // namespace
+
+void apply_logging(const logging_settings& l) {
+  spdlog::set_level(spdlog_level(l.level));
+  if (l.format == log_format::json) {
+    spdlog::set_formatter(make_json_log_formatter());
+  }
+}
 
 int run_cli(std::span<const std::string_view> args) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {

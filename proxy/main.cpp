@@ -16,7 +16,9 @@ int main(int argc, char** argv) {
   if (!args.empty()) {
     std::vector<std::string> rest(args.begin() + 1, args.end());
     const backfill::settings_loader load = [](const std::string& path) -> backfill::migration_settings {
-      return tandem::proxy::load_config_from_process(path);
+      auto cfg = tandem::proxy::load_config_from_process(path);
+      tandem::proxy::apply_logging(cfg.logging);
+      return cfg;
     };
     if (args[0] == "backfill") return backfill::backfill_command(rest, load);
     if (args[0] == "schema") return backfill::schema_command(rest, load);
