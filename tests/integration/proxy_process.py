@@ -104,10 +104,12 @@ class ProxyProcess:
         self.env.update(env or {})
         self.process = None
         self.client_tls = client_tls  # for the readiness check of a proxy with proxy.tls on
+        self.binary = None  # None: proxy_binary(); the package test runs the installed one
 
     def start(self, timeout: float = 30.0):
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen([proxy_binary(), "proxy", "--config", str(self.config)],
+        self.process = subprocess.Popen([self.binary or proxy_binary(), "proxy", "--config",
+                                         str(self.config)],
                                         stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
         RUNNING.append(self)
         deadline = time.monotonic() + timeout
