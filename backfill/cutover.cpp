@@ -110,7 +110,7 @@ cutover_verdict decide(const cutover_inputs& in) {
     if (state.pending > 0) {
       v.missing.push_back("the journal of proxy " + proxy + " holds " +
                           std::to_string(state.pending) +
-                          " writes the target has not confirmed yet");
+                          " writes that failed on the target and wait for replay");
     }
     if (state.dead_letters > 0) {
       v.missing.push_back("the journal of proxy " + proxy + " holds " +

@@ -1,7 +1,8 @@
 // What the proxies' journals tell the cutover gate (issue 14), kept on the target so that
 // `tandem cutover check` and every proxy's /api/v1/cutover see the journals of all proxies.
 // Rows of <state_keyspace>.migration_state (name text PRIMARY KEY, value bigint):
-//   'journal_pending:<proxy>'       writes that proxy journaled and the target has not confirmed
+//   'journal_pending:<proxy>'       writes that failed on the target and that proxy's journal
+//                                   holds for replay (not the ones merely in flight)
 //   'journal_dead_letters:<proxy>'  writes the target refused for good (that proxy's dead letters)
 //   'journal_gap'                   end (µs) of the latest window a full journal could not keep
 //   'unreplayed:<ks.table>'         latest time (µs) a counter update, list append or LWT that

@@ -140,6 +140,7 @@ void journal::recover() {
       e.segment = id;
       e.where = disk::written;
       e.wants_replay = true;
+      ++failed_;
       e.appended_us = now;
       next_seq_ = std::max(next_seq_, r.seq + 1);
       e.record = std::make_shared<const journal_record>(r);
@@ -189,6 +190,9 @@ std::optional<std::uint64_t> journal::append(journal_record r, std::function<voi
 
 void journal::finish(std::uint64_t seq, entry& e) {
   pending_bytes_ -= std::min(pending_bytes_, e.bytes);
+  if (e.wants_replay && failed_ > 0) {
+    --failed_;
+  }
   replay_queue_.erase(seq);
   const std::uint64_t segment = e.where == disk::written ? e.segment : 0;
   live_.erase(seq);
@@ -230,6 +234,9 @@ void journal::replay(std::uint64_t seq) {
   std::lock_guard lk(mutex_);
   auto it = live_.find(seq);
   if (it != live_.end() && !it->second.confirmed && !it->second.replaying) {
+    if (!it->second.wants_replay) {
+      ++failed_;
+    }
     it->second.wants_replay = true;
     replay_queue_.insert(seq);
   }
@@ -310,6 +317,7 @@ journal_state journal::state() const {
   s.pending_records = live_.size();
   s.pending_bytes = pending_bytes_;
   s.replay_queue = replay_queue_.size();
+  s.failed = failed_;
   s.oldest_pending_us = live_.empty() ? 0 : live_.begin()->second.appended_us;
   s.segments = segments_.size();
   s.dead_letters = dead_letters_;

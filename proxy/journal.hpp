@@ -63,6 +63,9 @@ struct journal_state {
   std::uint64_t pending_records = 0;  // not yet confirmed by the secondary
   std::uint64_t pending_bytes = 0;
   std::uint64_t replay_queue = 0;     // of those, waiting for the replayer
+  // Of the pending, those whose write to the secondary failed (or that an earlier run left):
+  // waiting for the replayer or being replayed. The others are on their way (in flight).
+  std::uint64_t failed = 0;
   std::int64_t oldest_pending_us = 0;  // when the oldest pending record was appended; 0: none
   std::size_t segments = 0;
   std::vector<std::string> dead_letters;  // the last few, as written to dead-letters.jsonl
@@ -144,6 +147,7 @@ class journal {
   std::chrono::steady_clock::time_point first_queued_{};
   std::map<std::uint64_t, entry> live_;
   std::set<std::uint64_t> replay_queue_;  // seqs waiting for the replayer, oldest first
+  std::uint64_t failed_ = 0;              // live entries with wants_replay (journal_state::failed)
   std::map<std::uint64_t, segment_info> segments_;
   std::uint64_t pending_bytes_ = 0;
   std::uint64_t next_seq_ = 1;

@@ -21,6 +21,7 @@ std::string journal_json(const proxy_context& ctx) {
   o["pending"] = s.pending_records;
   o["pending_bytes"] = s.pending_bytes;
   o["replay_queue"] = s.replay_queue;
+  o["failed"] = s.failed;
   o["oldest_pending_age_s"] =
       s.oldest_pending_us == 0 ? 0.0 : static_cast<double>(now - s.oldest_pending_us) / 1e6;
   o["segments"] = s.segments;
@@ -57,7 +58,9 @@ backfill::journal_facts live_journal_facts(const proxy_context& ctx) {
   }
   const auto s = ctx.journal->state();
   auto& mine = f.proxies[ctx.instance_name];
-  mine.pending = static_cast<std::int64_t>(s.pending_records);
+  // Writes in flight to the target are pending too, for a moment, under any live workload; the
+  // gate waits for the ones that failed and wait for (or are in) replay.
+  mine.pending = static_cast<std::int64_t>(s.failed);
   mine.dead_letters = static_cast<std::int64_t>(ctx.journal->counters().dead_lettered.load());
   f.unreplayed = s.unsafe_tables;
   f.gap_until_us = ctx.journal_gap_last_us.load();

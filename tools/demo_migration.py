@@ -51,7 +51,7 @@ def load(args):
               "prefs map<text, text>, since timestamp)")
     s.execute(f"CREATE TABLE {KS}.orders (customer int, id timeuuid, region text STATIC, "
               "amount int, items list<text>, PRIMARY KEY (customer, id))")
-    s.execute(f"CREATE TABLE {KS}.sessions (token uuid PRIMARY KEY, customer int, agent text)")
+    s.execute(f"CREATE TABLE {KS}.sessions (sid uuid PRIMARY KEY, customer int, agent text)")
     customers = args.customers
     rng = random.Random(7)
     started = time.monotonic()
@@ -71,7 +71,7 @@ def load(args):
     rows_o = [(i % customers, uuid.uuid1(), rng.randint(1, 500), [f"item-{j}" for j in range(3)],
                OLD_WRITETIME + 1000 + i) for i in range(args.orders)]
     execute_concurrent_with_args(s, ins_o, rows_o, concurrency=64, raise_on_first_error=True)
-    ins_s = s.prepare(f"INSERT INTO {KS}.sessions (token, customer, agent) VALUES (?, ?, ?) "
+    ins_s = s.prepare(f"INSERT INTO {KS}.sessions (sid, customer, agent) VALUES (?, ?, ?) "
                       "USING TTL ?")
     rows_s = [(uuid.uuid4(), i % customers, "browser", TTL) for i in range(args.sessions)]
     execute_concurrent_with_args(s, ins_s, rows_s, concurrency=64, raise_on_first_error=True)
@@ -140,7 +140,13 @@ def prove(args):
     key = marker + 1
     p.execute(f"INSERT INTO {KS}.customers (id, name) VALUES ({key}, 'written after the flip')")
     q = f"SELECT name, WRITETIME(name) AS wt FROM {KS}.customers WHERE id = {key}"
-    a, b = s.execute(q).one(), t.execute(q).one()
+    # The primary (now the target) answered the client; the source's copy follows a moment later.
+    deadline = time.monotonic() + 10
+    while True:
+        a, b = s.execute(q).one(), t.execute(q).one()
+        if (a is not None and b is not None) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     if a is not None and b is not None and a.wt == b.wt:
         print(f"writes: a row written through the proxy after the flip is on the source and the "
               f"target with one writetime ({a.wt}) — the source stays current, so the flip can be "

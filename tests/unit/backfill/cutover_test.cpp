@@ -62,7 +62,7 @@ TEST(CutoverGate, SaysExactlyWhatIsMissing) {
          in.journal.proxies["h2:9042"] = {0, 2};
          in.journal.proxies["h3:9042"] = {0, 0};
        },
-       {"the journal of proxy h1:9042 holds 12 writes the target has not confirmed yet",
+       {"the journal of proxy h1:9042 holds 12 writes that failed on the target and wait for replay",
         "the journal of proxy h2:9042 holds 2 writes the target refused (dead-letters.jsonl in "
         "its journal.dir)"}},
       {"a write was not replayed after the validation began",

@@ -137,6 +137,35 @@ TEST_F(JournalStore, ARecordConfirmedBeforeTheSyncIsNeverWritten) {
   EXPECT_EQ(j.state().pending_records, 0u);
 }
 
+// The cutover gate counts the failed writes (state().failed), not the ones merely in flight:
+// under a live workload there are always some of those.
+TEST_F(JournalStore, OnlyWritesThatFailedCountAsFailed) {
+  journal j(options());
+  std::atomic<int> durable{0};
+  std::vector<std::uint64_t> seqs;
+  for (int i = 0; i < 4; ++i) {
+    seqs.push_back(*j.append(sample("INSERT " + std::to_string(i)), [&](bool ok) { durable += ok; }));
+  }
+  ASSERT_TRUE(eventually([&] { return durable.load() == 4; }));
+  EXPECT_EQ(j.state().pending_records, 4u);
+  EXPECT_EQ(j.state().failed, 0u);  // in flight: not failed
+  j.replay(seqs[1]);
+  j.replay(seqs[2]);
+  j.replay(seqs[2]);  // asked twice, counted once
+  EXPECT_EQ(j.state().failed, 2u);
+  auto r = j.next_for_replay();  // being replayed: still failed until confirmed
+  ASSERT_TRUE(r);
+  EXPECT_EQ(j.state().failed, 2u);
+  j.confirm(seqs[1]);
+  EXPECT_EQ(j.state().failed, 1u);
+  j.confirm(seqs[0]);  // an in-flight write confirmed: the count does not move
+  EXPECT_EQ(j.state().failed, 1u);
+  j.confirm(seqs[2]);
+  j.confirm(seqs[3]);
+  EXPECT_EQ(j.state().failed, 0u);
+  EXPECT_EQ(j.state().pending_records, 0u);
+}
+
 TEST_F(JournalStore, UnconfirmedRecordsSurviveAReopenInOrder) {
   std::uint64_t last = 0;
   {
@@ -152,6 +181,7 @@ TEST_F(JournalStore, UnconfirmedRecordsSurviveAReopenInOrder) {
   journal j(options());
   EXPECT_EQ(j.counters().recovered.load(), 3u);
   EXPECT_EQ(j.state().replay_queue, 3u);
+  EXPECT_EQ(j.state().failed, 3u);  // what an earlier run left counts as failed
   for (int i = 0; i < 3; ++i) {
     auto r = j.next_for_replay();
     ASSERT_TRUE(r);
