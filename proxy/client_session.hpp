@@ -222,6 +222,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::chrono::steady_clock::time_point next_target_attempt_{};
   std::size_t in_flight_ = 0;
   client::wake_signal slot_freed_;
+  prepared_lookup_cache prepared_cache_;  // EXECUTE's entries without the map's lock
   // Writes the primary applied whose secondary has not answered yet, in the order their
   // journal.sync_interval runs out (one interval for all: deadlines ascend), and the one timer
   // that makes their records (session_journal.cpp).

@@ -53,7 +53,7 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
       }
       continue;
     }
-    auto entry = ctx_->prepared.find(child.id);
+    auto entry = prepared_cache_.find(ctx_->prepared, child.id);
     if (!entry) {
       bump(ctx_->stats.prepared_cache_misses);
       protocol::wire_writer w;

@@ -88,7 +88,7 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
     protocol_violation(f.header, "Invalid EXECUTE message: " + id.error().message());
     co_return;
   }
-  auto entry = ctx_->prepared.find(*id);
+  auto entry = prepared_cache_.find(ctx_->prepared, *id);
   if (!entry) {
     // Unknown to the proxy (evicted, or prepared before a restart): the driver re-prepares.
     bump(ctx_->stats.prepared_cache_misses);

@@ -1,5 +1,6 @@
 #include "proxy/prepared_id_map.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace tandem::proxy {
@@ -60,6 +61,7 @@ prepared_id_map::entry_ptr prepared_id_map::put(prepared_entry e) {
     unlink_secondary(**found->second);
     *found->second = stored;
     touch(found->second);
+    generation_.fetch_add(1, std::memory_order_release);
   } else {
     lru_.push_front(stored);
     by_primary_.emplace(key, lru_.begin());
@@ -109,6 +111,7 @@ prepared_id_map::entry_ptr prepared_id_map::update_secondary(
   *found->second = updated;
   touch(found->second);
   link_secondary(*updated);
+  generation_.fetch_add(1, std::memory_order_release);
   return updated;
 }
 
@@ -120,6 +123,7 @@ bool prepared_id_map::erase(protocol::bytes_view primary_id) {
     return false;
   }
   remove(found->second);
+  generation_.fetch_add(1, std::memory_order_release);
   return true;
 }
 
@@ -131,6 +135,28 @@ std::size_t prepared_id_map::size() const {
 std::uint64_t prepared_id_map::evictions() const {
   std::lock_guard lock(mutex_);
   return evictions_;
+}
+
+prepared_id_map::entry_ptr prepared_lookup_cache::find(prepared_id_map& map,
+                                                     protocol::bytes_view primary_id) {
+  // Read before the lookup below: a change after it moves the generation again, so an entry
+  // cached now is dropped at the next call rather than kept stale.
+  const std::uint64_t now = map.generation();
+  if (now != generation_) {
+    entries_.fill(nullptr);
+    generation_ = now;
+  }
+  for (const auto& e : entries_) {
+    if (e && std::ranges::equal(e->primary_id, primary_id)) {
+      return e;
+    }
+  }
+  auto found = map.find(primary_id);
+  if (found) {
+    entries_[next_] = found;
+    next_ = (next_ + 1) % slots;
+  }
+  return found;
 }
 
 }  // namespace tandem::proxy

@@ -13,6 +13,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <array>
+#include <atomic>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -101,6 +103,11 @@ class prepared_id_map {
 
   std::size_t size() const;
   std::size_t capacity() const noexcept { return capacity_; }
+
+  // Moves whenever an entry is replaced or removed by put, update_secondary or erase (not when
+  // one is added or evicted: an evicted entry is still true of the clusters). An entry found
+  // earlier is still the map's while this has not moved (prepared_lookup_cache).
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
   std::uint64_t evictions() const;
 
  private:
@@ -126,6 +133,23 @@ class prepared_id_map {
   id_index by_primary_;
   id_index by_secondary_;
   std::uint64_t evictions_ = 0;
+  std::atomic<std::uint64_t> generation_{0};
+};
+
+// One client session's last few EXECUTEd entries, found without the map's lock (issue 17: the
+// map's mutex was taken on every EXECUTE, by every worker). A session runs on one thread, so
+// this needs no lock of its own; it is emptied when the map's generation moves. A hit does not
+// mark the entry recently used in the map: a statement a client keeps executing may be evicted
+// there, and a new client then re-prepares it (the map's UNPREPARED answer), as before.
+class prepared_lookup_cache {
+ public:
+  prepared_id_map::entry_ptr find(prepared_id_map& map, protocol::bytes_view primary_id);
+
+ private:
+  static constexpr std::size_t slots = 8;
+  std::array<prepared_id_map::entry_ptr, slots> entries_;
+  std::size_t next_ = 0;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace tandem::proxy

@@ -191,5 +191,50 @@ TEST(PreparedIdMap, StaysConsistentUnderConcurrentUse) {
   }
 }
 
+// Issue 17: a session's cache of entries, found without the map's lock, never hands out an entry
+// the map has replaced or removed since.
+TEST(PreparedLookupCache, HitsWithoutTheMapAndDropsWhatTheMapChanged) {
+  prepared_id_map m(4);
+  prepared_lookup_cache cache;
+  m.put(entry("p1", "s1"));
+  m.put(entry("p2", "s2"));
+  auto first = cache.find(m, id("p1"));
+  ASSERT_TRUE(first);
+  const auto gen = m.generation();
+  m.put(entry("p3", "s3"));  // an addition: what the cache holds is still the map's
+  EXPECT_EQ(m.generation(), gen);
+  EXPECT_EQ(cache.find(m, id("p1")), first);  // the same object: served from the cache
+
+  m.update_secondary(id("p1"), id("s1b"), {});  // re-prepared on the secondary: replaced
+  EXPECT_NE(m.generation(), gen);
+  auto after = cache.find(m, id("p1"));
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->secondary_id, id("s1b"));
+
+  auto replaced = entry("p1", "s1c");
+  m.put(replaced);  // a re-PREPARE (new result metadata after an ALTER): replaced again
+  EXPECT_EQ(cache.find(m, id("p1"))->secondary_id, id("s1c"));
+
+  m.erase(id("p1"));
+  EXPECT_FALSE(cache.find(m, id("p1")));
+  EXPECT_FALSE(cache.find(m, id("nope")));
+  EXPECT_TRUE(cache.find(m, id("p2")));
+}
+
+TEST(PreparedLookupCache, KeepsTheLastEightAndStillFindsTheRest) {
+  prepared_id_map m(64);
+  prepared_lookup_cache cache;
+  for (int i = 0; i < 20; ++i) {
+    m.put(entry("p" + std::to_string(i), "s" + std::to_string(i)));
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 20; ++i) {
+      auto e = cache.find(m, id("p" + std::to_string(i)));
+      ASSERT_TRUE(e);
+      EXPECT_EQ(e->secondary_id, id("s" + std::to_string(i)));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tandem::proxy
