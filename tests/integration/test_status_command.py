@@ -79,7 +79,9 @@ def test_tandem_status_prints_what_the_admin_port_says():
                                   "--interval", "1", "--no-cutover"], stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, env=env)
         time.sleep(3.5)
-        watch.send_signal(signal.SIGINT)
+        # SIGTERM, not SIGINT: a test run started in the background by a non-interactive shell
+        # (CI, nohup) inherits SIGINT ignored, and so does this child.
+        watch.send_signal(signal.SIGTERM)
         out, _ = watch.communicate(timeout=10)
         assert out.count("writes mirrored") >= 3, out
     finally:
