@@ -5,9 +5,7 @@
 // configuration file, so a missing file shows that they were).
 #pragma once
 
-#include <string>
 #include <string_view>
-#include <vector>
 
 namespace tandem::backfill {
 
@@ -81,8 +79,10 @@ inline constexpr std::string_view cutover_usage =
     "\n"
     "exit status: 0 READY, 1 NOT READY, 2 bad arguments or configuration\n";
 
-// True when the arguments ask for the usage (-h or --help anywhere).
-inline bool asks_for_help(const std::vector<std::string>& args) {
+// True when the arguments ask for the usage (-h or --help anywhere). Every subcommand's,
+// the proxy's own (proxy/cli.cpp, proxy/status_command.cpp) included.
+template <class Args>
+bool asks_for_help(const Args& args) {
   for (const auto& a : args) {
     if (a == "--help" || a == "-h") return true;
   }

@@ -1,5 +1,6 @@
 #include "proxy/cli.hpp"
 
+#include "backfill/command_usage.hpp"
 #include "protocol/frame.hpp"
 #include "proxy/allocator.hpp"
 #include "proxy/config.hpp"
@@ -77,13 +78,6 @@ constexpr std::string_view frames_usage =
     "  --hex           the input is hex text (whitespace ignored), not raw bytes\n"
     "  -h, --help      print this text\n";
 
-bool asks_for_help(std::span<const std::string_view> args) {
-  for (auto a : args) {
-    if (a == "--help" || a == "-h") return true;
-  }
-  return false;
-}
-
 int print_version() {
   std::cout << "tandem " << TANDEM_VERSION << " (CQL native protocol v3, v4, v5; " << allocator_name()
             << ")\n";
@@ -119,7 +113,7 @@ protocol::bytes hex_to_bytes(std::string_view text, bool& ok) {
 int dump_frames(std::span<const std::string_view> args) {
   bool hex = false;
   std::string path;
-  if (asks_for_help(args)) {
+  if (backfill::asks_for_help(args)) {
     std::cout << frames_usage;
     return 0;
   }
@@ -200,7 +194,7 @@ spdlog::level::level_enum spdlog_level(log_level l) {
 
 int run_proxy_command(std::span<const std::string_view> args) {
   std::string path;
-  if (asks_for_help(args)) {
+  if (backfill::asks_for_help(args)) {
     std::cout << proxy_usage;
     return 0;
   }

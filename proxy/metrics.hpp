@@ -38,6 +38,14 @@ class latency_histogram {
   std::atomic<std::uint64_t> sum_ns_{0};
 };
 
+// The 99th percentile's upper bound in ms (the bound of the bucket it falls in; the last
+// bound when it is past them), 0 for no observations.
+double p99_upper_ms(const latency_histogram::snapshot& s);
+
+// s - before, bucket by bucket: the observations made between two readings.
+latency_histogram::snapshot since(const latency_histogram::snapshot& s,
+                                  const latency_histogram::snapshot& before);
+
 // Why a request to a cluster failed: a protocol ERROR's code (spec v4 §9), or a failure of the
 // proxy's own (no answer in time, connection lost, too many in flight, a request it could not
 // rewrite).

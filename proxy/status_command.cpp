@@ -1,5 +1,6 @@
 #include "proxy/status_command.hpp"
 
+#include "backfill/command_usage.hpp"
 #include "proxy/config.hpp"
 #include "proxy/status_text.hpp"
 
@@ -167,13 +168,14 @@ int status_command(std::span<const std::string_view> args) {
   std::string url, config_path, token;
   bool watch = false, as_json = false, cutover = true, token_given = false;
   double interval = 5;
+  if (backfill::asks_for_help(args)) {
+    std::cout << status_usage;
+    return 0;
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto a = args[i];
     const bool has_value = i + 1 < args.size();
-    if (a == "--help" || a == "-h") {
-      std::cout << status_usage;
-      return 0;
-    } else if (a == "--admin" && has_value) {
+    if (a == "--admin" && has_value) {
       url = std::string(args[++i]);
     } else if (a == "--config" && has_value) {
       config_path = std::string(args[++i]);

@@ -10,37 +10,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
-#include <cmath>
 
 namespace tandem::proxy {
-
-double p99_upper_ms(const latency_histogram::snapshot& s) {
-  if (s.count == 0) {
-    return 0;
-  }
-  // The smallest bucket holding at least 99 % of the observations (nearest-rank).
-  const auto rank = static_cast<std::uint64_t>(std::ceil(static_cast<double>(s.count) * 0.99));
-  for (std::size_t i = 0; i < latency_bounds.size(); ++i) {
-    if (s.cumulative[i] >= rank) {
-      return latency_bounds[i] * 1000.0;
-    }
-  }
-  return latency_bounds.back() * 1000.0;
-}
-
-latency_histogram::snapshot since(const latency_histogram::snapshot& s,
-                                  const latency_histogram::snapshot& before) {
-  latency_histogram::snapshot d;
-  if (s.count < before.count) {
-    return s;  // not the same histogram: take it whole
-  }
-  for (std::size_t i = 0; i < d.cumulative.size(); ++i) {
-    d.cumulative[i] = s.cumulative[i] >= before.cumulative[i] ? s.cumulative[i] - before.cumulative[i] : 0;
-  }
-  d.count = s.count - before.count;
-  d.sum_seconds = s.sum_seconds - before.sum_seconds;
-  return d;
-}
 
 namespace {
 double rate(std::uint64_t before, std::uint64_t after, double seconds) {

@@ -27,14 +27,6 @@ namespace tandem::proxy {
 
 struct proxy_context;
 
-// The 99th percentile's upper bound in ms (the bound of the bucket it falls in; the last
-// bound when it is past them), 0 for no observations.
-double p99_upper_ms(const latency_histogram::snapshot& s);
-
-// s - before, bucket by bucket: the observations made between two readings.
-latency_histogram::snapshot since(const latency_histogram::snapshot& s,
-                                  const latency_histogram::snapshot& before);
-
 // What the sampler reads at one moment.
 struct status_reading {
   double unix_seconds = 0;
