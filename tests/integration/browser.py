@@ -2,27 +2,19 @@
 tests/browser): node and the check script, installed on first use."""
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, npm_installed
 
 BROWSER_DIR = REPO_ROOT / "tests" / "browser"
 
 
 def browser_script(name: str):
     """[node, tests/browser/<name>], after `npm ci` there when playwright-core is missing."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        raise RuntimeError("node and npm are needed (tools/deps installs nodejs)")
     if not Path("/usr/bin/chromium").is_file():
         raise RuntimeError("/usr/bin/chromium is missing (tools/deps installs chromium)")
-    if not (BROWSER_DIR / "node_modules" / "playwright-core").is_dir():
-        install = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=BROWSER_DIR,
-                                 capture_output=True, text=True, timeout=600)
-        assert install.returncode == 0, install.stdout + install.stderr
-    return [node, str(BROWSER_DIR / name)]
+    return [npm_installed(BROWSER_DIR, "playwright-core"), str(BROWSER_DIR / name)]
 
 
 def run_check(name: str, *args, timeout=180):

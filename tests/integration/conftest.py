@@ -325,15 +325,32 @@ def backfill_fixture(backfill_direct):
     return True
 
 
-@pytest.fixture(scope="session")
-def gocql_client(tmp_path_factory):
-    """The gocql test program (tests/integration/gocql_client), built once per run."""
+def build_go_program(tmp_path_factory, name: str) -> str:
+    """The Go program in tests/integration/<name>, built into a temporary directory."""
     go = shutil.which("go")
     if go is None:
         raise RuntimeError("go is not installed: the gocql check needs the Go toolchain")
-    out = tmp_path_factory.mktemp("gocql") / "gocql_client"
+    out = tmp_path_factory.mktemp(name) / name
     build = subprocess.run([go, "build", "-o", str(out), "."],
-                           cwd=Path(__file__).resolve().parent / "gocql_client",
+                           cwd=Path(__file__).resolve().parent / name,
                            capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stderr
     return str(out)
+
+
+def npm_installed(directory: Path, package: str) -> str:
+    """The node binary, after `npm ci` in `directory` when node_modules/<package> is missing."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        raise RuntimeError("node and npm are needed (tools/deps installs nodejs)")
+    if not (directory / "node_modules" / package).is_dir():
+        install = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=directory,
+                                 capture_output=True, text=True, timeout=600)
+        assert install.returncode == 0, install.stdout + install.stderr
+    return node
+
+
+@pytest.fixture(scope="session")
+def gocql_client(tmp_path_factory):
+    """The gocql test program (tests/integration/gocql_client), built once per run."""
+    return build_go_program(tmp_path_factory, "gocql_client")

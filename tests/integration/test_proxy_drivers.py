@@ -6,14 +6,13 @@ table lists what these tests cover."""
 
 import json
 import re
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import connect, node_settings
+from conftest import build_go_program, connect, node_settings, npm_installed
 from proxy_process import ProxyProcess
 
 @pytest.fixture(scope="module")
@@ -70,15 +69,7 @@ def same_on_both(query, params, expected_v):
 @pytest.fixture(scope="module")
 def gocql_v5_client(tmp_path_factory):
     """Apache's gocql v2 program (tests/integration/gocql_v5_client), built once per run."""
-    go = shutil.which("go")
-    if go is None:
-        raise RuntimeError("go is not installed: the gocql check needs the Go toolchain")
-    out = tmp_path_factory.mktemp("gocql_v5") / "gocql_v5_client"
-    build = subprocess.run([go, "build", "-o", str(out), "."],
-                           cwd=Path(__file__).resolve().parent / "gocql_v5_client",
-                           capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stderr
-    return str(out)
+    return build_go_program(tmp_path_factory, "gocql_v5_client")
 
 
 @pytest.mark.parametrize("compression,key", GOCQL_V5_CASES)
@@ -96,15 +87,8 @@ def test_gocql_v2_with_protocol_v5_writes_and_reads_through_the_proxy(gocql_v5_c
 @pytest.fixture(scope="module")
 def node_client():
     """[node, client.mjs] of tests/integration/node_client, after `npm ci` there."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        raise RuntimeError("node and npm are needed (tools/deps installs nodejs)")
     here = Path(__file__).resolve().parent / "node_client"
-    if not (here / "node_modules" / "cassandra-driver").is_dir():
-        install = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=here,
-                                 capture_output=True, text=True, timeout=600)
-        assert install.returncode == 0, install.stdout + install.stderr
-    return [node, str(here / "client.mjs")]
+    return [npm_installed(here, "cassandra-driver"), str(here / "client.mjs")]
 
 
 @pytest.mark.parametrize("version,key", NODE_CASES)
