@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -15,16 +16,6 @@ namespace tandem::client {
 
 using asio::as_tuple;
 using asio::use_awaitable;
-
-// One request waiting for its answer. The waiting coroutine sleeps on `wake`; the reader
-// stores the answer and cancels the timer. A call that timed out keeps its stream id until
-// the late answer arrives, so that answer is never taken for another request's.
-struct cluster_connection::pending_call {
-  explicit pending_call(asio::any_io_executor ex) : wake(ex) {}
-  asio::steady_timer wake;
-  std::optional<call_result> answer;
-  bool abandoned = false;
-};
 
 namespace {
 // spec v4 §2.3: "there can only be 32768 different simultaneous streams".
@@ -36,6 +27,7 @@ cluster_connection::cluster_connection(asio::any_io_executor ex, cluster_connect
       settings_(std::move(s)),
       stream_(ex),
       codec_(settings_.limits),
+      timeout_tick_(ex),
       idle_deadline_(ex),
       heartbeat_timer_(ex) {
   stream_capacity_ = std::min(max_streams, std::max<std::size_t>(1, settings_.max_in_flight));
@@ -125,7 +117,7 @@ asio::awaitable<std::string> cluster_connection::tls_handshake() {
 
 // A freed id is reused first (last freed, first reused); otherwise the lowest id never used,
 // which grows the table by one. The same order as a table filled with every id up front.
-std::optional<std::int16_t> cluster_connection::acquire_stream(std::shared_ptr<pending_call> call) {
+std::optional<std::int16_t> cluster_connection::acquire_stream() {
   std::int16_t id = 0;
   if (!free_streams_.empty()) {
     id = free_streams_.back();
@@ -136,7 +128,7 @@ std::optional<std::int16_t> cluster_connection::acquire_stream(std::shared_ptr<p
   } else {
     return std::nullopt;
   }
-  calls_[static_cast<std::size_t>(id)] = std::move(call);
+  calls_[static_cast<std::size_t>(id)].busy = true;
   ++calls_in_flight_;
   return id;
 }
@@ -146,32 +138,90 @@ asio::awaitable<call_result> cluster_connection::call(protocol::opcode op, proto
   if (!open_) {
     co_return call_result{call_failure::disconnected, settings_.name + " connection is closed", {}};
   }
-  auto pending = std::make_shared<pending_call>(executor_);
-  auto stream = acquire_stream(pending);
-  // Every stream id busy: wait for one (a burst from a pipelining client), within the timeout.
-  const auto deadline = std::chrono::steady_clock::now() + settings_.request_timeout;
-  while (!stream && open_ && std::chrono::steady_clock::now() < deadline) {
-    auto waiter = std::make_shared<asio::steady_timer>(executor_, deadline);
-    stream_waiters_.push_back(waiter);
-    co_await waiter->async_wait(as_tuple(use_awaitable));
-    stream = open_ ? acquire_stream(pending) : std::nullopt;
+  auto stream = acquire_stream();
+  if (!stream) {
+    // Every stream id busy: wait for one (a burst from a pipelining client), within the timeout.
+    const auto deadline = std::chrono::steady_clock::now() + settings_.request_timeout;
+    while (!stream && open_ && std::chrono::steady_clock::now() < deadline) {
+      auto waiter = std::make_shared<asio::steady_timer>(executor_, deadline);
+      stream_waiters_.push_back(waiter);
+      co_await waiter->async_wait(as_tuple(use_awaitable));
+      stream = open_ ? acquire_stream() : std::nullopt;
+    }
   }
   if (!stream) {
     co_return call_result{call_failure::overloaded,
                           settings_.name + ": too many requests in flight on one connection", {}};
   }
+  calls_[static_cast<std::size_t>(*stream)].sent = std::chrono::steady_clock::now();
   const protocol::frame_header h{settings_.version, false, flags, *stream, op, 0};
   send(codec_.encode(h, body));
-  pending->wake.expires_after(settings_.request_timeout);
-  co_await pending->wake.async_wait(as_tuple(use_awaitable));
-  if (pending->answer) {
-    co_return std::move(*pending->answer);
+  co_return co_await answer_to(*stream);
+}
+
+// Suspends the calling coroutine until the read loop, the timeout tick or close() completes
+// the slot of `id`. No timer and no heap block per call: the handler (the caller's coroutine)
+// lives in the slot, in memory Asio recycles per thread.
+asio::awaitable<call_result> cluster_connection::answer_to(std::int16_t id) {
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(call_result)>(
+      [this, id](auto handler) {
+        // Constructed and swapped in: Boost 1.81's move assignment of any_completion_handler
+        // wraps the handler in itself, endlessly (it copies `other` as an lvalue).
+        asio::any_completion_handler<void(call_result)> waiter(std::move(handler));
+        waiter.swap(calls_[static_cast<std::size_t>(id)].waiter);
+        watch_timeouts();
+      },
+      use_awaitable);
+}
+
+// The caller resumes from the executor's queue, never inside the read loop: it may send,
+// close this connection or take another id while the loop still walks a read's frames.
+void cluster_connection::complete(call_slot& slot, call_result r) {
+  auto waiter = std::move(slot.waiter);
+  slot.waiter = nullptr;
+  asio::post(executor_, [waiter = std::move(waiter), r = std::move(r)]() mutable {
+    std::move(waiter)(std::move(r));
+  });
+}
+
+void cluster_connection::watch_timeouts() {
+  if (timeout_tick_armed_ || !open_) {
+    return;
   }
-  pending->abandoned = true;
-  co_return call_result{call_failure::timed_out,
-                        settings_.name + " did not answer within " +
-                            std::to_string(settings_.request_timeout.count()) + " ms",
-                        {}};
+  timeout_tick_armed_ = true;
+  const auto tick = std::max<std::chrono::steady_clock::duration>(
+      settings_.request_timeout / 8, std::chrono::milliseconds(1));
+  timeout_tick_.expires_after(tick);
+  timeout_tick_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    self->timeout_tick_armed_ = false;
+    if (!ec) {
+      self->expire_calls();
+    }
+  });
+}
+
+void cluster_connection::expire_calls() {
+  if (!open_) {
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  bool waiting = false;
+  for (auto& slot : calls_) {
+    if (!slot.waiter) {
+      continue;  // free, or timed out already and waiting for its late answer
+    }
+    if (now - slot.sent < settings_.request_timeout) {
+      waiting = true;
+      continue;
+    }
+    complete(slot, call_result{call_failure::timed_out,
+                               settings_.name + " did not answer within " +
+                                   std::to_string(settings_.request_timeout.count()) + " ms",
+                               {}, now - slot.sent});
+  }
+  if (waiting) {
+    watch_timeouts();
+  }
 }
 
 void cluster_connection::send(protocol::bytes frame) {
@@ -194,6 +244,13 @@ asio::awaitable<void> cluster_connection::write_loop() {
 
 asio::awaitable<void> cluster_connection::read_loop() {
   auto self = shared_from_this();
+  // When the io_context is destroyed with this loop still waiting, the callers' coroutines held
+  // in the slots are released here: each holds a reference to its session, which holds this
+  // connection, a cycle nothing else would break.
+  struct release_waiters {
+    cluster_connection& c;
+    ~release_waiters() { c.drop_waiters(); }
+  } release{*this};
   read_buffer buf;
   while (open_) {
     auto [ec, n] = co_await stream_.read_some(buf.space());
@@ -221,19 +278,19 @@ asio::awaitable<void> cluster_connection::read_loop() {
         continue;
       }
       const auto id = static_cast<std::size_t>(f.header.stream);
-      if (id >= calls_.size() || !calls_[id]) {
+      if (id >= calls_.size() || !calls_[id].busy) {
         continue;  // an answer to nothing we asked: ignore rather than misroute
       }
-      auto pending = std::move(calls_[id]);
+      auto& slot = calls_[id];
+      slot.busy = false;
       free_streams_.push_back(f.header.stream);
       --calls_in_flight_;
       if (!stream_waiters_.empty()) {
         stream_waiters_.front()->cancel();
         stream_waiters_.pop_front();
       }
-      if (!pending->abandoned) {
-        pending->answer = call_result{call_failure::none, {}, std::move(f)};
-        pending->wake.cancel();
+      if (slot.waiter) {
+        complete(slot, call_result{call_failure::none, {}, std::move(f), last_read_ - slot.sent});
       }
       if (close_when_idle_ && calls_in_flight_ == 0) {
         // After the waiting coroutine has taken its answer: close() would overwrite it.
@@ -259,16 +316,26 @@ asio::awaitable<void> cluster_connection::heartbeat_loop() {
 }
 
 void cluster_connection::fail_all(const std::string& why) {
-  for (auto& pending : calls_) {
-    if (pending && !pending->abandoned) {
-      pending->answer = call_result{call_failure::disconnected, why, {}};
-      pending->wake.cancel();
+  for (auto& slot : calls_) {
+    if (slot.waiter) {
+      complete(slot, call_result{call_failure::disconnected, why, {},
+                                 std::chrono::steady_clock::now() - slot.sent});
     }
-    pending.reset();
+    slot.busy = false;
   }
   free_streams_.clear();
   stream_capacity_ = calls_.size();  // as before: a closed connection hands out no more ids
   calls_in_flight_ = 0;
+}
+
+void cluster_connection::drop_waiters() noexcept {
+  std::vector<asio::any_completion_handler<void(call_result)>> dropped;
+  for (auto& slot : calls_) {
+    if (slot.waiter) {
+      dropped.push_back(std::move(slot.waiter));
+      slot.waiter = nullptr;
+    }
+  }
 }
 
 void cluster_connection::close_when_idle(const std::string& why) {
@@ -295,6 +362,7 @@ void cluster_connection::close(const std::string& why) {
   open_ = false;
   stream_.close();
   heartbeat_timer_.cancel();
+  timeout_tick_.cancel();
   idle_deadline_.cancel();
   for (auto& w : stream_waiters_) {
     w->cancel();

@@ -8,6 +8,7 @@
 #include "protocol/connection_codec.hpp"
 #include "client/transport.hpp"
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -58,6 +59,9 @@ struct call_result {
   call_failure failure = call_failure::none;
   std::string detail;
   protocol::owned_frame frame;  // valid when failure == none
+  // From the request's hand-over to the connection to the read that brought its answer (or to
+  // its timeout): measured by the connection, so a caller needs no clock of its own.
+  std::chrono::steady_clock::duration latency{};
 
   bool ok() const noexcept { return failure == call_failure::none; }
 };
@@ -93,15 +97,27 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   void close_when_idle(const std::string& why);
 
  private:
-  struct pending_call;
+  // One stream id's request. `waiter` resumes the calling coroutine; it is empty when the id is
+  // free, and also when the call timed out: the id then stays taken (`busy`) until the late
+  // answer arrives, so that answer is never taken for another request's.
+  struct call_slot {
+    asio::any_completion_handler<void(call_result)> waiter;
+    std::chrono::steady_clock::time_point sent{};
+    bool busy = false;
+  };
 
   asio::awaitable<std::string> tls_handshake();
   asio::awaitable<void> read_loop();
   asio::awaitable<void> heartbeat_loop();
   asio::awaitable<void> write_loop();
+  asio::awaitable<call_result> answer_to(std::int16_t id);
   void send(protocol::bytes frame);
   void fail_all(const std::string& why);
-  std::optional<std::int16_t> acquire_stream(std::shared_ptr<pending_call> call);
+  void drop_waiters() noexcept;
+  void complete(call_slot& slot, call_result r);
+  void watch_timeouts();
+  void expire_calls();
+  std::optional<std::int16_t> acquire_stream();
 
   asio::any_io_executor executor_;
   cluster_connection_settings settings_;
@@ -112,10 +128,15 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   std::deque<protocol::bytes> write_queue_;
   // The stream table grows with use, up to stream_capacity_ ids: an idle connection (most of
   // them, with 1,000 clients) must not pay for max_in_flight slots up front (issue 7).
-  std::vector<std::shared_ptr<pending_call>> calls_;  // index = stream id; size = ids ever used
-  std::vector<std::int16_t> free_streams_;           // ids used before and free again
-  std::size_t stream_capacity_ = 0;                  // ids this connection may use
+  std::vector<call_slot> calls_;             // index = stream id; size = ids ever used
+  std::vector<std::int16_t> free_streams_;  // ids used before and free again
+  std::size_t stream_capacity_ = 0;         // ids this connection may use
   std::size_t calls_in_flight_ = 0;
+  // One timer for every call's timeout (issue 17: no timer per request): while calls wait, it
+  // ticks every request_timeout / 8 and fails those older than request_timeout, so a call
+  // times out between 1 and 1.125 request_timeouts after it was sent.
+  asio::steady_timer timeout_tick_;
+  bool timeout_tick_armed_ = false;
   std::optional<std::string> close_when_idle_;  // set by close_when_idle while calls remain
   asio::steady_timer idle_deadline_;            // close_when_idle's upper bound
   // Calls waiting for a stream id, oldest first; each freed id wakes one.

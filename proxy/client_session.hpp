@@ -138,6 +138,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // Token-aware routing (token_routing.cpp, issue 15).
   std::optional<token_route> token_route_for(const prepared_id_map::entry_ptr& entry,
                                              protocol::bytes_view execute_message) const;
+  struct replica_choice {
+    std::shared_ptr<client::cluster_connection> conn;  // nullptr: the client's own connection
+    std::optional<client::cluster_endpoint> to_open;   // set: this replica must be opened first
+  };
+  replica_choice choose_replica(cluster c, const token_route& route);
   asio::awaitable<std::shared_ptr<client::cluster_connection>> replica_connection(
       cluster c, const token_route& route);
   asio::awaitable<std::shared_ptr<client::cluster_connection>> open_replica(
@@ -167,9 +172,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
                                                    cluster secondary_c) const;
   cluster read_cluster(const protocol::frame_header& h, protocol::bytes_view body);
   void remember_paging(cluster c, const client::call_result& r);
-  asio::awaitable<client::call_result> timed_call(client::cluster_connection& conn, cluster c,
-                                         protocol::opcode op, protocol::bytes body,
-                                         std::uint8_t flags);
+  void count_call(cluster c, protocol::opcode op, const client::call_result& r);
   asio::awaitable<bool> reprepare(cluster c, prepared_id_map::entry_ptr entry);
   protocol::result<protocol::bytes> execute_body_for(cluster c, const prepared_entry& e,
                                                      protocol::bytes_view prefix,

@@ -89,14 +89,12 @@ void client_session::note_secondary_failure(cluster c, const client::call_result
 }
 
 
-// One request to a cluster, counted and timed for the metrics, its failure classified.
-asio::awaitable<client::call_result> client_session::timed_call(client::cluster_connection& conn, cluster c,
-                                                        opcode op, protocol::bytes body,
-                                                        std::uint8_t flags) {
-  const auto begin = std::chrono::steady_clock::now();
-  auto r = co_await conn.call(op, std::move(body), flags);
+// What one request to a cluster is counted as in the metrics: its latency (measured by the
+// connection), its opcode and how it failed. Not a coroutine of its own: a frame per call would
+// be a heap block per request (issue 17).
+void client_session::count_call(cluster c, opcode op, const client::call_result& r) {
   const auto ci = static_cast<std::size_t>(c);
-  ctx_->cluster_latency[ci].observe(std::chrono::steady_clock::now() - begin);
+  ctx_->cluster_latency[ci].observe(r.latency);
   const auto oi = static_cast<std::size_t>(op);
   if (oi < ctx_->cluster_requests[ci].size()) {
     bump(ctx_->cluster_requests[ci][oi]);
@@ -120,7 +118,6 @@ asio::awaitable<client::call_result> client_session::timed_call(client::cluster_
       ctx_->cluster_errors.count_local(c, "proxy_rewrite");
       break;
   }
-  co_return r;
 }
 
 asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode op, std::uint8_t flags,
@@ -150,9 +147,16 @@ asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode o
   }
   std::shared_ptr<client::cluster_connection> replica;
   if (route != nullptr) {
-    replica = co_await replica_connection(c, *route);
+    auto choice = choose_replica(c, *route);
+    if (choice.to_open) {
+      replica = co_await replica_connection(c, *route);
+    } else {
+      replica = std::move(choice.conn);
+    }
   }
-  auto r = co_await timed_call(replica ? *replica : *conn, c, op, std::move(*body), flags);
+  auto& chosen = replica ? *replica : *conn;
+  auto r = co_await chosen.call(op, std::move(*body), flags);
+  count_call(c, op, r);
   if (replica && unprepared_id(r) && route->entry) {
     // A node the client's session never prepared on: prepared there now (same text, same id:
     // Cassandra's ids are a digest of the text and keyspace), then the request once more.
@@ -160,7 +164,8 @@ asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode o
     if (prepared.ok() && prepared.frame.header.op == opcode::result) {
       bump(ctx_->stats.reprepared);
       if (auto again = build(c)) {
-        r = co_await timed_call(*replica, c, op, std::move(*again), flags);
+        r = co_await replica->call(op, std::move(*again), flags);
+        count_call(c, op, r);
       }
     }
   }
@@ -191,7 +196,8 @@ asio::awaitable<client::call_result> client_session::prepare_again_and_retry(
     bump(ctx_->stats.reprepared);
     auto again = build(c);
     if (again) {
-      r = co_await timed_call(*conn, c, op, std::move(*again), flags);
+      r = co_await conn->call(op, std::move(*again), flags);
+      count_call(c, op, r);
     }
   }
   co_return r;

@@ -61,28 +61,28 @@ std::optional<token_route> client_session::token_route_for(
   return token_route{*token, entry->table_keyspace, entry};
 }
 
-// The connection to another node to use for `route` on cluster c: one to the first replica that
-// is up (opened now if need be). nullptr: the client's own connection (its node is a replica —
-// counted as routed — or the ring or the keyspace is unknown, or no replica is reachable).
-asio::awaitable<std::shared_ptr<client::cluster_connection>> client_session::replica_connection(
-    cluster c, const token_route& route) {
+// Where `route` goes on cluster c without waiting for anything: a replica connection already
+// open, or nullptr (the client's own connection: its node is a replica — counted as routed — or
+// the ring or the keyspace is unknown, or no replica is reachable), or else the replica to open
+// first. A plain function, so the common case costs no coroutine frame (issue 17).
+client_session::replica_choice client_session::choose_replica(cluster c, const token_route& route) {
   const auto map = ctx_->token_map(c);
   auto own = connection(c);
   if (!map || !own || phase_ != phase::ready) {
-    co_return nullptr;
+    return {};
   }
   if (!map->knows(route.keyspace)) {
     ctx_->token_maps_stale.store(true);  // a keyspace made since the last discovery
-    co_return nullptr;
+    return {};
   }
   const auto replicas = map->replicas(route.keyspace, route.token);
   const auto& own_node = own->settings().endpoint;
   if (std::find(replicas.begin(), replicas.end(), own_node) != replicas.end()) {
     bump(ctx_->stats.token_routed);
-    co_return nullptr;
+    return {};
   }
-  auto& conns = replica_conns_[static_cast<std::size_t>(c)];
-  auto& opening = replicas_opening_[static_cast<std::size_t>(c)];
+  const auto& conns = replica_conns_[static_cast<std::size_t>(c)];
+  const auto& opening = replicas_opening_[static_cast<std::size_t>(c)];
   for (const auto& node : replicas) {
     if (!ctx_->serves_clients(c, node) || ctx_->node_is_down(c, node)) {
       continue;  // another data center (local_data_center), or a node that just failed
@@ -90,13 +90,33 @@ asio::awaitable<std::shared_ptr<client::cluster_connection>> client_session::rep
     auto it = std::find_if(conns.begin(), conns.end(), [&](const auto& e) { return e.first == node; });
     if (it != conns.end() && it->second->is_open()) {
       bump(ctx_->stats.token_routed);
-      co_return it->second;
+      return {it->second, std::nullopt};
     }
     if (std::find(opening.begin(), opening.end(), node) != opening.end()) {
       continue;  // another request is opening it: this one does not wait
     }
+    return {nullptr, node};
+  }
+  bump(ctx_->stats.token_route_fallbacks);
+  return {};
+}
+
+// The connection to use for `route` on cluster c, a replica's opened now if need be (nullptr:
+// the client's own connection, as choose_replica says).
+asio::awaitable<std::shared_ptr<client::cluster_connection>> client_session::replica_connection(
+    cluster c, const token_route& route) {
+  auto self = shared_from_this();
+  auto& conns = replica_conns_[static_cast<std::size_t>(c)];
+  auto& opening = replicas_opening_[static_cast<std::size_t>(c)];
+  // A replica that cannot be opened is marked down (open_replica), so the next choice skips it;
+  // the bound only guards against a node that stays marked up.
+  for (std::size_t attempt = 0; attempt < 8; ++attempt) {
+    auto choice = choose_replica(c, route);
+    if (!choice.to_open) {
+      co_return choice.conn;
+    }
+    const client::cluster_endpoint node = *choice.to_open;
     opening.push_back(node);
-    auto self = shared_from_this();
     auto opened = co_await open_replica(c, node);
     opening.erase(std::find(opening.begin(), opening.end(), node));
     if (phase_ != phase::ready) {
@@ -105,7 +125,7 @@ asio::awaitable<std::shared_ptr<client::cluster_connection>> client_session::rep
     if (!opened) {
       continue;
     }
-    it = std::find_if(conns.begin(), conns.end(), [&](const auto& e) { return e.first == node; });
+    auto it = std::find_if(conns.begin(), conns.end(), [&](const auto& e) { return e.first == node; });
     if (it != conns.end()) {
       it->second->close("replaced");
       it->second = opened;

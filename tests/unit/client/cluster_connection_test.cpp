@@ -1,0 +1,231 @@
+// One connection to a node, against an in-process fake node on loopback: the edge cases a real
+// Cassandra node does not produce on demand (answers in reverse order, a node that stays
+// silent, a late answer after its call timed out) — issue 17 replaced the timer per call with
+// one timeout tick per connection and the answer's hand-over with a handler kept in the slot.
+#include "client/cluster_connection.hpp"
+
+#include "protocol/connection_codec.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace tandem::client {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+protocol::bytes bytes_of(std::string_view s) {
+  protocol::bytes b;
+  for (char ch : s) {
+    b.push_back(static_cast<std::byte>(ch));
+  }
+  return b;
+}
+
+std::string text_of(const protocol::bytes& b) {
+  std::string s;
+  for (auto x : b) {
+    s.push_back(static_cast<char>(x));
+  }
+  return s;
+}
+
+// A node that takes one connection, reads `expected` requests, and then answers them in the
+// order `answer_order` gives (indexes into the requests read); each answer's body is its
+// request's body, so a caller can tell whether it got its own answer.
+struct fake_node {
+  explicit fake_node(asio::io_context& io)
+      : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), socket(io) {}
+
+  tcp::acceptor acceptor;
+  tcp::socket socket;
+  std::vector<protocol::owned_frame> requests;
+
+  std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+
+  asio::awaitable<void> accept() { co_await acceptor.async_accept(socket, asio::use_awaitable); }
+
+  asio::awaitable<void> read_requests(std::size_t expected) {
+    protocol::connection_codec codec;
+    std::array<std::byte, 4096> buf{};
+    while (requests.size() < expected) {
+      const auto n = co_await socket.async_read_some(asio::buffer(buf), asio::use_awaitable);
+      codec.feed({buf.data(), n});
+      while (auto f = codec.next()) {
+        if (!*f) {
+          break;
+        }
+        requests.push_back(std::move(**f));
+      }
+    }
+  }
+
+  asio::awaitable<void> answer(std::size_t index) {
+    const auto& req = requests.at(index);
+    protocol::connection_codec codec;
+    const protocol::frame_header h{req.header.version, true, 0, req.header.stream,
+                                   protocol::opcode::result, 0};
+    const auto frame = codec.encode(h, req.body);
+    co_await asio::async_write(socket, asio::buffer(frame), asio::use_awaitable);
+  }
+};
+
+cluster_connection_settings settings_for(std::uint16_t port, std::chrono::milliseconds timeout) {
+  cluster_connection_settings s;
+  s.endpoint = {"127.0.0.1", port};
+  s.name = "fake";
+  s.request_timeout = timeout;
+  s.heartbeat_interval = 1h;
+  return s;
+}
+
+struct outcome {
+  bool done = false;
+  call_result result;
+  std::chrono::steady_clock::duration waited{};
+};
+
+// Starts a call whose outcome lands in `out` once it finishes.
+void start_call(asio::io_context& io, std::shared_ptr<cluster_connection> conn, std::string body,
+                outcome& out) {
+  asio::co_spawn(io, [conn, body, &out]() -> asio::awaitable<void> {
+    const auto begin = std::chrono::steady_clock::now();
+    out.result = co_await conn->call(protocol::opcode::query, bytes_of(body));
+    out.waited = std::chrono::steady_clock::now() - begin;
+    out.done = true;
+  }, asio::detached);
+}
+
+template <class Pred>
+void run_until(asio::io_context& io, Pred done) {
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (!done() && std::chrono::steady_clock::now() < give_up) {
+    if (io.stopped()) {
+      io.restart();  // it ran out of work earlier (everything waited on had finished)
+    }
+    io.run_one_for(50ms);
+  }
+  ASSERT_TRUE(done()) << "gave up after 10 s";
+}
+
+std::shared_ptr<cluster_connection> connected(asio::io_context& io, fake_node& node,
+                                              std::chrono::milliseconds timeout) {
+  auto conn = std::make_shared<cluster_connection>(io.get_executor(), settings_for(node.port(), timeout));
+  bool accepted = false;
+  std::string error = "not finished";
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> { co_await node.accept(); accepted = true; },
+                 asio::detached);
+  asio::co_spawn(io, [&, conn]() -> asio::awaitable<void> { error = co_await conn->connect(); },
+                 asio::detached);
+  run_until(io, [&] { return accepted && error != "not finished"; });
+  EXPECT_EQ(error, "");
+  return conn;
+}
+
+TEST(ClusterConnection, EachCallerGetsItsOwnAnswerWhenTheNodeAnswersInReverseOrder) {
+  asio::io_context io;
+  fake_node node(io);
+  auto conn = connected(io, node, 5000ms);
+  std::array<outcome, 3> out;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    start_call(io, conn, "request " + std::to_string(i), out[i]);
+  }
+  bool answered = false;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    co_await node.read_requests(3);
+    for (std::size_t i = 3; i-- > 0;) {
+      co_await node.answer(i);
+    }
+    answered = true;
+  }, asio::detached);
+  run_until(io, [&] { return out[0].done && out[1].done && out[2].done; });
+  ASSERT_TRUE(answered);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    ASSERT_TRUE(out[i].result.ok()) << out[i].result.detail;
+    EXPECT_EQ(text_of(out[i].result.frame.body), "request " + std::to_string(i));
+    EXPECT_GT(out[i].result.latency.count(), 0);
+    EXPECT_LE(out[i].result.latency, out[i].waited);
+  }
+  EXPECT_EQ(conn->in_flight(), 0u);
+}
+
+TEST(ClusterConnection, ACallToASilentNodeTimesOutWithinAnEighthMoreThanTheTimeout) {
+  asio::io_context io;
+  fake_node node(io);
+  auto conn = connected(io, node, 400ms);
+  outcome out;
+  start_call(io, conn, "never answered", out);
+  run_until(io, [&] { return out.done; });
+  EXPECT_EQ(out.result.failure, call_failure::timed_out);
+  EXPECT_NE(out.result.detail.find("did not answer within 400 ms"), std::string::npos)
+      << out.result.detail;
+  EXPECT_GE(out.waited, 400ms);
+  // 400 ms + one tick of 50 ms, with room for a busy machine; the old timer per call would
+  // pass too, a lost tick (no timeout at all) would not.
+  EXPECT_LT(out.waited, 3000ms);
+  // The id stays taken until the late answer: counted in flight.
+  EXPECT_EQ(conn->in_flight(), 1u);
+}
+
+TEST(ClusterConnection, ALateAnswerIsNotTakenForTheNextCallsAnswer) {
+  asio::io_context io;
+  fake_node node(io);
+  auto conn = connected(io, node, 300ms);
+  outcome first;
+  start_call(io, conn, "first", first);
+  asio::co_spawn(io, node.read_requests(1), asio::detached);
+  run_until(io, [&] { return first.done; });
+  ASSERT_EQ(first.result.failure, call_failure::timed_out);
+
+  outcome second;
+  start_call(io, conn, "second", second);
+  bool answered = false;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    co_await node.read_requests(2);
+    EXPECT_NE(node.requests[0].header.stream, node.requests[1].header.stream);
+    co_await node.answer(0);  // the late answer to "first", on the id still reserved for it
+    co_await node.answer(1);
+    answered = true;
+  }, asio::detached);
+  run_until(io, [&] { return second.done && answered; });
+  ASSERT_TRUE(second.result.ok()) << second.result.detail;
+  EXPECT_EQ(text_of(second.result.frame.body), "second");
+  run_until(io, [&] { return conn->in_flight() == 0; });
+}
+
+TEST(ClusterConnection, CloseAnswersEveryWaitingCallAtOnce) {
+  asio::io_context io;
+  fake_node node(io);
+  auto conn = connected(io, node, 60000ms);
+  std::array<outcome, 2> out;
+  start_call(io, conn, "a", out[0]);
+  start_call(io, conn, "b", out[1]);
+  asio::co_spawn(io, node.read_requests(2), asio::detached);
+  run_until(io, [&] { return node.requests.size() == 2; });
+  conn->close("shutting down");
+  run_until(io, [&] { return out[0].done && out[1].done; });
+  for (const auto& o : out) {
+    EXPECT_EQ(o.result.failure, call_failure::disconnected);
+    EXPECT_EQ(o.result.detail, "shutting down");
+    EXPECT_LT(o.waited, 10s);
+  }
+  outcome after;
+  start_call(io, conn, "c", after);
+  run_until(io, [&] { return after.done; });
+  EXPECT_EQ(after.result.failure, call_failure::disconnected);
+}
+
+}  // namespace
+}  // namespace tandem::client
