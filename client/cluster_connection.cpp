@@ -83,8 +83,7 @@ asio::awaitable<std::string> cluster_connection::connect() {
   open_ = true;
   asio::co_spawn(executor_, [self = shared_from_this()] { return self->read_loop(); },
                  asio::detached);
-  asio::co_spawn(executor_, [self = shared_from_this()] { return self->heartbeat_loop(); },
-                 asio::detached);
+  arm_heartbeat();
   co_return std::string{};
 }
 
@@ -300,19 +299,31 @@ asio::awaitable<void> cluster_connection::read_loop() {
   }
 }
 
-asio::awaitable<void> cluster_connection::heartbeat_loop() {
-  const auto interval = settings_.heartbeat_interval;
-  while (open_) {
-    heartbeat_timer_.expires_after(interval);
-    co_await heartbeat_timer_.async_wait(as_tuple(use_awaitable));
-    if (!open_ || std::chrono::steady_clock::now() - last_read_ < interval) {
-      continue;
+// A timer callback, not a coroutine looping on the timer: every idle connection (two per
+// client) would hold that coroutine's frames for its whole life (issue 17, memory per client).
+// The OPTIONS call runs as a coroutine only when one is due.
+void cluster_connection::arm_heartbeat() {
+  heartbeat_timer_.expires_after(settings_.heartbeat_interval);
+  heartbeat_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || !self->open_) {
+      return;  // close() cancelled it
     }
-    auto r = co_await call(protocol::opcode::options, {});
-    if (!r.ok() && open_) {
-      close(settings_.name + " heartbeat failed: " + r.detail);
+    if (std::chrono::steady_clock::now() - self->last_read_ < self->settings_.heartbeat_interval) {
+      self->arm_heartbeat();  // the node spoke lately: alive
+      return;
     }
-  }
+    asio::co_spawn(self->executor_, [self]() -> asio::awaitable<void> {
+      auto r = co_await self->call(protocol::opcode::options, {});
+      if (!self->open_) {
+        co_return;
+      }
+      if (!r.ok()) {
+        self->close(self->settings_.name + " heartbeat failed: " + r.detail);
+      } else {
+        self->arm_heartbeat();
+      }
+    }, asio::detached);
+  });
 }
 
 void cluster_connection::fail_all(const std::string& why) {

@@ -108,7 +108,7 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
 
   asio::awaitable<std::string> tls_handshake();
   asio::awaitable<void> read_loop();
-  asio::awaitable<void> heartbeat_loop();
+  void arm_heartbeat();
   asio::awaitable<void> write_loop();
   asio::awaitable<call_result> answer_to(std::int16_t id);
   void send(protocol::bytes frame);
@@ -142,7 +142,7 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   // Calls waiting for a stream id, oldest first; each freed id wakes one.
   std::deque<std::shared_ptr<asio::steady_timer>> stream_waiters_;
   std::chrono::steady_clock::time_point last_read_ = std::chrono::steady_clock::now();
-  asio::steady_timer heartbeat_timer_;  // cancelled by close(), so the loop ends with it
+  asio::steady_timer heartbeat_timer_;  // cancelled by close(), so its callback lets go
   std::function<void(protocol::owned_frame)> on_event_;
   std::function<void(const std::string&)> on_closed_;
 };

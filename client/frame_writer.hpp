@@ -31,7 +31,7 @@ boost::asio::awaitable<boost::system::error_code> write_queued_frames(
     for (const auto& b : batch) {
       buffers.emplace_back(b.data(), b.size());
     }
-    const auto ec = co_await stream.write(buffers);
+    const auto [ec, written] = co_await stream.write(buffers);
     if (ec) {
       co_return ec;
     }

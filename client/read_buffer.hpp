@@ -1,6 +1,6 @@
 // The buffer a connection's read loop reads into: small at first, doubled whenever a read
 // fills it, up to a maximum. An idle connection (1,000 clients, each with two cluster
-// connections) then holds a few KiB instead of 64 KiB, while a busy one soon reads in large
+// connections) then holds half a KiB instead of 64 KiB, while a busy one soon reads in large
 // chunks (fewer syscalls per frame). The codec copies what it is fed, so growing is safe
 // after the bytes of a read have been fed.
 #pragma once
@@ -17,7 +17,8 @@ namespace tandem::client {
 
 class read_buffer {
  public:
-  static constexpr std::size_t initial_size = 2 * 1024;
+  // 512 bytes: every idle connection holds one (three per client), and a handshake's frames fit.
+  static constexpr std::size_t initial_size = 512;
   static constexpr std::size_t max_size = 64 * 1024;
 
   read_buffer() : data_(initial_size) {}

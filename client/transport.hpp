@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -38,23 +39,23 @@ class transport {
   void use_tls(asio::ssl::context& ctx) { tls_.emplace(socket_, ctx); }
   asio::ssl::stream<asio::ip::tcp::socket&>& tls() { return *tls_; }
 
-  asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(
+  // Plain functions that hand back the operation itself rather than coroutines around it: a
+  // coroutine frame per read (one held by every idle connection) and per write is heap memory
+  // on the hot path (issue 17). Both branches yield the same awaitable type.
+  asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(
       asio::mutable_buffer buffer) {
     if (tls_) {
-      auto [ec, n] = co_await tls_->async_read_some(buffer, asio::as_tuple(asio::use_awaitable));
-      co_return std::pair{ec, n};
+      return tls_->async_read_some(buffer, asio::as_tuple(asio::use_awaitable));
     }
-    auto [ec, n] = co_await socket_.async_read_some(buffer, asio::as_tuple(asio::use_awaitable));
-    co_return std::pair{ec, n};
+    return socket_.async_read_some(buffer, asio::as_tuple(asio::use_awaitable));
   }
 
-  asio::awaitable<boost::system::error_code> write(const std::vector<asio::const_buffer>& buffers) {
+  asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write(
+      const std::vector<asio::const_buffer>& buffers) {
     if (tls_) {
-      auto [ec, n] = co_await asio::async_write(*tls_, buffers, asio::as_tuple(asio::use_awaitable));
-      co_return ec;
+      return asio::async_write(*tls_, buffers, asio::as_tuple(asio::use_awaitable));
     }
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, asio::as_tuple(asio::use_awaitable));
-    co_return ec;
+    return asio::async_write(socket_, buffers, asio::as_tuple(asio::use_awaitable));
   }
 
   void close() {

@@ -229,3 +229,33 @@ TEST(ClusterConnection, CloseAnswersEveryWaitingCallAtOnce) {
 
 }  // namespace
 }  // namespace tandem::client
+
+namespace tandem::client {
+namespace {
+
+TEST(ClusterConnection, AnIdleConnectionSendsOptionsAndClosesWhenTheNodeStaysSilent) {
+  asio::io_context io;
+  fake_node node(io);
+  auto s = settings_for(node.port(), 300ms);
+  s.heartbeat_interval = 100ms;
+  auto conn = std::make_shared<cluster_connection>(io.get_executor(), s);
+  std::string closed_because;
+  conn->on_closed([&](const std::string& why) { closed_because = why; });
+  bool accepted = false;
+  std::string error = "not finished";
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> { co_await node.accept(); accepted = true; },
+                 asio::detached);
+  asio::co_spawn(io, [&, conn]() -> asio::awaitable<void> { error = co_await conn->connect(); },
+                 asio::detached);
+  run_until(io, [&] { return accepted && error != "not finished"; });
+  ASSERT_EQ(error, "");
+  asio::co_spawn(io, node.read_requests(1), asio::detached);
+  run_until(io, [&] { return !closed_because.empty(); });
+  ASSERT_EQ(node.requests.size(), 1u);
+  EXPECT_EQ(node.requests[0].header.op, protocol::opcode::options);
+  EXPECT_NE(closed_because.find("heartbeat failed"), std::string::npos) << closed_because;
+  EXPECT_FALSE(conn->is_open());
+}
+
+}  // namespace
+}  // namespace tandem::client
