@@ -6,6 +6,7 @@
 #pragma once
 
 #include "protocol/connection_codec.hpp"
+#include "client/frame_writer.hpp"
 #include "client/transport.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -15,7 +16,6 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -125,7 +125,7 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   protocol::connection_codec codec_;
   bool open_ = false;
   bool writing_ = false;
-  std::deque<protocol::bytes> write_queue_;
+  frame_queue write_queue_;
   // The stream table grows with use, up to stream_capacity_ ids: an idle connection (most of
   // them, with 1,000 clients) must not pay for max_in_flight slots up front (issue 7).
   std::vector<call_slot> calls_;             // index = stream id; size = ids ever used
@@ -140,7 +140,7 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   std::optional<std::string> close_when_idle_;  // set by close_when_idle while calls remain
   asio::steady_timer idle_deadline_;            // close_when_idle's upper bound
   // Calls waiting for a stream id, oldest first; each freed id wakes one.
-  std::deque<std::shared_ptr<asio::steady_timer>> stream_waiters_;
+  boost::container::deque<std::shared_ptr<asio::steady_timer>> stream_waiters_;
   std::chrono::steady_clock::time_point last_read_ = std::chrono::steady_clock::now();
   asio::steady_timer heartbeat_timer_;  // cancelled by close(), so its callback lets go
   std::function<void(protocol::owned_frame)> on_event_;

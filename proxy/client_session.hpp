@@ -7,6 +7,7 @@
 #include "protocol/cql/classifier.hpp"
 #include "protocol/messages/query_parameters.hpp"
 #include "client/cluster_connection.hpp"
+#include "client/frame_writer.hpp"
 #include "client/wake_signal.hpp"
 #include "proxy/journal_record.hpp"
 #include "proxy/proxy_context.hpp"
@@ -14,10 +15,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/container/deque.hpp>
 
 #include <array>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -197,7 +198,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   client::transport stream_;
   // Which cluster produced each paging state this client holds (read_cluster), oldest first.
   std::unordered_map<std::string, cluster> paging_origin_;
-  std::deque<std::string> paging_order_;
+  boost::container::deque<std::string> paging_order_;  // no block until used (frame_writer.hpp)
   std::shared_ptr<proxy_context> ctx_;
   protocol::connection_codec codec_;
   phase phase_ = phase::handshake;
@@ -210,7 +211,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::array<std::vector<std::pair<client::cluster_endpoint, std::shared_ptr<client::cluster_connection>>>, 2>
       replica_conns_;
   std::array<std::vector<client::cluster_endpoint>, 2> replicas_opening_;
-  std::deque<protocol::bytes> write_queue_;
+  client::frame_queue write_queue_;
   bool writing_ = false;
   bool close_after_write_ = false;
   bool target_auth_pending_ = false;
@@ -229,7 +230,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // Writes the primary applied whose secondary has not answered yet, in the order their
   // journal.sync_interval runs out (one interval for all: deadlines ascend), and the one timer
   // that makes their records (session_journal.cpp).
-  std::deque<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<mirror_legs>>>
+  boost::container::deque<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<mirror_legs>>>
       awaiting_record_;
   asio::steady_timer record_timer_;
   bool record_timer_armed_ = false;
