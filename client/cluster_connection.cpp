@@ -263,6 +263,7 @@ asio::awaitable<void> cluster_connection::read_loop() {
     for (;;) {
       auto next = codec_.next();
       if (!next) {
+        hand_over_answers();  // the frames before the bad one were answers all the same
         close(settings_.name + " sent a malformed frame: " + next.error().message());
         co_return;
       }
@@ -289,14 +290,29 @@ asio::awaitable<void> cluster_connection::read_loop() {
         stream_waiters_.pop_front();
       }
       if (slot.waiter) {
-        complete(slot, call_result{call_failure::none, {}, std::move(f), last_read_ - slot.sent});
+        answered_.emplace_back(std::move(slot.waiter),
+                               call_result{call_failure::none, {}, std::move(f), last_read_ - slot.sent});
+        slot.waiter = nullptr;
       }
       if (close_when_idle_ && calls_in_flight_ == 0) {
         // After the waiting coroutine has taken its answer: close() would overwrite it.
         asio::post(executor_, [self, why = *close_when_idle_] { self->close(why); });
       }
     }
+    hand_over_answers();
   }
+}
+
+// The callers of the answers one read brought resume here, one after the other, once the
+// read's frames are all decoded: inline, without a trip through the executor's queue (a heap
+// block and a lock per answer, issue 17), and never in the middle of the codec's iteration. A
+// caller may send, take an id or close this connection meanwhile: nothing here holds on to a
+// slot, and the list is the read loop's alone.
+void cluster_connection::hand_over_answers() {
+  for (auto& [waiter, result] : answered_) {
+    std::move(waiter)(std::move(result));
+  }
+  answered_.clear();
 }
 
 // A timer callback, not a coroutine looping on the timer: every idle connection (two per
@@ -340,6 +356,8 @@ void cluster_connection::fail_all(const std::string& why) {
 }
 
 void cluster_connection::drop_waiters() noexcept {
+  auto answered = std::move(answered_);
+  answered_.clear();
   std::vector<asio::any_completion_handler<void(call_result)>> dropped;
   for (auto& slot : calls_) {
     if (slot.waiter) {

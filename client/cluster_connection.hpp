@@ -115,6 +115,7 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   void fail_all(const std::string& why);
   void drop_waiters() noexcept;
   void complete(call_slot& slot, call_result r);
+  void hand_over_answers();
   void watch_timeouts();
   void expire_calls();
   std::optional<std::int16_t> acquire_stream();
@@ -132,6 +133,8 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   std::vector<std::int16_t> free_streams_;  // ids used before and free again
   std::size_t stream_capacity_ = 0;         // ids this connection may use
   std::size_t calls_in_flight_ = 0;
+  // The answers of the read being decoded, handed to their callers after its last frame.
+  std::vector<std::pair<asio::any_completion_handler<void(call_result)>, call_result>> answered_;
   // One timer for every call's timeout (issue 17: no timer per request): while calls wait, it
   // ticks every request_timeout / 8 and fails those older than request_timeout, so a call
   // times out between 1 and 1.125 request_timeouts after it was sent.
