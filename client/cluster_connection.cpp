@@ -154,7 +154,9 @@ asio::awaitable<call_result> cluster_connection::call(protocol::opcode op, proto
   }
   calls_[static_cast<std::size_t>(*stream)].sent = std::chrono::steady_clock::now();
   const protocol::frame_header h{settings_.version, false, flags, *stream, op, 0};
-  send(codec_.encode(h, body));
+  auto frame = frame_buffers::take();
+  codec_.encode_into(h, body, frame);
+  send(std::move(frame));
   co_return co_await answer_to(*stream);
 }
 

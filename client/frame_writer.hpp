@@ -4,6 +4,7 @@
 #pragma once
 
 #include "protocol/types.hpp"
+#include "client/frame_buffers.hpp"
 #include "client/transport.hpp"
 
 #include <boost/container/deque.hpp>
@@ -40,6 +41,9 @@ boost::asio::awaitable<boost::system::error_code> write_queued_frames(
     const auto [ec, written] = co_await stream.write(buffers);
     if (ec) {
       co_return ec;
+    }
+    for (auto& b : batch) {
+      frame_buffers::give_back(std::move(b));
     }
   }
   co_return boost::system::error_code{};

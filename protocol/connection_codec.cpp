@@ -87,6 +87,16 @@ result<std::optional<owned_frame>> connection_codec::next() {
   return std::optional<owned_frame>{std::move(f)};
 }
 
+void connection_codec::encode_into(const frame_header& h, bytes_view body, bytes& out) const {
+  if (!framed_ && compression_ == compression_algorithm::none) {
+    frame_header plain = h;
+    plain.flags &= static_cast<std::uint8_t>(~frame_flags::compression);
+    encode_frame_into(plain, body, out);
+    return;
+  }
+  out = encode(h, body);
+}
+
 bytes connection_codec::encode(const frame_header& h, bytes_view body) const {
   frame_header out = h;
   out.flags &= static_cast<std::uint8_t>(~frame_flags::compression);

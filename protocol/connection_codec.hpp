@@ -44,6 +44,9 @@ class connection_codec {
 
   // Encodes one frame for the wire (body uncompressed on input).
   bytes encode(const frame_header& h, bytes_view body) const;
+  // The same, written over `out` (its capacity reused when the frame goes out as it is:
+  // unframed and uncompressed, the steady state of v3/v4 without compression).
+  void encode_into(const frame_header& h, bytes_view body, bytes& out) const;
 
  private:
   result<owned_frame> finish(frame_header h, bytes body) const;

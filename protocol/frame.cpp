@@ -91,11 +91,16 @@ void encode_frame_header(const frame_header& h, std::span<std::byte, frame_heade
 }
 
 bytes encode_frame(frame_header h, bytes_view body) {
+  bytes out;
+  encode_frame_into(h, body, out);
+  return out;
+}
+
+void encode_frame_into(frame_header h, bytes_view body, bytes& out) {
   h.body_length = static_cast<std::uint32_t>(body.size());
-  bytes out(frame_header_size + body.size());
+  out.resize(frame_header_size + body.size());
   encode_frame_header(h, std::span<std::byte, frame_header_size>(out.data(), frame_header_size));
   std::copy(body.begin(), body.end(), out.begin() + frame_header_size);
-  return out;
 }
 
 }  // namespace tandem::protocol

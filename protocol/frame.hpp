@@ -90,6 +90,9 @@ void encode_frame_header(const frame_header& h, std::span<std::byte, frame_heade
 
 // A whole frame: header (with body_length set from body) followed by body.
 bytes encode_frame(frame_header h, bytes_view body);
+// The same frame written over `out` (resized), reusing its capacity: a caller that recycles its
+// buffers encodes without allocating.
+void encode_frame_into(frame_header h, bytes_view body, bytes& out);
 
 // The version byte of a frame as sent, without checking it: lets the caller answer an
 // unsupported version (spec v4 §9 / v5 §8 "Protocol_error") in a form the peer understands.

@@ -228,7 +228,9 @@ void client_session::reply(const protocol::frame_header& request,
                            const protocol::owned_frame& answer) {
   protocol::frame_header h{version_, true, answer.header.flags, request.stream, answer.header.op,
                            0};
-  send_raw(codec_.encode(h, answer.body));
+  auto frame = client::frame_buffers::take();  // given back once written (frame_writer.hpp)
+  codec_.encode_into(h, answer.body, frame);
+  send_raw(std::move(frame));
 }
 
 void client_session::reply_error(const protocol::frame_header& request, std::int32_t code,

@@ -112,3 +112,29 @@ TEST(ConnectionCodec, DecodesFramesFedOneByteAtATime) {
 
 }  // namespace
 }  // namespace tandem::protocol
+
+namespace tandem::protocol {
+namespace {
+
+// encode_into writes the very bytes encode returns, in every state a connection goes through
+// (plain, compressed before framing, v5 segments), whatever `out` held before.
+TEST(ConnectionCodecEncodeInto, WritesWhatEncodeReturnsOverAnyPreviousContent) {
+  const bytes body(300, std::byte{0x41});
+  const frame_header h{protocol_version::v4, true, 0, 7, opcode::result, 0};
+  std::vector<connection_codec> codecs(4);
+  codecs[1].set_compression(compression_algorithm::lz4);
+  codecs[2].begin_framing(protocol_version::v5, compression_algorithm::none);
+  codecs[3].begin_framing(protocol_version::v5, compression_algorithm::lz4);
+  for (std::size_t i = 0; i < codecs.size(); ++i) {
+    frame_header hv = h;
+    if (i >= 2) {
+      hv.version = protocol_version::v5;
+    }
+    bytes out(1000, std::byte{0x7f});  // stale bytes longer than the frame
+    codecs[i].encode_into(hv, body, out);
+    EXPECT_EQ(out, codecs[i].encode(hv, body)) << "codec " << i;
+  }
+}
+
+}  // namespace
+}  // namespace tandem::protocol
