@@ -127,37 +127,53 @@ std::optional<std::int16_t> cluster_connection::acquire_stream() {
   } else {
     return std::nullopt;
   }
-  calls_[static_cast<std::size_t>(id)].busy = true;
+  calls_[static_cast<std::size_t>(id)].state = slot_state::sent;
   ++calls_in_flight_;
   return id;
 }
 
+// Not a coroutine when a stream id is free (the steady state): the request goes out now and the
+// caller awaits its answer directly, so a call costs no frame of its own (issue 17).
 asio::awaitable<call_result> cluster_connection::call(protocol::opcode op, protocol::bytes body,
                                                       std::uint8_t flags) {
+  if (open_) {
+    if (auto stream = acquire_stream()) {
+      return send_call(*stream, op, body, flags);
+    }
+  }
+  return call_when_a_stream_is_free(op, std::move(body), flags);
+}
+
+asio::awaitable<call_result> cluster_connection::call_when_a_stream_is_free(
+    protocol::opcode op, protocol::bytes body, std::uint8_t flags) {
   if (!open_) {
     co_return call_result{call_failure::disconnected, settings_.name + " connection is closed", {}};
   }
-  auto stream = acquire_stream();
-  if (!stream) {
-    // Every stream id busy: wait for one (a burst from a pipelining client), within the timeout.
-    const auto deadline = std::chrono::steady_clock::now() + settings_.request_timeout;
-    while (!stream && open_ && std::chrono::steady_clock::now() < deadline) {
-      auto waiter = std::make_shared<asio::steady_timer>(executor_, deadline);
-      stream_waiters_.push_back(waiter);
-      co_await waiter->async_wait(as_tuple(use_awaitable));
-      stream = open_ ? acquire_stream() : std::nullopt;
-    }
+  // Every stream id busy: wait for one (a burst from a pipelining client), within the timeout.
+  std::optional<std::int16_t> stream;
+  const auto deadline = std::chrono::steady_clock::now() + settings_.request_timeout;
+  while (!stream && open_ && std::chrono::steady_clock::now() < deadline) {
+    auto waiter = std::make_shared<asio::steady_timer>(executor_, deadline);
+    stream_waiters_.push_back(waiter);
+    co_await waiter->async_wait(as_tuple(use_awaitable));
+    stream = open_ ? acquire_stream() : std::nullopt;
   }
   if (!stream) {
     co_return call_result{call_failure::overloaded,
                           settings_.name + ": too many requests in flight on one connection", {}};
   }
-  calls_[static_cast<std::size_t>(*stream)].sent = std::chrono::steady_clock::now();
-  const protocol::frame_header h{settings_.version, false, flags, *stream, op, 0};
+  co_return co_await send_call(*stream, op, body, flags);
+}
+
+asio::awaitable<call_result> cluster_connection::send_call(std::int16_t id, protocol::opcode op,
+                                                           protocol::bytes_view body,
+                                                           std::uint8_t flags) {
+  calls_[static_cast<std::size_t>(id)].sent = std::chrono::steady_clock::now();
+  const protocol::frame_header h{settings_.version, false, flags, id, op, 0};
   auto frame = frame_buffers::take();
   codec_.encode_into(h, body, frame);
   send(std::move(frame));
-  co_return co_await answer_to(*stream);
+  return answer_to(id);
 }
 
 // Suspends the calling coroutine until the read loop, the timeout tick or close() completes
@@ -166,10 +182,23 @@ asio::awaitable<call_result> cluster_connection::call(protocol::opcode op, proto
 asio::awaitable<call_result> cluster_connection::answer_to(std::int16_t id) {
   return asio::async_initiate<const asio::use_awaitable_t<>, void(call_result)>(
       [this, id](auto handler) {
+        auto& slot = calls_[static_cast<std::size_t>(id)];
+        if (slot.state == slot_state::early) {
+          auto it = std::find_if(early_.begin(), early_.end(),
+                                 [id](const auto& e) { return e.first == id; });
+          call_result r = std::move(it->second);
+          early_.erase(it);
+          release_stream(id);
+          asio::post(executor_, [h = std::move(handler), r = std::move(r)]() mutable {
+            std::move(h)(std::move(r));
+          });
+          return;
+        }
         // Constructed and swapped in: Boost 1.81's move assignment of any_completion_handler
         // wraps the handler in itself, endlessly (it copies `other` as an lvalue).
         asio::any_completion_handler<void(call_result)> waiter(std::move(handler));
-        waiter.swap(calls_[static_cast<std::size_t>(id)].waiter);
+        waiter.swap(slot.waiter);
+        slot.state = slot_state::waiting;
         watch_timeouts();
       },
       use_awaitable);
@@ -219,6 +248,7 @@ void cluster_connection::expire_calls() {
                                settings_.name + " did not answer within " +
                                    std::to_string(settings_.request_timeout.count()) + " ms",
                                {}, now - slot.sent});
+    slot.state = slot_state::abandoned;
   }
   if (waiting) {
     watch_timeouts();
@@ -280,28 +310,48 @@ asio::awaitable<void> cluster_connection::read_loop() {
         continue;
       }
       const auto id = static_cast<std::size_t>(f.header.stream);
-      if (id >= calls_.size() || !calls_[id].busy) {
+      if (id >= calls_.size()) {
         continue;  // an answer to nothing we asked: ignore rather than misroute
       }
       auto& slot = calls_[id];
-      slot.busy = false;
-      free_streams_.push_back(f.header.stream);
-      --calls_in_flight_;
-      if (!stream_waiters_.empty()) {
-        stream_waiters_.front()->cancel();
-        stream_waiters_.pop_front();
+      switch (slot.state) {
+        case slot_state::free:
+        case slot_state::early:
+          continue;  // an answer to nothing we asked (or a second one): ignore, never misroute
+        case slot_state::sent:
+          // Its caller has not awaited it yet: kept, with the id, until it does.
+          slot.state = slot_state::early;
+          early_.emplace_back(f.header.stream, call_result{call_failure::none, {}, std::move(f),
+                                                           last_read_ - slot.sent});
+          continue;
+        case slot_state::waiting:
+          answered_.emplace_back(std::move(slot.waiter),
+                                 call_result{call_failure::none, {}, std::move(f), last_read_ - slot.sent});
+          slot.waiter = nullptr;
+          break;
+        case slot_state::abandoned:
+          break;  // the late answer of a call that timed out: its id is free again
       }
-      if (slot.waiter) {
-        answered_.emplace_back(std::move(slot.waiter),
-                               call_result{call_failure::none, {}, std::move(f), last_read_ - slot.sent});
-        slot.waiter = nullptr;
-      }
+      release_stream(f.header.stream);
       if (close_when_idle_ && calls_in_flight_ == 0) {
         // After the waiting coroutine has taken its answer: close() would overwrite it.
         asio::post(executor_, [self, why = *close_when_idle_] { self->close(why); });
       }
     }
     hand_over_answers();
+  }
+}
+
+void cluster_connection::release_stream(std::int16_t id) {
+  calls_[static_cast<std::size_t>(id)].state = slot_state::free;
+  if (calls_in_flight_ == 0) {
+    return;  // closed meanwhile: fail_all let go of every id, and hands out no more
+  }
+  free_streams_.push_back(id);
+  --calls_in_flight_;
+  if (!stream_waiters_.empty()) {
+    stream_waiters_.front()->cancel();
+    stream_waiters_.pop_front();
   }
 }
 
@@ -345,12 +395,19 @@ void cluster_connection::arm_heartbeat() {
 }
 
 void cluster_connection::fail_all(const std::string& why) {
-  for (auto& slot : calls_) {
-    if (slot.waiter) {
-      complete(slot, call_result{call_failure::disconnected, why, {},
-                                 std::chrono::steady_clock::now() - slot.sent});
+  for (std::size_t id = 0; id < calls_.size(); ++id) {
+    auto& slot = calls_[id];
+    call_result failed{call_failure::disconnected, why, {}, std::chrono::steady_clock::now() - slot.sent};
+    if (slot.state == slot_state::waiting) {
+      complete(slot, std::move(failed));
+    } else if (slot.state == slot_state::sent) {
+      early_.emplace_back(static_cast<std::int16_t>(id), std::move(failed));  // for its caller
+      slot.state = slot_state::early;
+      continue;
     }
-    slot.busy = false;
+    if (slot.state != slot_state::early) {
+      slot.state = slot_state::free;
+    }
   }
   free_streams_.clear();
   stream_capacity_ = calls_.size();  // as before: a closed connection hands out no more ids

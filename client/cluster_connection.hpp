@@ -97,25 +97,32 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   void close_when_idle(const std::string& why);
 
  private:
-  // One stream id's request. `waiter` resumes the calling coroutine; it is empty when the id is
-  // free, and also when the call timed out: the id then stays taken (`busy`) until the late
-  // answer arrives, so that answer is never taken for another request's.
+  // One stream id's request. The request is sent when call() is called and its caller awaits
+  // the answer right after (answer_to), so an answer can, in principle, come first: it is then
+  // kept (`early`) until the caller awaits it. A call that timed out keeps its id (`abandoned`)
+  // until the late answer arrives, so that answer is never taken for another request's.
+  enum class slot_state : std::uint8_t { free, sent, waiting, early, abandoned };
   struct call_slot {
-    asio::any_completion_handler<void(call_result)> waiter;
+    asio::any_completion_handler<void(call_result)> waiter;  // set while `waiting`
     std::chrono::steady_clock::time_point sent{};
-    bool busy = false;
+    slot_state state = slot_state::free;
   };
 
   asio::awaitable<std::string> tls_handshake();
   asio::awaitable<void> read_loop();
   void arm_heartbeat();
   asio::awaitable<void> write_loop();
+  asio::awaitable<call_result> call_when_a_stream_is_free(protocol::opcode op, protocol::bytes body,
+                                                          std::uint8_t flags);
+  asio::awaitable<call_result> send_call(std::int16_t id, protocol::opcode op,
+                                         protocol::bytes_view body, std::uint8_t flags);
   asio::awaitable<call_result> answer_to(std::int16_t id);
   void send(protocol::bytes frame);
   void fail_all(const std::string& why);
   void drop_waiters() noexcept;
   void complete(call_slot& slot, call_result r);
   void hand_over_answers();
+  void release_stream(std::int16_t id);
   void watch_timeouts();
   void expire_calls();
   std::optional<std::int16_t> acquire_stream();
@@ -133,6 +140,8 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   std::vector<std::int16_t> free_streams_;  // ids used before and free again
   std::size_t stream_capacity_ = 0;         // ids this connection may use
   std::size_t calls_in_flight_ = 0;
+  // Answers that came before their caller awaited them (see call_slot), by stream id.
+  std::vector<std::pair<std::int16_t, call_result>> early_;
   // The answers of the read being decoded, handed to their callers after its last frame.
   std::vector<std::pair<asio::any_completion_handler<void(call_result)>, call_result>> answered_;
   // One timer for every call's timeout (issue 17: no timer per request): while calls wait, it

@@ -10,6 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -255,6 +256,43 @@ TEST(ClusterConnection, AnIdleConnectionSendsOptionsAndClosesWhenTheNodeStaysSil
   EXPECT_EQ(node.requests[0].header.op, protocol::opcode::options);
   EXPECT_NE(closed_because.find("heartbeat failed"), std::string::npos) << closed_because;
   EXPECT_FALSE(conn->is_open());
+}
+
+}  // namespace
+}  // namespace tandem::client
+
+namespace tandem::client {
+namespace {
+
+// call() sends at once and its caller awaits the answer after: an answer read before the
+// caller awaits is kept for it (and its id with it), never dropped as an answer to nothing.
+TEST(ClusterConnection, AnAnswerThatArrivesBeforeItsCallerAwaitsIsKeptForIt) {
+  asio::io_context io;
+  fake_node node(io);
+  auto conn = connected(io, node, 5000ms);
+  bool answered = false;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    co_await node.read_requests(1);
+    co_await node.answer(0);
+    answered = true;
+  }, asio::detached);
+  outcome out;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    auto pending = conn->call(protocol::opcode::query, bytes_of("early"));
+    while (!answered || conn->in_flight() == 0) {
+      asio::steady_timer pause(io, 20ms);
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+    // Let the read loop take the answer in before the caller awaits it.
+    asio::steady_timer pause(io, 100ms);
+    co_await pause.async_wait(asio::use_awaitable);
+    out.result = co_await std::move(pending);
+    out.done = true;
+  }, asio::detached);
+  run_until(io, [&] { return out.done; });
+  ASSERT_TRUE(out.result.ok()) << out.result.detail;
+  EXPECT_EQ(text_of(out.result.frame.body), "early");
+  EXPECT_EQ(conn->in_flight(), 0u);
 }
 
 }  // namespace
