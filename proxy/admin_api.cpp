@@ -56,9 +56,9 @@ bool same_secret(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-json::object counters_json(const proxy_stats& st) {
+json::object counters_json(const proxy_counts& st) {
   json::object o;
-#define TANDEM_COUNTER_JSON(name, help) o[#name] = st.name.load(std::memory_order_relaxed);
+#define TANDEM_COUNTER_JSON(name, help) o[#name] = st.name;
   TANDEM_PROXY_COUNTERS(TANDEM_COUNTER_JSON)
 #undef TANDEM_COUNTER_JSON
   return o;
@@ -187,7 +187,7 @@ std::string admin_api::set_primary(cluster c, const std::string& reason) {
   }
   ctx_->primary.store(c);
   if (before != c) {
-    bump(ctx_->stats.routing_changes);
+    bump(ctx_->stats.local().routing_changes);
   }
   spdlog::warn("routing: primary {} -> {} ({}){}", cluster_name(before), cluster_name(c), reason,
                file.empty() ? "; routing.state_file is empty, so a restart returns to "
@@ -324,8 +324,9 @@ std::string admin_api::status_json() const {
   t0["keyspace"] = cfg.target.state_keyspace;
   root["t0"] = std::move(t0);
   root["last_target_write_failure_us"] = ctx_->last_target_write_failure_us.load();
+  const auto counts = ctx_->stats.snapshot();
   root["client_connections"] =
-      ctx_->stats.client_connections_opened.load() - ctx_->stats.client_connections_closed.load();
+      counts.client_connections_opened - counts.client_connections_closed;
   root["requests_in_flight"] = ctx_->requests_in_flight.load();
   root["client_latency"] = latency_json(ctx_->client_latency.read());
   json::object prepared;
@@ -333,7 +334,7 @@ std::string admin_api::status_json() const {
   prepared["capacity"] = ctx_->prepared.capacity();
   prepared["evictions"] = ctx_->prepared.evictions();
   root["prepared"] = std::move(prepared);
-  root["counters"] = counters_json(ctx_->stats);
+  root["counters"] = counters_json(counts);
   json::object errors;
   for (const auto& e : ctx_->cluster_errors.read()) {
     errors[std::string(cluster_name(e.c)) + "." + std::string(e.error)] = e.count;

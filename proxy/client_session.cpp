@@ -31,10 +31,10 @@ client_session::client_session(asio::ip::tcp::socket socket, std::shared_ptr<pro
   boost::system::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   peer_ = ec ? std::string("unknown") : ep.address().to_string() + ":" + std::to_string(ep.port());
-  bump(ctx_->stats.client_connections_opened);
+  bump(ctx_->stats.local().client_connections_opened);
 }
 
-client_session::~client_session() { bump(ctx_->stats.client_connections_closed); }
+client_session::~client_session() { bump(ctx_->stats.local().client_connections_closed); }
 
 void client_session::start() {
   asio::co_spawn(stream_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
@@ -80,7 +80,7 @@ bool client_session::refuse_unsupported_version(protocol::bytes_view data) {
     stream = static_cast<std::int16_t>(std::to_integer<int>(data[2]));
   }
   version_ = *raw < 3 ? protocol::protocol_version::v3 : protocol::protocol_version::v5;
-  bump(ctx_->stats.client_protocol_errors);
+  bump(ctx_->stats.local().client_protocol_errors);
   protocol::frame_header h{version_, false, 0, stream, opcode::options, 0};
   reply_error(h, static_cast<std::int32_t>(protocol::error_code::protocol_error),
               "Invalid or unsupported protocol version (" + std::to_string(*raw) +
@@ -105,7 +105,7 @@ asio::awaitable<bool> client_session::accept_tls() {
                                                     as_tuple(use_awaitable));
   deadline.cancel();
   if (ec) {
-    bump(ctx_->stats.client_tls_failures);
+    bump(ctx_->stats.local().client_tls_failures);
     spdlog::info("client {}: TLS handshake failed: {}", peer_, ec.message());
     close("TLS handshake failed");
     co_return false;
@@ -141,7 +141,7 @@ asio::awaitable<void> client_session::read_loop() {
     for (;;) {
       auto next = codec_.next();
       if (!next) {
-        bump(ctx_->stats.client_protocol_errors);
+        bump(ctx_->stats.local().client_protocol_errors);
         protocol::frame_header h{version_, false, 0, 0, opcode::options, 0};
         reply_error(h, static_cast<std::int32_t>(protocol::error_code::protocol_error),
                     std::string("Invalid frame: ") + next.error().message());
@@ -219,7 +219,7 @@ asio::awaitable<void> client_session::handle(protocol::owned_frame f) {
 // clients are not affected.
 void client_session::protocol_violation(const protocol::frame_header& request,
                                         const std::string& message) {
-  bump(ctx_->stats.client_protocol_errors);
+  bump(ctx_->stats.local().client_protocol_errors);
   close_after_write_ = true;
   reply_error(request, static_cast<std::int32_t>(protocol::error_code::protocol_error), message);
 }

@@ -55,7 +55,7 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
     }
     auto entry = prepared_cache_.find(ctx_->prepared, child.id);
     if (!entry) {
-      bump(ctx_->stats.prepared_cache_misses);
+      bump(ctx_->stats.local().prepared_cache_misses);
       protocol::wire_writer w;
       w.write_int(unprepared_code);
       w.write_string("Prepared statement unknown to the tandem proxy; prepare it again");
@@ -93,7 +93,7 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
       }
       std::vector<std::string_view> views(literals.begin(), literals.end());
       child.query = protocol::cql::replace_calls(child.query, calls, views);
-      bump(ctx_->stats.replaced_functions, calls.size());
+      bump(ctx_->stats.local().replaced_functions, calls.size());
     }
     for (const auto& [index, entry] : rewritten_children) {
       auto& child = batch->children[index];
@@ -115,7 +115,7 @@ asio::awaitable<void> client_session::handle_batch(protocol::owned_frame f) {
     }
   }
   note_mirrored_write(sent_timestamp);
-  bump(ctx_->stats.requests_write);
+  bump(ctx_->stats.local().requests_write);
   auto self = shared_from_this();
   auto shared_message = std::make_shared<protocol::bytes>(std::move(message));
   auto shared_prefix = std::make_shared<protocol::bytes>(prefix);

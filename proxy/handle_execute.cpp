@@ -91,7 +91,7 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   auto entry = prepared_cache_.find(ctx_->prepared, *id);
   if (!entry) {
     // Unknown to the proxy (evicted, or prepared before a restart): the driver re-prepares.
-    bump(ctx_->stats.prepared_cache_misses);
+    bump(ctx_->stats.local().prepared_cache_misses);
     protocol::wire_writer w;
     w.write_int(unprepared_code);
     w.write_string("Prepared statement unknown to the tandem proxy; prepare it again");
@@ -129,9 +129,9 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
     if (is_data_write(entry->cls)) {
       note_mirrored_write(sent_timestamp);
     }
-    bump(is_data_write(entry->cls) ? ctx_->stats.requests_write : ctx_->stats.requests_ddl);
+    bump(is_data_write(entry->cls) ? ctx_->stats.local().requests_write : ctx_->stats.local().requests_ddl);
   } else {
-    bump(ctx_->stats.requests_read);
+    bump(ctx_->stats.local().requests_read);
   }
   if (!entry->added_markers.empty()) {
     const protocol::bytes_view message = edited ? protocol::bytes_view(*edited) : client_message;

@@ -50,7 +50,7 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
     co_return;
   }
   if (dest != destination::both) {
-    bump(cls == request_class::read ? ctx_->stats.requests_read : ctx_->stats.requests_other);
+    bump(cls == request_class::read ? ctx_->stats.local().requests_read : ctx_->stats.local().requests_other);
     std::string shadow_what = cls == request_class::read ? std::string(*text) : std::string();
     co_await forward_to_primary(std::move(f), std::move(shadow_what));
     co_return;
@@ -70,7 +70,7 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
     std::vector<std::string_view> views(literals.begin(), literals.end());
     const std::string rewritten = protocol::cql::replace_calls(*text, info->calls, views);
     message = protocol::with_statement_text(message, *text, rewritten);
-    bump(ctx_->stats.replaced_functions, info->calls.size());
+    bump(ctx_->stats.local().replaced_functions, info->calls.size());
   }
   if (pin) {
     auto stamped = protocol::with_default_timestamp(opcode::query, version_, message, ts);
@@ -78,7 +78,7 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
       message = std::move(*stamped);
     }
   }
-  bump(is_data_write(cls) ? ctx_->stats.requests_write : ctx_->stats.requests_ddl);
+  bump(is_data_write(cls) ? ctx_->stats.local().requests_write : ctx_->stats.local().requests_ddl);
   auto body = std::make_shared<protocol::bytes>(protocol::join(prefix, message));
   const bool wait_for_both = waits_for_both(cls);
   body_builder same = [body](cluster) -> protocol::result<protocol::bytes> { return *body; };
@@ -94,7 +94,7 @@ asio::awaitable<void> client_session::handle_query(protocol::owned_frame f) {
 }
 
 asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
-  bump(ctx_->stats.requests_prepare);
+  bump(ctx_->stats.local().requests_prepare);
   auto offset = protocol::message_offset(f.header, f.body);
   auto text = offset ? protocol::statement_text(protocol::bytes_view(f.body).subspan(*offset))
                      : protocol::result<std::string_view>(offset.error());
@@ -200,7 +200,7 @@ asio::awaitable<void> client_session::handle_prepare(protocol::owned_frame f) {
     co_return;
   }
   e.added_markers = rewrite->markers;
-  bump(ctx_->stats.replaced_functions, rewrite->markers.size());
+  bump(ctx_->stats.local().replaced_functions, rewrite->markers.size());
   ctx_->prepared.put(std::move(e));
   protocol::result_message m = std::move(*primary_result);
   reply(f.header, protocol::owned_frame{{version_, true, 0, f.header.stream, opcode::result, 0},

@@ -7,6 +7,8 @@ namespace {
 
 using labels = prometheus_writer::labels;
 
+std::uint64_t load(std::uint64_t summed) { return summed; }  // a counter of stats.snapshot()
+
 std::uint64_t load(const std::atomic<std::uint64_t>& a) {
   return a.load(std::memory_order_relaxed);
 }
@@ -40,7 +42,7 @@ void gauge(prometheus_writer& w, std::string_view name, std::string_view help, d
 }  // namespace
 
 std::string render_metrics(const proxy_context& ctx) {
-  const auto& st = ctx.stats;
+  const auto st = ctx.stats.snapshot();
   prometheus_writer w;
 
   counter(w, "tandem_client_connections_opened_total", "Client connections accepted.",

@@ -59,8 +59,8 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor,
       spdlog::warn("accept failed: {}", ec.message());
       continue;
     }
-    const auto open = ctx->stats.client_connections_opened.load() -
-                      ctx->stats.client_connections_closed.load();
+    const auto counts = ctx->stats.snapshot();  // per accept, not per request: the sum is fine
+    const auto open = counts.client_connections_opened - counts.client_connections_closed;
     if (open >= ctx->cfg.limits.max_client_connections) {
       spdlog::warn("refusing a client: {} connections open (limits.max_client_connections)", open);
       continue;  // the socket closes as it goes out of scope

@@ -70,9 +70,9 @@ std::shared_ptr<client::cluster_connection> client_session::connection(cluster c
 
 void client_session::note_secondary_failure(cluster c, const client::call_result& r,
                                             const write_description& what, bool journaled) {
-  bump(c == cluster::target ? ctx_->stats.target_write_failures : ctx_->stats.source_failures);
+  bump(c == cluster::target ? ctx_->stats.local().target_write_failures : ctx_->stats.local().source_failures);
   if (journaled) {
-    bump(ctx_->stats.journaled_failures);  // replayed from the journal: not lost, no gate record
+    bump(ctx_->stats.local().journaled_failures);  // replayed from the journal: not lost, no gate record
   } else if (c == cluster::target) {
     ctx_->last_target_write_failure_us.store(client::write_clock::system_now_us());
   }
@@ -162,7 +162,7 @@ asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode o
     // Cassandra's ids are a digest of the text and keyspace), then the request once more.
     auto prepared = co_await prepare_on(*replica, *route->entry);
     if (prepared.ok() && prepared.frame.header.op == opcode::result) {
-      bump(ctx_->stats.reprepared);
+      bump(ctx_->stats.local().reprepared);
       if (auto again = build(c)) {
         r = co_await replica->call(op, std::move(*again), flags);
         count_call(c, op, r);
@@ -193,7 +193,7 @@ asio::awaitable<client::call_result> client_session::prepare_again_and_retry(
     entry = ctx_->prepared.find_by_secondary(*id);
   }
   if (entry && co_await reprepare(c, entry)) {
-    bump(ctx_->stats.reprepared);
+    bump(ctx_->stats.local().reprepared);
     auto again = build(c);
     if (again) {
       r = co_await conn->call(op, std::move(*again), flags);
@@ -368,7 +368,7 @@ std::int64_t client_session::write_timestamp(bool pin) {
   if (!pin) {
     return client::write_clock::system_now_us();
   }
-  bump(ctx_->stats.injected_timestamps);
+  bump(ctx_->stats.local().injected_timestamps);
   return ctx_->clock.next();
 }
 

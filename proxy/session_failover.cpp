@@ -86,7 +86,7 @@ void client_session::source_lost(const std::string& why) {
   }
   const auto node = source_->settings().endpoint;
   ctx_->mark_node(cluster::source, node, false);
-  bump(ctx_->stats.source_failovers);
+  bump(ctx_->stats.local().source_failovers);
   spdlog::warn("client {}: source connection to {}:{} lost ({}); opening one to another node",
                peer_, node.host, node.port, why);
   asio::co_spawn(

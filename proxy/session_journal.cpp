@@ -93,7 +93,7 @@ void client_session::append_record(const std::shared_ptr<mirror_legs>& legs, clu
   legs->journal_refused = true;
   legs->journal_problem = record ? "journal.max_bytes reached" : "the request could not be recorded";
   if (ctx_->cfg.journal.on_full == journal_full_policy::record_gap) {
-    bump(ctx_->stats.journal_gap_writes);
+    bump(ctx_->stats.local().journal_gap_writes);
     const auto now = client::write_clock::system_now_us();
     std::int64_t none = 0;
     ctx_->journal_gap_first_us.compare_exchange_strong(none, now);
@@ -195,7 +195,7 @@ void client_session::settle(const std::shared_ptr<mirror_legs>& legs) {
   const bool journal_failed = legs->journal_refused || legs->durable == false;
   if (journal_failed && legs->secondary) {
     legs->answered = true;
-    bump(ctx_->stats.journal_write_errors);
+    bump(ctx_->stats.local().journal_write_errors);
     reply_error(legs->request, static_cast<std::int32_t>(protocol::error_code::server_error),
                 std::string("tandem proxy: the source applied the write but the ") +
                     cluster_name(other_cluster(ctx_->routing().primary)) +

@@ -39,7 +39,7 @@ using protocol::opcode;
 asio::awaitable<void> client_session::answer_topology(const protocol::frame_header& request,
                                                       std::string text,
                                                       protocol::query_parameters params) {
-  bump(ctx_->stats.requests_topology);
+  bump(ctx_->stats.local().requests_topology);
   auto q = parse_system_select(text, keyspace_);
   if (!q && reads_system_local(text, keyspace_)) {
     co_await forward_system_local(request, std::move(text), std::move(params));
@@ -141,7 +141,7 @@ cluster client_session::read_cluster(const protocol::frame_header& h, protocol::
   }
   const cluster origin = it->second;
   if (origin != primary) {
-    bump(ctx_->stats.paged_reads_kept);
+    bump(ctx_->stats.local().paged_reads_kept);
   }
   return origin;
 }
@@ -205,18 +205,18 @@ void client_session::maybe_shadow(const protocol::frame_header& request, body_bu
       [self, secondary, request, build, primary_frame, what]() -> asio::awaitable<void> {
         auto r = co_await self->call_on(secondary, request.op, request.flags, build,
                                         on_unprepared::prepare_again);
-        bump(self->ctx_->stats.shadow_reads);
+        bump(self->ctx_->stats.local().shadow_reads);
         if (!r.ok()) {
-          bump(self->ctx_->stats.shadow_read_failures);
+          bump(self->ctx_->stats.local().shadow_read_failures);
           co_return;
         }
         const auto verdict = compare_rows(*primary_frame, r.frame, self->version_);
         if (!verdict.comparable) {
-          bump(self->ctx_->stats.shadow_read_failures);
+          bump(self->ctx_->stats.local().shadow_read_failures);
           co_return;
         }
         if (verdict.mismatch) {
-          bump(self->ctx_->stats.shadow_read_mismatches);
+          bump(self->ctx_->stats.local().shadow_read_mismatches);
           if (auto suppressed = self->ctx_->failure_log.admit()) {
             spdlog::warn("shadow read mismatch{}: {}: {}",
                          *suppressed > 0 ? " [" + std::to_string(*suppressed) + " more not logged]"

@@ -80,7 +80,7 @@ boost::asio::awaitable<void> sample_status(std::shared_ptr<proxy_context> ctx,
     r.client = ctx->client_latency.read();
     r.source = ctx->cluster_latency[static_cast<std::size_t>(cluster::source)].read();
     r.target = ctx->cluster_latency[static_cast<std::size_t>(cluster::target)].read();
-    r.target_write_failures = ctx->stats.target_write_failures.load(std::memory_order_relaxed);
+    r.target_write_failures = ctx->stats.snapshot().target_write_failures;
     r.journal_pending = ctx->journal ? ctx->journal->state().pending_records : 0;
     r.backfill_rows = backfill ? backfill->rows_copied() : 0;
     ctx->history.record(r);

@@ -78,7 +78,7 @@ client_session::replica_choice client_session::choose_replica(cluster c, const t
   const auto replicas = map->replicas(route.keyspace, route.token);
   const auto& own_node = own->settings().endpoint;
   if (std::find(replicas.begin(), replicas.end(), own_node) != replicas.end()) {
-    bump(ctx_->stats.token_routed);
+    bump(ctx_->stats.local().token_routed);
     return {};
   }
   const auto& conns = replica_conns_[static_cast<std::size_t>(c)];
@@ -89,7 +89,7 @@ client_session::replica_choice client_session::choose_replica(cluster c, const t
     }
     auto it = std::find_if(conns.begin(), conns.end(), [&](const auto& e) { return e.first == node; });
     if (it != conns.end() && it->second->is_open()) {
-      bump(ctx_->stats.token_routed);
+      bump(ctx_->stats.local().token_routed);
       return {it->second, std::nullopt};
     }
     if (std::find(opening.begin(), opening.end(), node) != opening.end()) {
@@ -97,7 +97,7 @@ client_session::replica_choice client_session::choose_replica(cluster c, const t
     }
     return {nullptr, node};
   }
-  bump(ctx_->stats.token_route_fallbacks);
+  bump(ctx_->stats.local().token_route_fallbacks);
   return {};
 }
 
@@ -132,10 +132,10 @@ asio::awaitable<std::shared_ptr<client::cluster_connection>> client_session::rep
     } else {
       conns.emplace_back(node, opened);
     }
-    bump(ctx_->stats.token_routed);
+    bump(ctx_->stats.local().token_routed);
     co_return opened;
   }
-  bump(ctx_->stats.token_route_fallbacks);
+  bump(ctx_->stats.local().token_route_fallbacks);
   co_return nullptr;
 }
 

@@ -81,7 +81,7 @@ TEST(AdminApi, FlipsThePrimaryAndSavesIt) {
   auto saved = read_routing_file(c.routing.state_file);
   ASSERT_TRUE(saved.primary);
   EXPECT_EQ(*saved.primary, cluster::target);
-  EXPECT_EQ(ctx->stats.routing_changes.load(), 1u);
+  EXPECT_EQ(ctx->stats.snapshot().routing_changes, 1u);
   ASSERT_EQ(post(api, "/api/v1/routing", "{\"primary\":\"source\"}").status, 200u);
   EXPECT_EQ(*read_routing_file(c.routing.state_file).primary, cluster::source);
 }
@@ -135,7 +135,7 @@ TEST(AdminApi, SetsShadowReads) {
 TEST(AdminApi, StatusHoldsRoutingT0AndCounters) {
   auto ctx = context();
   ctx->t0_recorded = 1'700'000'000'000'000;
-  bump(ctx->stats.requests_write, 7);
+  bump(ctx->stats.local().requests_write, 7);
   admin_api api(ctx);
   auto r = get(api, "/api/v1/status");
   ASSERT_EQ(r.status, 200u);
