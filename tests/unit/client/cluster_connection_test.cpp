@@ -122,8 +122,8 @@ void run_until(asio::io_context& io, Pred done) {
 }
 
 std::shared_ptr<cluster_connection> connected(asio::io_context& io, fake_node& node,
-                                              std::chrono::milliseconds timeout) {
-  auto conn = std::make_shared<cluster_connection>(io.get_executor(), settings_for(node.port(), timeout));
+                                              const cluster_connection_settings& settings) {
+  auto conn = std::make_shared<cluster_connection>(io.get_executor(), settings);
   bool accepted = false;
   std::string error = "not finished";
   asio::co_spawn(io, [&]() -> asio::awaitable<void> { co_await node.accept(); accepted = true; },
@@ -133,6 +133,11 @@ std::shared_ptr<cluster_connection> connected(asio::io_context& io, fake_node& n
   run_until(io, [&] { return accepted && error != "not finished"; });
   EXPECT_EQ(error, "");
   return conn;
+}
+
+std::shared_ptr<cluster_connection> connected(asio::io_context& io, fake_node& node,
+                                              std::chrono::milliseconds timeout) {
+  return connected(io, node, settings_for(node.port(), timeout));
 }
 
 TEST(ClusterConnection, EachCallerGetsItsOwnAnswerWhenTheNodeAnswersInReverseOrder) {
@@ -239,17 +244,9 @@ TEST(ClusterConnection, AnIdleConnectionSendsOptionsAndClosesWhenTheNodeStaysSil
   fake_node node(io);
   auto s = settings_for(node.port(), 300ms);
   s.heartbeat_interval = 100ms;
-  auto conn = std::make_shared<cluster_connection>(io.get_executor(), s);
+  auto conn = connected(io, node, s);
   std::string closed_because;
   conn->on_closed([&](const std::string& why) { closed_because = why; });
-  bool accepted = false;
-  std::string error = "not finished";
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> { co_await node.accept(); accepted = true; },
-                 asio::detached);
-  asio::co_spawn(io, [&, conn]() -> asio::awaitable<void> { error = co_await conn->connect(); },
-                 asio::detached);
-  run_until(io, [&] { return accepted && error != "not finished"; });
-  ASSERT_EQ(error, "");
   asio::co_spawn(io, node.read_requests(1), asio::detached);
   run_until(io, [&] { return !closed_because.empty(); });
   ASSERT_EQ(node.requests.size(), 1u);
