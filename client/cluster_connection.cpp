@@ -189,9 +189,8 @@ asio::awaitable<call_result> cluster_connection::answer_to(std::int16_t id) {
           call_result r = std::move(it->second);
           early_.erase(it);
           release_stream(id);
-          asio::post(executor_, [h = std::move(handler), r = std::move(r)]() mutable {
-            std::move(h)(std::move(r));
-          });
+          post_answer(asio::any_completion_handler<void(call_result)>(std::move(handler)),
+                      std::move(r));
           return;
         }
         // Constructed and swapped in: Boost 1.81's move assignment of any_completion_handler
@@ -204,11 +203,17 @@ asio::awaitable<call_result> cluster_connection::answer_to(std::int16_t id) {
       use_awaitable);
 }
 
-// The caller resumes from the executor's queue, never inside the read loop: it may send,
-// close this connection or take another id while the loop still walks a read's frames.
 void cluster_connection::complete(call_slot& slot, call_result r) {
   auto waiter = std::move(slot.waiter);
   slot.waiter = nullptr;
+  post_answer(std::move(waiter), std::move(r));
+}
+
+// The caller resumes from the executor's queue, never inside the code that completes it (a
+// timeout tick, close(), an await of an answer already there): it may send, close this
+// connection or take another id meanwhile.
+void cluster_connection::post_answer(asio::any_completion_handler<void(call_result)> waiter,
+                                     call_result r) {
   asio::post(executor_, [waiter = std::move(waiter), r = std::move(r)]() mutable {
     std::move(waiter)(std::move(r));
   });

@@ -121,6 +121,7 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   void fail_all(const std::string& why);
   void drop_waiters() noexcept;
   void complete(call_slot& slot, call_result r);
+  void post_answer(asio::any_completion_handler<void(call_result)> waiter, call_result r);
   void hand_over_answers();
   void release_stream(std::int16_t id);
   void watch_timeouts();

@@ -145,7 +145,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   };
   replica_choice choose_replica(cluster c, const token_route& route);
   asio::awaitable<std::shared_ptr<client::cluster_connection>> replica_connection(
-      cluster c, const token_route& route);
+      cluster c, const token_route& route, replica_choice choice);
   asio::awaitable<std::shared_ptr<client::cluster_connection>> open_replica(
       cluster c, const client::cluster_endpoint& node);
   asio::awaitable<client::call_result> prepare_on(client::cluster_connection& conn,

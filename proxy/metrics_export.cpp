@@ -7,8 +7,6 @@ namespace {
 
 using labels = prometheus_writer::labels;
 
-std::uint64_t load(std::uint64_t summed) { return summed; }  // a counter of stats.snapshot()
-
 std::uint64_t load(const std::atomic<std::uint64_t>& a) {
   return a.load(std::memory_order_relaxed);
 }
@@ -46,25 +44,25 @@ std::string render_metrics(const proxy_context& ctx) {
   prometheus_writer w;
 
   counter(w, "tandem_client_connections_opened_total", "Client connections accepted.",
-          load(st.client_connections_opened));
+          st.client_connections_opened);
   counter(w, "tandem_client_connections_closed_total", "Client connections closed.",
-          load(st.client_connections_closed));
+          st.client_connections_closed);
   gauge(w, "tandem_client_connections", "Client connections open now.",
-        static_cast<double>(load(st.client_connections_opened) -
-                            std::min(load(st.client_connections_opened),
-                                     load(st.client_connections_closed))));
+        static_cast<double>(st.client_connections_opened -
+                            std::min(st.client_connections_opened,
+                                     st.client_connections_closed)));
   gauge(w, "tandem_requests_in_flight", "Client requests being served now.",
         static_cast<double>(ctx.requests_in_flight.load(std::memory_order_relaxed)));
 
   w.family("tandem_requests_total", "counter",
            "Client requests by kind: read (primary only), write (both), ddl (both), prepare, "
            "topology (answered by the proxy), other.");
-  w.sample("tandem_requests_total", {{"kind", "read"}}, load(st.requests_read));
-  w.sample("tandem_requests_total", {{"kind", "write"}}, load(st.requests_write));
-  w.sample("tandem_requests_total", {{"kind", "ddl"}}, load(st.requests_ddl));
-  w.sample("tandem_requests_total", {{"kind", "prepare"}}, load(st.requests_prepare));
-  w.sample("tandem_requests_total", {{"kind", "topology"}}, load(st.requests_topology));
-  w.sample("tandem_requests_total", {{"kind", "other"}}, load(st.requests_other));
+  w.sample("tandem_requests_total", {{"kind", "read"}}, st.requests_read);
+  w.sample("tandem_requests_total", {{"kind", "write"}}, st.requests_write);
+  w.sample("tandem_requests_total", {{"kind", "ddl"}}, st.requests_ddl);
+  w.sample("tandem_requests_total", {{"kind", "prepare"}}, st.requests_prepare);
+  w.sample("tandem_requests_total", {{"kind", "topology"}}, st.requests_topology);
+  w.sample("tandem_requests_total", {{"kind", "other"}}, st.requests_other);
 
   w.family("tandem_cluster_requests_total", "counter",
            "Requests the proxy sent to each cluster, by opcode.");
@@ -148,34 +146,34 @@ std::string render_metrics(const proxy_context& ctx) {
   counter(w, "tandem_target_write_failures_total",
           "Mirrored writes the primary applied (or did not answer) that failed or timed out on "
           "the secondary; a write the primary refused is never one.",
-          load(st.target_write_failures));
+          st.target_write_failures);
   counter(w, "tandem_source_failures_total", "Requests that failed or timed out on the source.",
-          load(st.source_failures));
+          st.source_failures);
   counter(w, "tandem_source_failovers_total",
           "Client source connections lost (a node died) and opened again on another node.",
-          load(st.source_failovers));
+          st.source_failovers);
   counter(w, "tandem_token_aware_requests_total",
           "Requests (per cluster leg) sent to a node holding a replica of their partition.",
-          load(st.token_routed));
+          st.token_routed);
   counter(w, "tandem_token_aware_fallbacks_total",
           "Token-aware requests sent over the client's own connection because no replica of "
           "their partition could be reached.",
-          load(st.token_route_fallbacks));
+          st.token_route_fallbacks);
   counter(w, "tandem_injected_timestamps_total",
-          "Writes given the proxy's timestamp on both clusters.", load(st.injected_timestamps));
+          "Writes given the proxy's timestamp on both clusters.", st.injected_timestamps);
   counter(w, "tandem_replaced_functions_total",
           "now(), uuid() and similar calls given one value for both clusters.",
-          load(st.replaced_functions));
+          st.replaced_functions);
   counter(w, "tandem_client_protocol_errors_total",
           "Malformed or unsupported frames from clients (each closes its connection).",
-          load(st.client_protocol_errors));
+          st.client_protocol_errors);
   counter(w, "tandem_client_tls_failures_total",
-          "Client connections that failed the TLS handshake.", load(st.client_tls_failures));
+          "Client connections that failed the TLS handshake.", st.client_tls_failures);
   counter(w, "tandem_reprepared_total", "Statements prepared again after UNPREPARED.",
-          load(st.reprepared));
+          st.reprepared);
   counter(w, "tandem_prepared_cache_misses_total",
           "EXECUTEs of an id the proxy no longer knows (the driver prepares again).",
-          load(st.prepared_cache_misses));
+          st.prepared_cache_misses);
   gauge(w, "tandem_prepared_statements", "Prepared statements the proxy keeps ids for.",
         static_cast<double>(ctx.prepared.size()));
   counter(w, "tandem_prepared_evictions_total",
@@ -183,17 +181,17 @@ std::string render_metrics(const proxy_context& ctx) {
           ctx.prepared.evictions());
 
   counter(w, "tandem_shadow_reads_total",
-          "Reads also sent to the secondary and compared row by row.", load(st.shadow_reads));
+          "Reads also sent to the secondary and compared row by row.", st.shadow_reads);
   counter(w, "tandem_shadow_read_mismatches_total",
           "Shadow reads whose rows differed between the clusters.",
-          load(st.shadow_read_mismatches));
+          st.shadow_read_mismatches);
   counter(w, "tandem_shadow_read_failures_total",
-          "Shadow reads that failed on the secondary.", load(st.shadow_read_failures));
+          "Shadow reads that failed on the secondary.", st.shadow_read_failures);
   counter(w, "tandem_paged_reads_kept_total",
           "Next pages read from the cluster that began the read, after a flip.",
-          load(st.paged_reads_kept));
+          st.paged_reads_kept);
   counter(w, "tandem_routing_changes_total", "Changes of the primary through the admin API.",
-          load(st.routing_changes));
+          st.routing_changes);
 
   w.family("tandem_primary", "gauge", "1 for the cluster that answers reads, 0 for the other.");
   const cluster primary = ctx.primary.load();

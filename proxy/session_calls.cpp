@@ -149,7 +149,7 @@ asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode o
   if (route != nullptr) {
     auto choice = choose_replica(c, *route);
     if (choice.to_open) {
-      replica = co_await replica_connection(c, *route);
+      replica = co_await replica_connection(c, *route, std::move(choice));
     } else {
       replica = std::move(choice.conn);
     }

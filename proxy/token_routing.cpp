@@ -102,16 +102,19 @@ client_session::replica_choice client_session::choose_replica(cluster c, const t
 }
 
 // The connection to use for `route` on cluster c, a replica's opened now if need be (nullptr:
-// the client's own connection, as choose_replica says).
+// the client's own connection, as choose_replica says). `choice` is choose_replica's first
+// answer, already taken by the caller.
 asio::awaitable<std::shared_ptr<client::cluster_connection>> client_session::replica_connection(
-    cluster c, const token_route& route) {
+    cluster c, const token_route& route, replica_choice choice) {
   auto self = shared_from_this();
   auto& conns = replica_conns_[static_cast<std::size_t>(c)];
   auto& opening = replicas_opening_[static_cast<std::size_t>(c)];
   // A replica that cannot be opened is marked down (open_replica), so the next choice skips it;
   // the bound only guards against a node that stays marked up.
   for (std::size_t attempt = 0; attempt < 8; ++attempt) {
-    auto choice = choose_replica(c, route);
+    if (attempt > 0) {
+      choice = choose_replica(c, route);
+    }
     if (!choice.to_open) {
       co_return choice.conn;
     }
