@@ -66,6 +66,19 @@ struct call_result {
   bool ok() const noexcept { return failure == call_failure::none; }
 };
 
+// Who takes the answer of a call_then(): an object of the caller's that outlives the call.
+// Exactly one of the two is called, once: on_answer with the answer or the call's failure (a
+// timeout, the connection closing), or on_dropped when the connection's io_context is
+// destroyed with the call still waiting (nothing will answer; let go of what it holds).
+class answer_callback {
+ public:
+  virtual void on_answer(call_result&& r) = 0;
+  virtual void on_dropped() noexcept = 0;
+
+ protected:
+  ~answer_callback() = default;
+};
+
 class cluster_connection : public std::enable_shared_from_this<cluster_connection> {
  public:
   cluster_connection(asio::any_io_executor ex, cluster_connection_settings s);
@@ -82,6 +95,13 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   // (tracing, custom payload); compression is applied by the connection.
   asio::awaitable<call_result> call(protocol::opcode op, protocol::bytes body,
                                     std::uint8_t flags = 0);
+  // The same without a coroutine (issue 17: a mirrored write's two cluster calls cost no frame):
+  // sends now and returns true, and `cb` gets the answer later — inline after the read that
+  // brought it, or from the executor's queue for a timeout or a close — never from inside this
+  // call. Returns false, having sent nothing, when the connection is closed or every stream id
+  // is taken: the caller then uses call(), which waits for an id.
+  bool call_then(protocol::opcode op, protocol::bytes_view body, std::uint8_t flags,
+                 answer_callback& cb);
 
   // After READY/AUTHENTICATE: switches to the agreed framing (v5 segments, compression).
   void begin_framing(protocol::compression_algorithm c) { codec_.begin_framing(settings_.version, c); }
@@ -103,7 +123,9 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   // until the late answer arrives, so that answer is never taken for another request's.
   enum class slot_state : std::uint8_t { free, sent, waiting, early, abandoned };
   struct call_slot {
-    asio::any_completion_handler<void(call_result)> waiter;  // set while `waiting`
+    // While `waiting`: the caller's coroutine (call) or its callback (call_then).
+    asio::any_completion_handler<void(call_result)> waiter;
+    answer_callback* callback = nullptr;
     std::chrono::steady_clock::time_point sent{};
     slot_state state = slot_state::free;
   };
@@ -144,7 +166,12 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   // Answers that came before their caller awaited them (see call_slot), by stream id.
   std::vector<std::pair<std::int16_t, call_result>> early_;
   // The answers of the read being decoded, handed to their callers after its last frame.
-  std::vector<std::pair<asio::any_completion_handler<void(call_result)>, call_result>> answered_;
+  struct answered_call {
+    asio::any_completion_handler<void(call_result)> waiter;
+    answer_callback* callback = nullptr;  // instead of `waiter`
+    call_result result;
+  };
+  std::vector<answered_call> answered_;
   // One timer for every call's timeout (issue 17: no timer per request): while calls wait, it
   // ticks every request_timeout / 8 and fails those older than request_timeout, so a call
   // times out between 1 and 1.125 request_timeouts after it was sent.

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "protocol/types.hpp"
-#include "client/frame_buffers.hpp"
+#include "protocol/buffer_pool.hpp"
 #include "client/transport.hpp"
 
 #include <boost/container/deque.hpp>
@@ -43,7 +43,7 @@ boost::asio::awaitable<boost::system::error_code> write_queued_frames(
       co_return ec;
     }
     for (auto& b : batch) {
-      frame_buffers::give_back(std::move(b));
+      protocol::buffer_pool::give_back(std::move(b));
     }
   }
   co_return boost::system::error_code{};

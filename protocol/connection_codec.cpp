@@ -54,6 +54,7 @@ result<owned_frame> connection_codec::finish(frame_header h, bytes body) const {
       return errc::bad_value;
     }
     TANDEM_TRY(auto plain, decompress_body(compression_, body, limits_.max_body));
+    buffer_pool::give_back(std::move(body));
     body = std::move(plain);
   }
   h.flags &= static_cast<std::uint8_t>(~frame_flags::compression);
@@ -71,7 +72,8 @@ result<std::optional<owned_frame>> connection_codec::next() {
     if (!step.frame) {
       return errc::bad_value;
     }
-    bytes body(step.frame->body.begin(), step.frame->body.end());
+    bytes body = buffer_pool::take();
+    body.assign(step.frame->body.begin(), step.frame->body.end());
     TANDEM_TRY(auto f, finish(step.frame->header, std::move(body)));
     return std::optional<owned_frame>{std::move(f)};
   }
@@ -80,7 +82,8 @@ result<std::optional<owned_frame>> connection_codec::next() {
   if (!step.frame) {
     return std::optional<owned_frame>{};
   }
-  bytes body(step.frame->body.begin(), step.frame->body.end());
+  bytes body = buffer_pool::take();  // given back when the frame is destroyed (owned_frame)
+  body.assign(step.frame->body.begin(), step.frame->body.end());
   const frame_header h = step.frame->header;
   pending_pos_ += step.consumed;
   TANDEM_TRY(auto f, finish(h, std::move(body)));

@@ -3,6 +3,7 @@
 // (spec v4 §2.2 and §5, spec v5 §2.3). Pure: bytes in, frames out; the caller owns the socket.
 #pragma once
 
+#include "protocol/buffer_pool.hpp"
 #include "protocol/compression.hpp"
 #include "protocol/error.hpp"
 #include "protocol/frame.hpp"
@@ -12,10 +13,21 @@
 
 namespace tandem::protocol {
 
-// A frame with its body decompressed and the compression flag cleared.
+// A frame with its body decompressed and the compression flag cleared. Its body goes back to
+// this thread's buffer_pool when it is destroyed: connection_codec::next() takes the body of
+// the next decoded frame from there (issue 17: three bodies per mirrored write, the request
+// and both answers, no longer allocated in the steady state).
 struct owned_frame {
   frame_header header;
   bytes body;
+
+  owned_frame() = default;
+  owned_frame(const frame_header& h, bytes b) noexcept : header(h), body(std::move(b)) {}
+  owned_frame(const owned_frame&) = default;
+  owned_frame(owned_frame&&) noexcept = default;
+  owned_frame& operator=(const owned_frame&) = default;
+  owned_frame& operator=(owned_frame&&) noexcept = default;
+  ~owned_frame() { buffer_pool::give_back(std::move(body)); }
 };
 
 class connection_codec {

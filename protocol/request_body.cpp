@@ -1,5 +1,7 @@
 #include "protocol/request_body.hpp"
 
+#include "protocol/buffer_pool.hpp"
+
 #include "protocol/request_edit.hpp"
 #include "protocol/wire_reader.hpp"
 #include "protocol/wire_writer.hpp"
@@ -93,7 +95,7 @@ protocol::bytes with_statement_text(protocol::bytes_view message, std::string_vi
 }
 
 protocol::bytes join(protocol::bytes_view prefix, protocol::bytes_view message) {
-  protocol::bytes out;
+  protocol::bytes out = protocol::buffer_pool::take();
   out.reserve(prefix.size() + message.size());
   out.insert(out.end(), prefix.begin(), prefix.end());
   out.insert(out.end(), message.begin(), message.end());

@@ -1,5 +1,7 @@
 #include "protocol/request_edit.hpp"
 
+#include "protocol/buffer_pool.hpp"
+
 #include "protocol/messages/batch.hpp"
 #include "protocol/messages/query_parameters.hpp"
 #include "protocol/wire_reader.hpp"
@@ -152,7 +154,7 @@ bytes splice(bytes_view body, const parameter_locations& loc, protocol_version v
              std::uint32_t flags, std::size_t at, bytes_view insert) {
   // One allocation: the flags field keeps its size, so the result is body + insert long
   // (issue 17: the writer grew its buffer five times per mirrored EXECUTE).
-  bytes out;
+  bytes out = buffer_pool::take();
   out.reserve(body.size() + insert.size());
   wire_writer w(std::move(out));
   w.write_raw(body.first(loc.flags));
@@ -197,6 +199,11 @@ result<value_view> bound_value_at(bytes_view body, const parameter_locations& lo
 result<std::optional<std::int64_t>> read_default_timestamp(opcode op, protocol_version v,
                                                            bytes_view body) {
   TANDEM_TRY(auto loc, locate_parameters(op, v, body));
+  return read_default_timestamp(body, loc);
+}
+
+result<std::optional<std::int64_t>> read_default_timestamp(bytes_view body,
+                                                           const parameter_locations& loc) {
   if ((loc.flag_bits & query_flags::default_timestamp) == 0) {
     return std::optional<std::int64_t>{};
   }
@@ -208,13 +215,19 @@ result<std::optional<std::int64_t>> read_default_timestamp(opcode op, protocol_v
 result<bytes> with_default_timestamp(opcode op, protocol_version v, bytes_view body,
                                      std::int64_t ts) {
   TANDEM_TRY(auto loc, locate_parameters(op, v, body));
+  return with_default_timestamp(v, body, loc, ts);
+}
+
+bytes with_default_timestamp(protocol_version v, bytes_view body, const parameter_locations& loc,
+                             std::int64_t ts) {
   // [long]: 8 bytes, big-endian (spec v4 §3), on the stack.
   std::array<std::byte, 8> stamp{};
   for (std::size_t i = 0; i < stamp.size(); ++i) {
     stamp[i] = static_cast<std::byte>(static_cast<std::uint64_t>(ts) >> (56 - 8 * i));
   }
   if ((loc.flag_bits & query_flags::default_timestamp) != 0) {
-    bytes out(body.begin(), body.end());
+    bytes out = buffer_pool::take();
+    out.assign(body.begin(), body.end());
     std::copy(stamp.begin(), stamp.end(), out.begin() + static_cast<std::ptrdiff_t>(loc.timestamp));
     return out;
   }
@@ -226,6 +239,13 @@ result<bytes> with_prepared_id(protocol_version v, bytes_view execute_body, byte
                                std::optional<bytes_view> new_result_metadata_id,
                                bytes_view prefix) {
   TANDEM_TRY(auto loc, scan_single(opcode::execute, v, execute_body));
+  return with_prepared_id(v, execute_body, loc, new_id, new_result_metadata_id, prefix);
+}
+
+result<bytes> with_prepared_id(protocol_version v, bytes_view execute_body,
+                               const parameter_locations& loc, bytes_view new_id,
+                               std::optional<bytes_view> new_result_metadata_id,
+                               bytes_view prefix) {
   if (new_id.size() > max_short_bytes ||
       (new_result_metadata_id && new_result_metadata_id->size() > max_short_bytes)) {
     return errc::bad_value;
@@ -236,7 +256,10 @@ result<bytes> with_prepared_id(protocol_version v, bytes_view execute_body, byte
   wire_reader r(execute_body);
   TANDEM_TRY(auto old_id, r.read_short_bytes());
   // One allocation of the exact size (the ids' lengths differ by at most their own size).
-  bytes out;
+  if (loc.consistency > execute_body.size()) {
+    return errc::bad_value;  // not this body's locations
+  }
+  bytes out = buffer_pool::take();
   out.reserve(prefix.size() + execute_body.size() - old_id.size() + new_id.size() +
               (new_result_metadata_id ? new_result_metadata_id->size() : 0));
   out.insert(out.end(), prefix.begin(), prefix.end());

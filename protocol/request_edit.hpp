@@ -60,12 +60,21 @@ result<value_view> bound_value_at(bytes_view body, const parameter_locations& lo
 // set none. Errors: as locate_parameters.
 result<std::optional<std::int64_t>> read_default_timestamp(opcode op, protocol_version v,
                                                            bytes_view body);
+// The same from `loc`, locate_parameters' answer for this body: a mirrored EXECUTE scans its
+// parameters once for the timestamp read, the timestamp edit and the routing key (issue 17).
+result<std::optional<std::int64_t>> read_default_timestamp(bytes_view body,
+                                                           const parameter_locations& loc);
 
 // A copy of the body with flag 0x20 set and <timestamp> = ts: inserted at its place when the
 // client set none, overwritten otherwise. Every other byte is unchanged.
 // Errors: as locate_parameters.
 result<bytes> with_default_timestamp(opcode op, protocol_version v, bytes_view body,
                                      std::int64_t ts);
+// The same from `loc`, locate_parameters' answer for this body (which it must be). The
+// result's offsets before loc.timestamp (consistency, flags, values) are loc's; those from
+// the timestamp on move by 8 when it was inserted.
+bytes with_default_timestamp(protocol_version v, bytes_view body, const parameter_locations& loc,
+                             std::int64_t ts);
 
 // A copy of an EXECUTE body with the prepared id replaced by new_id and, in v5, the result
 // metadata id replaced by new_result_metadata_id when one is given (kept otherwise).
@@ -75,6 +84,13 @@ result<bytes> with_default_timestamp(opcode op, protocol_version v, bytes_view b
 result<bytes> with_prepared_id(protocol_version v, bytes_view execute_body, bytes_view new_id,
                                std::optional<bytes_view> new_result_metadata_id = std::nullopt,
                                bytes_view prefix = {});
+// The same without scanning the body again: `loc` is locate_parameters' answer for it, or for
+// the same message before with_default_timestamp (its consistency offset is the same). Errors:
+// bad_value for an id as above, or a `loc` that cannot be this body's.
+result<bytes> with_prepared_id(protocol_version v, bytes_view execute_body,
+                               const parameter_locations& loc, bytes_view new_id,
+                               std::optional<bytes_view> new_result_metadata_id,
+                               bytes_view prefix);
 
 // The prepared ids of a BATCH's prepared children, in order (views into batch_body).
 // Errors: as decode_batch.

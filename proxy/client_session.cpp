@@ -138,6 +138,8 @@ asio::awaitable<void> client_session::read_loop() {
     }
     codec_.feed(data);
     buf.after_read(n);
+    // A request's latency counts from the read that brought it: one clock read per read.
+    const auto read_at = std::chrono::steady_clock::now();
     for (;;) {
       auto next = codec_.next();
       if (!next) {
@@ -157,24 +159,37 @@ asio::awaitable<void> client_session::read_loop() {
         co_return;
       }
       if (phase_ == phase::ready) {
-        // Requests after the handshake run concurrently: the client pipelines.
+        // Requests after the handshake run concurrently: the client pipelines. A mirrored
+        // prepared write goes out on callbacks (execute_now); any other request is a coroutine
+        // of its own, whose end is counted by the completion handler (request_done).
         ++in_flight_;
         ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
-        asio::co_spawn(stream_.get_executor(),
-                       [self, f = std::move(f)]() mutable -> asio::awaitable<void> {
-                         const auto begin = std::chrono::steady_clock::now();
-                         co_await self->handle(std::move(f));
-                         self->ctx_->client_latency.observe(std::chrono::steady_clock::now() -
-                                                            begin);
-                         --self->in_flight_;
-                         self->ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
-                         self->slot_freed_.notify_all();
-                       },
-                       asio::detached);
+        if (f.header.op == opcode::execute && execute_now(f, read_at)) {
+          continue;
+        }
+        asio::co_spawn(stream_.get_executor(), handle(std::move(f)),
+                       [self, read_at](const std::exception_ptr& e) {
+                         if (e) {
+                           log_request_exception(self->peer_, e);
+                         }
+                         self->request_done(read_at);
+                       });
       } else {
         co_await handle(std::move(f));
       }
     }
+  }
+}
+
+// A request's coroutine ended with an exception (a bug, or memory exhausted): said, not lost
+// silently; the client's other requests go on.
+void client_session::log_request_exception(const std::string& peer, const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("client {}: a request failed inside the proxy: {}", peer, ex.what());
+  } catch (...) {
+    spdlog::error("client {}: a request failed inside the proxy", peer);
   }
 }
 
@@ -228,7 +243,7 @@ void client_session::reply(const protocol::frame_header& request,
                            const protocol::owned_frame& answer) {
   protocol::frame_header h{version_, true, answer.header.flags, request.stream, answer.header.op,
                            0};
-  auto frame = client::frame_buffers::take();  // given back once written (frame_writer.hpp)
+  auto frame = protocol::buffer_pool::take();  // given back once written (frame_writer.hpp)
   codec_.encode_into(h, answer.body, frame);
   send_raw(std::move(frame));
 }

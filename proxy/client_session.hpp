@@ -6,6 +6,7 @@
 #include "protocol/connection_codec.hpp"
 #include "protocol/cql/classifier.hpp"
 #include "protocol/messages/query_parameters.hpp"
+#include "protocol/request_edit.hpp"
 #include "client/cluster_connection.hpp"
 #include "client/frame_writer.hpp"
 #include "client/wake_signal.hpp"
@@ -77,6 +78,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
   asio::awaitable<void> handle(protocol::owned_frame f);
+  static void log_request_exception(const std::string& peer, const std::exception_ptr& e);
 
   // Handshake (spec v4 §4.1.1, §4.2.3; v5 §2.3.1).
   asio::awaitable<void> handle_startup(protocol::owned_frame f);
@@ -123,6 +125,43 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // Sends both copies; answers the client per the acknowledgement mode.
   asio::awaitable<void> mirror(const protocol::frame_header& request, body_builder build,
                                bool wait_for_secondary, write_description what);
+
+  // ---- A mirrored EXECUTE without coroutines (issue 17, handle_execute.cpp, mirror_now.cpp) ----
+  // The common request of a migration — a prepared write, both clusters connected, the client
+  // answered without waiting for the secondary — runs on callbacks: no coroutine frame, no
+  // co_spawn. Anything else (a read, strict mode, a statement to prepare first, a replica to
+  // open, UNPREPARED) takes the coroutine path, from the point where it turned uncommon.
+  struct execute_plan {
+    body_builder build;
+    std::optional<std::int64_t> sent_timestamp;
+    std::optional<token_route> route;
+  };
+  // The edits of an EXECUTE for the clusters (the timestamp, added values) and its builder;
+  // moves the frame's body into the builder. std::nullopt: the client got a protocol error.
+  std::optional<execute_plan> plan_execute(protocol::owned_frame& f, std::size_t offset,
+                                           const prepared_id_map::entry_ptr& entry,
+                                           destination dest);
+  // true: the request was taken (it may still end on the coroutine path); false: handle() it.
+  bool execute_now(protocol::owned_frame& f, std::chrono::steady_clock::time_point begin);
+  void mirror_now(const protocol::frame_header& request, body_builder build,
+                  write_description what, std::chrono::steady_clock::time_point begin);
+  void start_leg(const std::shared_ptr<mirror_legs>& legs, bool primary);
+  void spawn_leg(std::shared_ptr<mirror_legs> legs, bool primary,
+                 std::shared_ptr<client::cluster_connection> conn, protocol::bytes body);
+ public:
+  // mirror_legs' callbacks (leg_answer) come here.
+  void leg_answered(std::shared_ptr<mirror_legs> legs, bool primary, client::call_result r);
+
+ private:
+  asio::awaitable<void> finish_leg(std::shared_ptr<mirror_legs> legs, bool primary,
+                                   client::call_result r, bool called_on);
+  // The end of each leg of a source_authoritative mirrored request, shared by both paths.
+  void primary_leg_done(const std::shared_ptr<mirror_legs>& legs, client::call_result r);
+  void secondary_leg_done(const std::shared_ptr<mirror_legs>& legs, client::call_result r);
+  asio::awaitable<client::call_result> secondary_unprepared(std::shared_ptr<mirror_legs> legs,
+                                                            client::call_result r);
+  // A request of the read loop is over: its latency, its place among those in flight.
+  void request_done(std::chrono::steady_clock::time_point begin);
   // What call_on does when the cluster answers UNPREPARED: pass it to the client (whose
   // driver then prepares again and learns the statement's current metadata: the answer the
   // client gets), or prepare it again and retry (a copy the client never sees).
@@ -131,14 +170,21 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // `build` by reference (a copy of a std::function with captures is an allocation, five per
   // mirrored write before issue 17): every caller passes a named builder that outlives the
   // co_await (its own local, a mirror_legs' member, a detached lambda's capture).
+  // What call_on does after an UNPREPARED answer from `replica` (nullptr: the client's own
+  // connection): prepare on the replica and retry, then as `how` says.
+  asio::awaitable<client::call_result> after_unprepared(
+      cluster c, protocol::opcode op, std::uint8_t flags, const body_builder& build,
+      on_unprepared how, const token_route* route,
+      std::shared_ptr<client::cluster_connection> replica, client::call_result r);
   asio::awaitable<client::call_result> call_on(cluster c, protocol::opcode op, std::uint8_t flags,
                                        const body_builder& build,
                                        on_unprepared how = on_unprepared::answer_client,
                                        const token_route* route = nullptr);
 
   // Token-aware routing (token_routing.cpp, issue 15).
-  std::optional<token_route> token_route_for(const prepared_id_map::entry_ptr& entry,
-                                             protocol::bytes_view execute_message) const;
+  std::optional<token_route> token_route_for(
+      const prepared_id_map::entry_ptr& entry, protocol::bytes_view execute_message,
+      const protocol::parameter_locations* scanned = nullptr) const;
   struct replica_choice {
     std::shared_ptr<client::cluster_connection> conn;  // nullptr: the client's own connection
     std::optional<client::cluster_endpoint> to_open;   // set: this replica must be opened first
@@ -175,9 +221,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void remember_paging(cluster c, const client::call_result& r);
   void count_call(cluster c, protocol::opcode op, const client::call_result& r);
   asio::awaitable<bool> reprepare(cluster c, prepared_id_map::entry_ptr entry);
-  protocol::result<protocol::bytes> execute_body_for(cluster c, const prepared_entry& e,
-                                                     protocol::bytes_view prefix,
-                                                     protocol::bytes_view message) const;
+  protocol::result<protocol::bytes> execute_body_for(
+      cluster c, const prepared_entry& e, protocol::bytes_view prefix,
+      protocol::bytes_view message, const protocol::parameter_locations* loc) const;
   std::int64_t write_timestamp(bool pin);
   void note_mirrored_write(std::optional<std::int64_t> sent);
   std::vector<literal_inputs> literal_inputs_for(std::size_t n, std::optional<std::int64_t> ts);

@@ -28,9 +28,11 @@ namespace tandem::proxy {
 
 using protocol::opcode;
 
+// `loc`: the message's parameter locations when handle_execute scanned them (a write), so the
+// id swap does not scan the message again; nullptr otherwise.
 protocol::result<protocol::bytes> client_session::execute_body_for(
     cluster c, const prepared_entry& e, protocol::bytes_view prefix,
-    protocol::bytes_view message) const {
+    protocol::bytes_view message, const protocol::parameter_locations* loc) const {
   const auto& id = e.id_for(c);
   if (id.empty()) {
     return protocol::errc::bad_value;
@@ -43,6 +45,9 @@ protocol::result<protocol::bytes> client_session::execute_body_for(
   std::optional<protocol::bytes_view> rmid;
   if (version_ == protocol::protocol_version::v5) {
     rmid = protocol::bytes_view(e.result_metadata_id_for(c));
+  }
+  if (loc != nullptr) {
+    return protocol::with_prepared_id(version_, message, *loc, id, rmid, prefix);
   }
   return protocol::with_prepared_id(version_, message, id, rmid, prefix);
 }
@@ -70,15 +75,113 @@ protocol::result<protocol::bytes> client_session::with_added_values(
 }
 
 namespace {
-// An EXECUTE on its way to the clusters, shared by the copies of its body builder.
+// An EXECUTE on its way to the clusters, held by value in its body builder (one heap block for
+// both, issue 17). The client's frame body is moved in, not copied: prefix and message are
+// views into it, or into `edited` once the proxy changed the message.
 struct execute_parts {
-  protocol::bytes prefix;   // the body before the message (tracing, custom payload, ...)
-  protocol::bytes message;  // the EXECUTE message, with the proxy's edits
+  protocol::bytes body;     // the client's frame body: the prefix, then the EXECUTE message
+  std::size_t offset = 0;   // where the message begins in `body`
+  protocol::bytes edited;   // the message with the proxy's edits, if any
+  bool is_edited = false;
+  // The message's parameter locations, when scanned (a write) and still true of it (not after
+  // added values): the prepared-id swap then reads only the ids.
+  std::optional<protocol::parameter_locations> loc;
   prepared_id_map::entry_ptr entry;  // nullptr: evicted while re-preparing
   prepared_id_map::entry_ptr found;  // as handle_execute found it: its id finds it again
   std::array<bool, 2> built{};  // per cluster: a body was built (the next one is a retry)
+
+  execute_parts() = default;
+  execute_parts(const execute_parts&) = default;
+  execute_parts(execute_parts&&) noexcept = default;
+  execute_parts& operator=(const execute_parts&) = default;
+  execute_parts& operator=(execute_parts&&) noexcept = default;
+  ~execute_parts() {  // the buffers came from the pool (the codec, the timestamp edit)
+    protocol::buffer_pool::give_back(std::move(body));
+    protocol::buffer_pool::give_back(std::move(edited));
+  }
+
+  protocol::bytes_view prefix() const { return protocol::bytes_view(body).first(offset); }
+  protocol::bytes_view message() const {
+    return is_edited ? protocol::bytes_view(edited) : protocol::bytes_view(body).subspan(offset);
+  }
+  void edit(protocol::bytes m) {
+    protocol::buffer_pool::give_back(std::move(edited));
+    edited = std::move(m);
+    is_edited = true;
+  }
 };
 }  // namespace
+
+// The message's edits for the clusters and its body builder. The body moves into the builder
+// (the views into it stay valid: a moved vector keeps its block).
+std::optional<client_session::execute_plan> client_session::plan_execute(
+    protocol::owned_frame& f, std::size_t offset, const prepared_id_map::entry_ptr& entry,
+    destination dest) {
+  // The client's message is read in place and its body moved, not copied, into the builder;
+  // an edit (the timestamp, added values) makes a new message.
+  execute_parts parts;
+  parts.offset = offset;
+  const protocol::bytes_view client_message = protocol::bytes_view(f.body).subspan(offset);
+  std::optional<std::int64_t> sent_timestamp;
+  if (dest == destination::both) {
+    // One scan of the parameters serves the timestamp read, its edit, the prepared-id swap and
+    // the routing key (values lie before the timestamp, so its insertion moves none of them).
+    auto loc = protocol::locate_parameters(opcode::execute, version_, client_message);
+    const auto client_ts = loc ? protocol::read_default_timestamp(client_message, *loc)
+                               : protocol::result<std::optional<std::int64_t>>(loc.error());
+    const bool pin = should_pin_timestamp(entry->cls, client_ts && client_ts->has_value(), false);
+    const std::int64_t ts = pin ? write_timestamp(true) : 0;
+    if (pin && loc) {
+      parts.edit(protocol::with_default_timestamp(version_, client_message, *loc, ts));
+    }
+    if (loc) {
+      parts.loc = *loc;
+    }
+    sent_timestamp = timestamp_sent(pin, ts, client_ts);
+    if (is_data_write(entry->cls)) {
+      note_mirrored_write(sent_timestamp);
+    }
+    bump(is_data_write(entry->cls) ? ctx_->stats.local().requests_write : ctx_->stats.local().requests_ddl);
+  } else {
+    bump(ctx_->stats.local().requests_read);
+  }
+  if (!entry->added_markers.empty()) {
+    auto with_values = with_added_values(parts.is_edited ? parts.message() : client_message, *entry,
+                                         sent_timestamp);
+    if (!with_values) {
+      protocol_violation(f.header, "Invalid EXECUTE message: " + with_values.error().message());
+      return std::nullopt;
+    }
+    parts.edit(std::move(*with_values));
+    parts.loc.reset();  // values added: the scan above no longer describes the message
+  }
+  parts.body = std::move(f.body);
+  parts.entry = entry;
+  parts.found = entry;
+  // Token-aware routing: from the message as the clusters get it (its added values included,
+  // which the pk_indexes count).
+  std::optional<token_route> route =
+      token_route_for(entry, parts.message(), parts.loc ? &*parts.loc : nullptr);
+  // The first body for each cluster uses the entry found above; a later one (a retry after
+  // UNPREPARED re-prepared the statement, which replaces the entry) looks it up again, as does
+  // one for a cluster the statement was prepared on since (its id was empty).
+  body_builder build = [self = shared_from_this(),
+                        parts = std::move(parts)](cluster c) mutable -> protocol::result<protocol::bytes> {
+    auto& built = parts.built[static_cast<std::size_t>(c)];
+    prepared_id_map::entry_ptr current =
+        built ? self->ctx_->prepared.find(parts.found->primary_id) : parts.entry;
+    if (current && current->id_for(c).empty()) {
+      current = self->ctx_->prepared.find(parts.found->primary_id);  // prepared there since
+    }
+    built = true;
+    if (!current) {
+      return protocol::errc::bad_value;  // evicted meanwhile
+    }
+    return self->execute_body_for(c, *current, parts.prefix(), parts.message(),
+                                  parts.loc ? &*parts.loc : nullptr);
+  };
+  return execute_plan{std::move(build), sent_timestamp, std::move(route)};
+}
 
 asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   auto offset = protocol::message_offset(f.header, f.body);
@@ -100,101 +203,89 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
                                           w.take()});
     co_return;
   }
-  // The client's message is read in place; it is copied once, into `parts` below, unless an
-  // edit (the timestamp, added values) has already produced a new one.
-  const protocol::bytes_view client_message = protocol::bytes_view(f.body).subspan(*offset);
-  std::optional<protocol::bytes> edited;
   const auto dest = route(entry->cls, ctx_->routing());
   if (dest == destination::proxy_answers) {
-    auto e = protocol::decode_execute(client_message, version_);
+    auto e = protocol::decode_execute(protocol::bytes_view(f.body).subspan(*offset), version_);
     // Named, not temporaries in the co_await expression (GCC 12 destroys those twice).
     protocol::query_parameters params = e ? std::move(e->params) : protocol::query_parameters{};
     co_await answer_topology(f.header, entry->query, std::move(params));
     co_return;
   }
-  std::optional<std::int64_t> sent_timestamp;
-  if (dest == destination::both) {
-    const auto client_ts =
-        protocol::read_default_timestamp(opcode::execute, version_, client_message);
-    const bool pin = should_pin_timestamp(entry->cls, client_ts && client_ts->has_value(), false);
-    const std::int64_t ts = pin ? write_timestamp(true) : 0;
-    if (pin) {
-      auto stamped =
-          protocol::with_default_timestamp(opcode::execute, version_, client_message, ts);
-      if (stamped) {
-        edited = std::move(*stamped);
-      }
-    }
-    sent_timestamp = timestamp_sent(pin, ts, client_ts);
-    if (is_data_write(entry->cls)) {
-      note_mirrored_write(sent_timestamp);
-    }
-    bump(is_data_write(entry->cls) ? ctx_->stats.local().requests_write : ctx_->stats.local().requests_ddl);
-  } else {
-    bump(ctx_->stats.local().requests_read);
+  // Where a read goes, from the body before it moves into the builder.
+  cluster c = cluster::source;
+  bool continued = false;
+  if (dest != destination::both) {
+    c = read_cluster(f.header, f.body);
+    continued = c != ctx_->routing().primary || has_paging_state(f.header, f.body);
   }
-  if (!entry->added_markers.empty()) {
-    const protocol::bytes_view message = edited ? protocol::bytes_view(*edited) : client_message;
-    auto with_values = with_added_values(message, *entry, sent_timestamp);
-    if (!with_values) {
-      protocol_violation(f.header, "Invalid EXECUTE message: " + with_values.error().message());
-      co_return;
-    }
-    edited = std::move(*with_values);
+  auto plan = plan_execute(f, *offset, entry, dest);
+  if (!plan) {
+    co_return;
   }
-  auto self = shared_from_this();
-  auto parts = std::make_shared<execute_parts>();
-  parts->prefix.assign(f.body.begin(), f.body.begin() + static_cast<std::ptrdiff_t>(*offset));
-  parts->message = edited ? std::move(*edited)
-                          : protocol::bytes(client_message.begin(), client_message.end());
-  parts->entry = entry;
-  parts->found = entry;
-  // Token-aware routing: from the message as the clusters get it (its added values included,
-  // which the pk_indexes count).
-  const std::optional<token_route> route = token_route_for(entry, parts->message);
-  // The first body for each cluster uses the entry found above; a later one (a retry after
-  // UNPREPARED re-prepared the statement, which replaces the entry) looks it up again.
-  body_builder build = [self, parts](cluster c) -> protocol::result<protocol::bytes> {
-    auto& built = parts->built[static_cast<std::size_t>(c)];
-    prepared_id_map::entry_ptr current =
-        built ? self->ctx_->prepared.find(parts->found->primary_id) : parts->entry;
-    if (current && current->id_for(c).empty()) {
-      current = self->ctx_->prepared.find(parts->found->primary_id);  // prepared there since
-    }
-    built = true;
-    if (!current) {
-      return protocol::errc::bad_value;  // evicted meanwhile
-    }
-    return self->execute_body_for(c, *current, parts->prefix, parts->message);
-  };
   // Prepared on one cluster only (the other was down then): prepared there now, first. A
   // source_authoritative write does it in its secondary leg instead (mirror), so that its
   // client does not wait for a cluster that may still be down.
   const bool leg_prepares = !waits_for_both(entry->cls) && ctx_->write_ack() != ack_mode::strict;
   if (entry->id_for(other_cluster(entry->primary_cluster)).empty() && dest == destination::both &&
       !leg_prepares) {
+    // The builder then finds the entry with the id just prepared (its id_for check).
     co_await reprepare(other_cluster(entry->primary_cluster), entry);
-    parts->entry = ctx_->prepared.find(entry->primary_id);  // with the id just prepared
   }
   if (dest == destination::both) {
-    write_description what{sent_timestamp, entry, {}, entry->cls, {}, route};
-    co_await mirror(f.header, std::move(build), waits_for_both(entry->cls), std::move(what));
+    write_description what{plan->sent_timestamp, entry, {}, entry->cls, {}, plan->route};
+    co_await mirror(f.header, std::move(plan->build), waits_for_both(entry->cls), std::move(what));
     co_return;
   }
-  const cluster c = read_cluster(f.header, f.body);
-  const bool continued = c != ctx_->routing().primary || has_paging_state(f.header, f.body);
   if (entry->id_for(c).empty()) {
     co_await reprepare(c, entry);  // prepared on one cluster only (it was down then)
-    parts->entry = ctx_->prepared.find(entry->primary_id);  // with the id just prepared
   }
-  const token_route* replica = route ? &*route : nullptr;
-  auto r = co_await call_on(c, opcode::execute, f.header.flags, build, on_unprepared::answer_client,
-                            replica);
+  const token_route* replica = plan->route ? &*plan->route : nullptr;
+  auto r = co_await call_on(c, opcode::execute, f.header.flags, plan->build,
+                            on_unprepared::answer_client, replica);
   remember_paging(c, r);
   r.ok() ? reply(f.header, r.frame) : reply_call_failure(f.header, r);
   if (entry->cls == request_class::read && !continued && r.ok()) {
-    maybe_shadow(f.header, build, r, entry->query);
+    maybe_shadow(f.header, plan->build, r, entry->query);
   }
+}
+
+// The read loop's first try at an EXECUTE: a mirrored write answered without waiting for the
+// secondary, with both clusters connected and the statement prepared on both, runs on
+// callbacks (mirror_now). Decided before anything is counted or edited, so a request it
+// declines goes through handle() exactly as before.
+bool client_session::execute_now(protocol::owned_frame& f,
+                                 std::chrono::steady_clock::time_point begin) {
+  auto offset = protocol::message_offset(f.header, f.body);
+  if (!offset) {
+    return false;
+  }
+  auto id = protocol::execute_id(protocol::bytes_view(f.body).subspan(*offset));
+  if (!id) {
+    return false;
+  }
+  auto entry = prepared_cache_.find(ctx_->prepared, *id);
+  if (!entry) {
+    return false;
+  }
+  const auto state = ctx_->routing();
+  if (route(entry->cls, state) != destination::both || waits_for_both(entry->cls) ||
+      ctx_->write_ack() == ack_mode::strict) {
+    return false;
+  }
+  for (const cluster c : {cluster::source, cluster::target}) {
+    const auto conn = connection(c);
+    if (!conn || !conn->is_open() || entry->id_for(c).empty()) {
+      return false;
+    }
+  }
+  auto plan = plan_execute(f, *offset, entry, destination::both);
+  if (!plan) {
+    request_done(begin);  // the client got its protocol error
+    return true;
+  }
+  write_description what{plan->sent_timestamp, entry, {}, entry->cls, {}, std::move(plan->route)};
+  mirror_now(f.header, std::move(plan->build), std::move(what), begin);
+  return true;
 }
 
 

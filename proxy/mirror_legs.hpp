@@ -12,6 +12,8 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -30,6 +32,18 @@ inline cluster_answer answer_of(const client::call_result& r) {
 inline bool is_unprepared(const cluster_answer& a) {
   return !a.ok && !a.timed_out && a.error_code == unprepared_code;
 }
+
+struct mirror_legs;
+
+// One leg's answer taken without a coroutine (client_session::mirror_now): the connection calls
+// it with the answer; it hands the answer to the session, letting go of the legs' reference
+// to themselves that kept them alive while the call was out.
+struct leg_answer final : client::answer_callback {
+  mirror_legs* legs = nullptr;
+  bool primary = true;
+  void on_answer(client::call_result&& r) override;
+  void on_dropped() noexcept override;
+};
 
 // Whichever leg finishes second judges the pair (merge); a secondary that met UNPREPARED waits
 // for the primary's answer before preparing again, so that a request the client will send
@@ -53,6 +67,22 @@ struct mirror_legs {
   bool journal_refused = false;              // full (journal.max_bytes), or no record
   std::string journal_problem;               // why, for the client's error
   bool answered = false;
+
+  cluster primary_c = cluster::source;
+  cluster secondary_c = cluster::target;
+  ack_mode mode = ack_mode::source_authoritative;
+  // Set when the request came from the read loop straight into mirror_now: the primary's leg
+  // then ends the request (client_session::request_done) since no coroutine waits for it.
+  std::optional<std::chrono::steady_clock::time_point> begin;
+  // mirror_now's legs: the session (the legs outlive any coroutine of it), each leg's callback,
+  // the legs' own reference held while that leg's call is out, and the replica it went to.
+  std::shared_ptr<client_session> session;
+  std::array<leg_answer, 2> callbacks;
+  std::array<std::shared_ptr<mirror_legs>, 2> out;
+  std::array<std::shared_ptr<client::cluster_connection>, 2> replica;
 };
+
+// Index of a leg in mirror_legs' arrays.
+inline std::size_t leg_index(bool primary) { return primary ? 0 : 1; }
 
 }  // namespace tandem::proxy

@@ -157,7 +157,18 @@ asio::awaitable<client::call_result> client_session::call_on(cluster c, opcode o
   auto& chosen = replica ? *replica : *conn;
   auto r = co_await chosen.call(op, std::move(*body), flags);
   count_call(c, op, r);
-  if (replica && unprepared_id(r) && route->entry) {
+  if (!is_unprepared(answer_of(r))) {
+    co_return r;
+  }
+  co_return co_await after_unprepared(c, op, flags, build, how, route, std::move(replica),
+                                      std::move(r));
+}
+
+asio::awaitable<client::call_result> client_session::after_unprepared(
+    cluster c, opcode op, std::uint8_t flags, const body_builder& build, on_unprepared how,
+    const token_route* route, std::shared_ptr<client::cluster_connection> replica,
+    client::call_result r) {
+  if (replica && unprepared_id(r) && route != nullptr && route->entry) {
     // A node the client's session never prepared on: prepared there now (same text, same id:
     // Cassandra's ids are a digest of the text and keyspace), then the request once more.
     auto prepared = co_await prepare_on(*replica, *route->entry);
@@ -290,9 +301,12 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
     legs->request = request;
     legs->build = std::move(build);  // both legs use this one (call_on takes it by reference)
     legs->what = std::move(what);
+    legs->primary_c = primary_c;
+    legs->secondary_c = secondary_c;
+    legs->mode = mode;
     asio::co_spawn(
         stream_.get_executor(),
-        [self, legs, primary_c, secondary_c, mode, request]() -> asio::awaitable<void> {
+        [self, legs, secondary_c, request]() -> asio::awaitable<void> {
           const body_builder& build = legs->build;
           const auto& prepared = legs->what.prepared;
           if (prepared && prepared->id_for(secondary_c).empty()) {
@@ -302,40 +316,15 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
           auto r = co_await self->call_on(secondary_c, request.op, request.flags, build,
                                           on_unprepared::answer_client, route);
           if (unprepared_id(r)) {
-            if (!legs->primary) {
-              legs->primary_known = std::make_unique<asio::steady_timer>(
-                  self->stream_.get_executor(), asio::steady_timer::time_point::max());
-              boost::system::error_code ec;
-              co_await legs->primary_known->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            }
-            if (!legs->primary || !is_unprepared(*legs->primary)) {
-              r = co_await self->prepare_again_and_retry(secondary_c, request.op, request.flags,
-                                                         build, std::move(r));
-            }
+            r = co_await self->secondary_unprepared(legs, std::move(r));
           }
-          legs->secondary = std::move(r);
-          self->secondary_answered(legs);
-          if (legs->primary) {
-            self->judge_mirrored(*legs->primary, *legs->secondary, primary_c, mode, legs->what,
-                                 legs->journal_seq.has_value());
-          }
-          --self->in_flight_;
-          self->ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
-          self->slot_freed_.notify_all();
+          self->secondary_leg_done(legs, std::move(r));
         },
         asio::detached);
     const token_route* route = legs->what.route ? &*legs->what.route : nullptr;
     auto r = co_await call_on(primary_c, request.op, request.flags, legs->build,
                               on_unprepared::answer_client, route);
-    legs->primary = answer_of(r);
-    legs->primary_result = std::move(r);
-    primary_answered(legs, secondary_c);
-    if (legs->primary_known) {
-      legs->primary_known->cancel();
-    } else if (legs->secondary) {
-      judge_mirrored(*legs->primary, *legs->secondary, primary_c, mode, legs->what,
-                     legs->journal_seq.has_value());
-    }
+    primary_leg_done(legs, std::move(r));
     co_return;
   }
   const token_route* route = what.route ? &*what.route : nullptr;
@@ -359,6 +348,68 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
     co_await await_schema_agreement_on_both();
   }
   chosen.ok() ? reply(request, chosen.frame) : reply_call_failure(request, chosen);
+}
+
+// The secondary answered UNPREPARED: it waits for the primary's answer first, and prepares
+// again and retries only if the primary did not answer UNPREPARED too (the client will then
+// prepare and send the request again, which must not be applied twice on the secondary).
+asio::awaitable<client::call_result> client_session::secondary_unprepared(
+    std::shared_ptr<mirror_legs> legs, client::call_result r) {
+  if (!legs->primary) {
+    legs->primary_known = std::make_unique<asio::steady_timer>(
+        stream_.get_executor(), asio::steady_timer::time_point::max());
+    boost::system::error_code ec;
+    co_await legs->primary_known->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!legs->primary || !is_unprepared(*legs->primary)) {
+    r = co_await prepare_again_and_retry(legs->secondary_c, legs->request.op, legs->request.flags,
+                                         legs->build, std::move(r));
+  }
+  co_return r;
+}
+
+// The primary's answer of a source_authoritative mirrored request: the client is answered now
+// or once the journal allows (settle); whichever leg ends second judges the pair.
+void client_session::primary_leg_done(const std::shared_ptr<mirror_legs>& legs,
+                                      client::call_result r) {
+  legs->primary = answer_of(r);
+  legs->primary_result = std::move(r);
+  primary_answered(legs, legs->secondary_c);
+  if (legs->primary_known) {
+    legs->primary_known->cancel();
+  } else if (legs->secondary) {
+    judge_mirrored(*legs->primary, *legs->secondary, legs->primary_c, legs->mode, legs->what,
+                   legs->journal_seq.has_value());
+  }
+  if (legs->begin) {
+    request_done(*legs->begin);
+  }
+  if (legs->secondary) {
+    legs->session.reset();  // both legs over: the journal's callbacks hold the session weakly
+  }
+}
+
+void client_session::secondary_leg_done(const std::shared_ptr<mirror_legs>& legs,
+                                        client::call_result r) {
+  legs->secondary = std::move(r);
+  secondary_answered(legs);
+  if (legs->primary) {
+    judge_mirrored(*legs->primary, *legs->secondary, legs->primary_c, legs->mode, legs->what,
+                   legs->journal_seq.has_value());
+  }
+  --in_flight_;
+  ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  slot_freed_.notify_all();
+  if (legs->primary) {
+    legs->session.reset();  // both legs over: the journal's callbacks hold the session weakly
+  }
+}
+
+void client_session::request_done(std::chrono::steady_clock::time_point begin) {
+  ctx_->client_latency.observe(std::chrono::steady_clock::now() - begin);
+  --in_flight_;
+  ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  slot_freed_.notify_all();
 }
 
 // system.local / system.peers / system.peers_v2: the proxy answers with its own instances, so

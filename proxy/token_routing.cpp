@@ -29,7 +29,8 @@ namespace tandem::proxy {
 using protocol::opcode;
 
 std::optional<token_route> client_session::token_route_for(
-    const prepared_id_map::entry_ptr& entry, protocol::bytes_view execute_message) const {
+    const prepared_id_map::entry_ptr& entry, protocol::bytes_view execute_message,
+    const protocol::parameter_locations* scanned) const {
   if (!ctx_->cfg.routing.token_aware || !entry || entry->pk_indexes.empty() ||
       entry->table_keyspace.empty() || version_ < protocol::protocol_version::v4) {
     return std::nullopt;
@@ -41,7 +42,10 @@ std::optional<token_route> client_session::token_route_for(
   }
   // The key's values are read in place (no decode of the whole message: issue 17). Named
   // values (their order is not the markers') and null or unset key values are not routed.
-  auto loc = protocol::locate_parameters(opcode::execute, version_, execute_message);
+  // `scanned`: the caller's scan of this message (a mirrored write), not done twice.
+  auto loc = scanned != nullptr
+                 ? protocol::result<protocol::parameter_locations>(*scanned)
+                 : protocol::locate_parameters(opcode::execute, version_, execute_message);
   if (!loc) {
     return std::nullopt;
   }

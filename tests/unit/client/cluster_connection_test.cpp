@@ -294,3 +294,96 @@ TEST(ClusterConnection, AnAnswerThatArrivesBeforeItsCallerAwaitsIsKeptForIt) {
 
 }  // namespace
 }  // namespace tandem::client
+
+namespace tandem::client {
+namespace {
+
+// call_then's callback (issue 17: a mirrored write's legs without coroutines).
+struct recorded_answer final : answer_callback {
+  std::vector<call_result> answers;
+  int dropped = 0;
+  bool inside_call_then = false;  // an answer must never come from inside call_then
+  bool answered_inside = false;
+  void on_answer(call_result&& r) override {
+    answered_inside = answered_inside || inside_call_then;
+    answers.push_back(std::move(r));
+  }
+  void on_dropped() noexcept override { ++dropped; }
+};
+
+bool send_then(cluster_connection& conn, std::string body, recorded_answer& cb) {
+  cb.inside_call_then = true;
+  const auto b = bytes_of(body);
+  const bool sent = conn.call_then(protocol::opcode::query, b, 0, cb);
+  cb.inside_call_then = false;
+  return sent;
+}
+
+TEST(ClusterConnection, CallThenHandsEachAnswerToItsOwnCallbackOnce) {
+  asio::io_context io;
+  fake_node node(io);
+  auto conn = connected(io, node, 5000ms);
+  std::array<recorded_answer, 3> cbs;
+  for (std::size_t i = 0; i < cbs.size(); ++i) {
+    ASSERT_TRUE(send_then(*conn, "request " + std::to_string(i), cbs[i]));
+  }
+  EXPECT_EQ(conn->in_flight(), 3u);
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    co_await node.read_requests(3);
+    for (std::size_t i = 3; i-- > 0;) {
+      co_await node.answer(i);
+    }
+  }, asio::detached);
+  run_until(io, [&] { return cbs[0].answers.size() + cbs[1].answers.size() + cbs[2].answers.size() == 3; });
+  for (std::size_t i = 0; i < cbs.size(); ++i) {
+    ASSERT_EQ(cbs[i].answers.size(), 1u);
+    ASSERT_TRUE(cbs[i].answers[0].ok()) << cbs[i].answers[0].detail;
+    EXPECT_EQ(text_of(cbs[i].answers[0].frame.body), "request " + std::to_string(i));
+    EXPECT_FALSE(cbs[i].answered_inside);
+    EXPECT_EQ(cbs[i].dropped, 0);
+  }
+  EXPECT_EQ(conn->in_flight(), 0u);
+}
+
+TEST(ClusterConnection, CallThenTimesOutAndACloseAnswersTheRest) {
+  asio::io_context io;
+  fake_node node(io);
+  auto conn = connected(io, node, 300ms);
+  recorded_answer silent;
+  ASSERT_TRUE(send_then(*conn, "never answered", silent));
+  run_until(io, [&] { return !silent.answers.empty(); });
+  ASSERT_EQ(silent.answers.size(), 1u);
+  EXPECT_EQ(silent.answers[0].failure, call_failure::timed_out);
+
+  recorded_answer waiting;
+  ASSERT_TRUE(send_then(*conn, "waiting", waiting));
+  conn->close("shutting down");
+  EXPECT_TRUE(waiting.answers.empty());  // not from inside close(): from the queue
+  run_until(io, [&] { return !waiting.answers.empty(); });
+  EXPECT_EQ(waiting.answers[0].failure, call_failure::disconnected);
+  EXPECT_EQ(waiting.answers[0].detail, "shutting down");
+
+  recorded_answer after;
+  EXPECT_FALSE(send_then(*conn, "after", after));  // closed: nothing sent, the caller falls back
+  io.restart();
+  io.run_for(50ms);
+  EXPECT_TRUE(after.answers.empty());
+  EXPECT_EQ(silent.answers.size(), 1u);  // once only
+}
+
+TEST(ClusterConnection, CallThenTellsItsCallbackWhenTheIoContextGoesWithTheCallOut) {
+  recorded_answer cb;
+  {
+    asio::io_context io;
+    fake_node node(io);
+    auto conn = connected(io, node, 60000ms);
+    ASSERT_TRUE(send_then(*conn, "out", cb));
+    asio::co_spawn(io, node.read_requests(1), asio::detached);
+    run_until(io, [&] { return node.requests.size() == 1; });
+  }
+  EXPECT_TRUE(cb.answers.empty());
+  EXPECT_EQ(cb.dropped, 1);
+}
+
+}  // namespace
+}  // namespace tandem::client
