@@ -72,7 +72,8 @@ asio::awaitable<call_result> cluster_connection::call(protocol::opcode op, proto
 }
 
 bool cluster_connection::call_then(protocol::opcode op, protocol::bytes_view body,
-                                   std::uint8_t flags, answer_callback& cb) {
+                                   std::uint8_t flags, answer_callback& cb,
+                                   std::chrono::steady_clock::time_point sent_at) {
   if (!open_) {
     return false;
   }
@@ -81,7 +82,7 @@ bool cluster_connection::call_then(protocol::opcode op, protocol::bytes_view bod
     return false;
   }
   auto& slot = calls_[static_cast<std::size_t>(*stream)];
-  slot.sent = std::chrono::steady_clock::now();
+  slot.sent = sent_at;
   slot.callback = &cb;
   slot.state = slot_state::waiting;
   const protocol::frame_header h{settings_.version, false, flags, *stream, op, 0};

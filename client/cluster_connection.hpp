@@ -100,8 +100,10 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   // brought it, or from the executor's queue for a timeout or a close — never from inside this
   // call. Returns false, having sent nothing, when the connection is closed or every stream id
   // is taken: the caller then uses call(), which waits for an id.
+  // `sent_at`: the caller's reading of the clock for this moment (the latency and the timeout
+  // count from it), so a burst of calls made at once reads the clock once.
   bool call_then(protocol::opcode op, protocol::bytes_view body, std::uint8_t flags,
-                 answer_callback& cb);
+                 answer_callback& cb, std::chrono::steady_clock::time_point sent_at);
 
   // After READY/AUTHENTICATE: switches to the agreed framing (v5 segments, compression).
   void begin_framing(protocol::compression_algorithm c) { codec_.begin_framing(settings_.version, c); }

@@ -162,6 +162,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
                                                             client::call_result r);
   // A request of the read loop is over: its latency, its place among those in flight.
   void request_done(std::chrono::steady_clock::time_point begin);
+  void request_done(std::chrono::steady_clock::time_point begin,
+                    std::chrono::steady_clock::time_point end);
   // What call_on does when the cluster answers UNPREPARED: pass it to the client (whose
   // driver then prepares again and learns the statement's current metadata: the answer the
   // client gets), or prepare it again and retry (a copy the client never sees).
@@ -232,7 +234,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
                                                       std::optional<std::int64_t> ts);
   void note_secondary_failure(cluster c, const client::call_result& r, const write_description& what,
                               bool journaled = false);
-  std::shared_ptr<client::cluster_connection> connection(cluster c) const;
+  // The client's own connection to c (a reference: the request path copies it only to keep it).
+  const std::shared_ptr<client::cluster_connection>& connection(cluster c) const;
 
   void reply(const protocol::frame_header& request, const protocol::owned_frame& answer);
   void reply_error(const protocol::frame_header& request, std::int32_t code,

@@ -273,7 +273,7 @@ bool client_session::execute_now(protocol::owned_frame& f,
     return false;
   }
   for (const cluster c : {cluster::source, cluster::target}) {
-    const auto conn = connection(c);
+    const auto& conn = connection(c);
     if (!conn || !conn->is_open() || entry->id_for(c).empty()) {
       return false;
     }

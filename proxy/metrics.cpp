@@ -10,21 +10,41 @@ void latency_histogram::observe(std::chrono::nanoseconds d) noexcept {
   const double seconds = std::chrono::duration<double>(d).count();
   const auto it = std::lower_bound(latency_bounds.begin(), latency_bounds.end(), seconds);
   const auto index = static_cast<std::size_t>(it - latency_bounds.begin());
-  buckets_[index].fetch_add(1, std::memory_order_relaxed);
-  sum_ns_.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, d.count())),
-                    std::memory_order_relaxed);
+  auto& b = blocks_.local();
+  bump(b.buckets[index]);
+  bump(b.sum_ns, static_cast<std::uint64_t>(std::max<std::int64_t>(0, d.count())));
 }
 
 latency_histogram::snapshot latency_histogram::read() const noexcept {
   snapshot s;
+  std::array<std::uint64_t, latency_bounds.size() + 1> buckets{};
+  std::uint64_t sum_ns = 0;
+  blocks_.for_each([&](const block& b) {
+    for (std::size_t i = 0; i < buckets.size(); ++i) {
+      buckets[i] += b.buckets[i].value.load(std::memory_order_relaxed);
+    }
+    sum_ns += b.sum_ns.value.load(std::memory_order_relaxed);
+  });
   std::uint64_t running = 0;
-  for (std::size_t i = 0; i < buckets_.size(); ++i) {
-    running += buckets_[i].load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    running += buckets[i];
     s.cumulative[i] = running;
   }
   s.count = running;
-  s.sum_seconds = static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9;
+  s.sum_seconds = static_cast<double>(sum_ns) / 1e9;
   return s;
+}
+
+cluster_request_counts::table cluster_request_counts::read() const {
+  table t{};
+  blocks_.for_each([&](const block& b) {
+    for (std::size_t c = 0; c < t.size(); ++c) {
+      for (std::size_t op = 0; op < opcodes; ++op) {
+        t[c][op] += b.counts[c][op].value.load(std::memory_order_relaxed);
+      }
+    }
+  });
+  return t;
 }
 
 double p99_upper_ms(const latency_histogram::snapshot& s) {

@@ -1,8 +1,9 @@
 // Metric types the admin port exports in the Prometheus text format (version 0.0.4): a latency
-// histogram with fixed buckets and lock-free observation, counters of failures per cluster and
+// histogram with fixed buckets and observation without a locked instruction, counters of failures per cluster and
 // error, and a small writer for the text format. Pure apart from the atomics.
 #pragma once
 
+#include "proxy/per_thread_blocks.hpp"
 #include "proxy/routing.hpp"
 
 #include <array>
@@ -22,6 +23,8 @@ inline constexpr std::array<double, 15> latency_bounds = {
     0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
     0.1,     0.25,   0.5,   1.0,    2.5,   5.0,  10.0};
 
+// Observed by every worker (three observations per mirrored write), read by the admin port: a
+// block of buckets per thread (per_thread_blocks), so an observation is two plain stores.
 class latency_histogram {
  public:
   void observe(std::chrono::nanoseconds d) noexcept;
@@ -34,8 +37,32 @@ class latency_histogram {
   snapshot read() const noexcept;
 
  private:
-  std::array<std::atomic<std::uint64_t>, latency_bounds.size() + 1> buckets_{};  // per bucket
-  std::atomic<std::uint64_t> sum_ns_{0};
+  struct alignas(64) block {
+    std::array<local_counter, latency_bounds.size() + 1> buckets;  // per bucket
+    local_counter sum_ns;
+  };
+  per_thread_blocks<block> blocks_;
+};
+
+// Requests sent to each cluster by opcode (index: cluster, then the opcode's value), two per
+// mirrored write: a block per thread, as latency_histogram.
+class cluster_request_counts {
+ public:
+  static constexpr std::size_t opcodes = 17;
+  using table = std::array<std::array<std::uint64_t, opcodes>, 2>;
+
+  void count(std::size_t cluster_index, std::size_t opcode) noexcept {
+    if (cluster_index < 2 && opcode < opcodes) {
+      bump(blocks_.local().counts[cluster_index][opcode]);
+    }
+  }
+  table read() const;
+
+ private:
+  struct alignas(64) block {
+    std::array<std::array<local_counter, opcodes>, 2> counts;
+  };
+  per_thread_blocks<block> blocks_;
 };
 
 // The 99th percentile's upper bound in ms (the bound of the bucket it falls in; the last

@@ -7,10 +7,6 @@ namespace {
 
 using labels = prometheus_writer::labels;
 
-std::uint64_t load(const std::atomic<std::uint64_t>& a) {
-  return a.load(std::memory_order_relaxed);
-}
-
 // Opcode names for the per-cluster request counter (spec v4 §2.4; requests only).
 const char* request_opcode_name(std::size_t op) {
   switch (op) {
@@ -66,12 +62,13 @@ std::string render_metrics(const proxy_context& ctx) {
 
   w.family("tandem_cluster_requests_total", "counter",
            "Requests the proxy sent to each cluster, by opcode.");
+  const auto requests = ctx.cluster_requests.read();
   for (cluster c : {cluster::source, cluster::target}) {
-    const auto& row = ctx.cluster_requests[static_cast<std::size_t>(c)];
+    const auto& row = requests[static_cast<std::size_t>(c)];
     for (std::size_t op = 0; op < row.size(); ++op) {
       if (const char* name = request_opcode_name(op)) {
         w.sample("tandem_cluster_requests_total", {{"cluster", cluster_name(c)}, {"opcode", name}},
-                 load(row[op]));
+                 row[op]);
       }
     }
   }

@@ -80,6 +80,7 @@ struct mirror_legs {
   std::array<leg_answer, 2> callbacks;
   std::array<std::shared_ptr<mirror_legs>, 2> out;
   std::array<std::shared_ptr<client::cluster_connection>, 2> replica;
+  std::array<bool, 2> sent_at_begin{};  // the leg went out by call_then, stamped `begin`
 };
 
 // Index of a leg in mirror_legs' arrays.

@@ -54,19 +54,16 @@ void client_session::mirror_now(const protocol::frame_header& request, body_buil
 void client_session::start_leg(const std::shared_ptr<mirror_legs>& legs, bool primary) {
   const cluster c = primary ? legs->primary_c : legs->secondary_c;
   const auto i = leg_index(primary);
-  std::shared_ptr<client::cluster_connection> conn;
   if (legs->what.route) {
     auto choice = choose_replica(c, *legs->what.route);
     if (choice.to_open) {
       spawn_leg(legs, primary, nullptr, {});  // call_on opens it (and chooses again)
       return;
     }
-    legs->replica[i] = choice.conn;
-    conn = std::move(choice.conn);
+    legs->replica[i] = std::move(choice.conn);
   }
-  if (!conn) {
-    conn = connection(c);
-  }
+  // Not copied: the session holds its own connection, the legs the replica's.
+  const auto& conn = legs->replica[i] ? legs->replica[i] : connection(c);
   if (!conn) {
     spawn_leg(legs, primary, nullptr, {});  // call_on reconnects, or says why it cannot
     return;
@@ -80,11 +77,14 @@ void client_session::start_leg(const std::shared_ptr<mirror_legs>& legs, bool pr
     return;
   }
   legs->out[i] = legs;
-  if (!conn->call_then(legs->request.op, *body, legs->request.flags, legs->callbacks[i])) {
+  // Sent at the read that brought the request (legs->begin): no clock read per call.
+  if (!conn->call_then(legs->request.op, *body, legs->request.flags, legs->callbacks[i],
+                       *legs->begin)) {
     legs->out[i].reset();
-    spawn_leg(legs, primary, std::move(conn), std::move(*body));  // waits for a stream id
+    spawn_leg(legs, primary, conn, std::move(*body));  // waits for a stream id
     return;
   }
+  legs->sent_at_begin[i] = true;
   protocol::buffer_pool::give_back(std::move(*body));
 }
 
@@ -139,6 +139,7 @@ void client_session::leg_answered(std::shared_ptr<mirror_legs> legs, bool primar
 asio::awaitable<void> client_session::finish_leg(std::shared_ptr<mirror_legs> legs, bool primary,
                                                  client::call_result r, bool called_on) {
   const cluster c = primary ? legs->primary_c : legs->secondary_c;
+  legs->sent_at_begin[leg_index(primary)] = false;  // a retry's latency no longer counts from begin
   if (!called_on && is_unprepared(answer_of(r))) {
     const token_route* route = legs->what.route ? &*legs->what.route : nullptr;
     r = co_await after_unprepared(c, legs->request.op, legs->request.flags, legs->build,

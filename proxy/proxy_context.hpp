@@ -87,7 +87,7 @@ struct proxy_context {
   // The last 15 minutes in 5 s points (status_history.hpp), for the charts and `tandem status`.
   status_history history;
   // Requests sent to each cluster by opcode (index: cluster, then the opcode's value).
-  std::array<std::array<std::atomic<std::uint64_t>, 17>, 2> cluster_requests{};
+  cluster_request_counts cluster_requests;
   error_counters cluster_errors;
   // Mirrored requests both clusters refused, by the primary's error code (issue 13): the same
   // answer from both is agreement, counted here and never as a target failure.

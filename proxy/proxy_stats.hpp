@@ -4,10 +4,9 @@
 // (issue 17). Reading sums the blocks (/metrics, the JSON API, the status history).
 #pragma once
 
-#include <atomic>
+#include "proxy/per_thread_blocks.hpp"
+
 #include <cstdint>
-#include <deque>
-#include <mutex>
 
 namespace tandem::proxy {
 
@@ -41,21 +40,6 @@ namespace tandem::proxy {
   X(shadow_read_failures, "shadow reads that failed on the other cluster")                 \
   X(routing_changes, "changes of the primary through the admin API")
 
-// A counter with one writer (the thread whose block holds it); readers on other threads load it
-// atomically, relaxed: these are statistics, not synchronisation.
-struct local_counter {
-  std::atomic<std::uint64_t> value{0};
-};
-
-inline void bump(local_counter& c, std::uint64_t n = 1) noexcept {
-  c.value.store(c.value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
-
-// A counter several threads write: an atomic add.
-inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
-  c.fetch_add(n, std::memory_order_relaxed);
-}
-
 // One thread's counters.
 struct alignas(64) proxy_counter_block {
 #define TANDEM_DECLARE_COUNTER(name, help) local_counter name;
@@ -72,18 +56,12 @@ struct proxy_counts {
 
 class proxy_stats {
  public:
-  proxy_stats();
-  proxy_stats(const proxy_stats&) = delete;
-  proxy_stats& operator=(const proxy_stats&) = delete;
-
   // The calling thread's block, made on the thread's first count: bump(stats.local().name).
-  proxy_counter_block& local();
+  proxy_counter_block& local() { return blocks_.local(); }
   proxy_counts snapshot() const;
 
  private:
-  const std::uint64_t id_;  // unique per instance: a thread's cached block never outlives it
-  mutable std::mutex mutex_;  // taken when a thread first counts, and by snapshot()
-  std::deque<proxy_counter_block> blocks_;  // a deque: a block never moves once handed out
+  per_thread_blocks<proxy_counter_block> blocks_;
 };
 
 }  // namespace tandem::proxy

@@ -64,7 +64,7 @@ std::string write_description::to_string() const {
   return describe_write(timestamp, prepared ? std::string_view(prepared->query) : text);
 }
 
-std::shared_ptr<client::cluster_connection> client_session::connection(cluster c) const {
+const std::shared_ptr<client::cluster_connection>& client_session::connection(cluster c) const {
   return c == cluster::source ? source_ : target_;
 }
 
@@ -96,9 +96,7 @@ void client_session::count_call(cluster c, opcode op, const client::call_result&
   const auto ci = static_cast<std::size_t>(c);
   ctx_->cluster_latency[ci].observe(r.latency);
   const auto oi = static_cast<std::size_t>(op);
-  if (oi < ctx_->cluster_requests[ci].size()) {
-    bump(ctx_->cluster_requests[ci][oi]);
-  }
+  ctx_->cluster_requests.count(ci, oi);
   switch (r.failure) {
     case client::call_failure::none:
       if (r.frame.header.op == opcode::error) {
@@ -372,6 +370,7 @@ asio::awaitable<client::call_result> client_session::secondary_unprepared(
 // or once the journal allows (settle); whichever leg ends second judges the pair.
 void client_session::primary_leg_done(const std::shared_ptr<mirror_legs>& legs,
                                       client::call_result r) {
+  const auto latency = r.latency;
   legs->primary = answer_of(r);
   legs->primary_result = std::move(r);
   primary_answered(legs, legs->secondary_c);
@@ -382,7 +381,10 @@ void client_session::primary_leg_done(const std::shared_ptr<mirror_legs>& legs,
                    legs->journal_seq.has_value());
   }
   if (legs->begin) {
-    request_done(*legs->begin);
+    // A call sent by call_then counted its latency from begin, up to the read that brought
+    // the answer: no clock read here. Any other way, the clock says.
+    request_done(*legs->begin, legs->sent_at_begin[0] ? *legs->begin + latency
+                                                      : std::chrono::steady_clock::now());
   }
   if (legs->secondary) {
     legs->session.reset();  // both legs over: the journal's callbacks hold the session weakly
@@ -406,7 +408,12 @@ void client_session::secondary_leg_done(const std::shared_ptr<mirror_legs>& legs
 }
 
 void client_session::request_done(std::chrono::steady_clock::time_point begin) {
-  ctx_->client_latency.observe(std::chrono::steady_clock::now() - begin);
+  request_done(begin, std::chrono::steady_clock::now());
+}
+
+void client_session::request_done(std::chrono::steady_clock::time_point begin,
+                                  std::chrono::steady_clock::time_point end) {
+  ctx_->client_latency.observe(end - begin);
   --in_flight_;
   ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
   slot_freed_.notify_all();

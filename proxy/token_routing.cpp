@@ -71,7 +71,7 @@ std::optional<token_route> client_session::token_route_for(
 // first. A plain function, so the common case costs no coroutine frame (issue 17).
 client_session::replica_choice client_session::choose_replica(cluster c, const token_route& route) {
   const auto map = ctx_->token_map(c);
-  auto own = connection(c);
+  const auto& own = connection(c);
   if (!map || !own || phase_ != phase::ready) {
     return {};
   }

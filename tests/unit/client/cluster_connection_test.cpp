@@ -314,7 +314,8 @@ struct recorded_answer final : answer_callback {
 bool send_then(cluster_connection& conn, std::string body, recorded_answer& cb) {
   cb.inside_call_then = true;
   const auto b = bytes_of(body);
-  const bool sent = conn.call_then(protocol::opcode::query, b, 0, cb);
+  const bool sent =
+      conn.call_then(protocol::opcode::query, b, 0, cb, std::chrono::steady_clock::now());
   cb.inside_call_then = false;
   return sent;
 }

@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 namespace tandem::proxy {
 namespace {
@@ -27,6 +29,29 @@ TEST(Metrics, HistogramBucketsAreCumulativeWithSumAndCount) {
   EXPECT_EQ(s.cumulative.back(), 4u);
   EXPECT_EQ(s.count, 4u);
   EXPECT_NEAR(s.sum_seconds, 30.0039, 1e-9);
+}
+
+TEST(Metrics, HistogramSumsTheObservationsOfEveryThread) {
+  // Each thread observes into a block of its own (issue 17); a reading sums them all.
+  latency_histogram h;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&h, t] {
+      for (int i = 0; i < 1000; ++i) {
+        h.observe(t % 2 == 0 ? std::chrono::microseconds(100) : std::chrono::milliseconds(2));
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  h.observe(std::chrono::seconds(20));  // this thread's block: past the last bound
+  const auto s = h.read();
+  EXPECT_EQ(s.count, 4001u);
+  EXPECT_EQ(s.cumulative[0], 2000u);  // <= 250 us: the two threads at 100 us
+  EXPECT_EQ(s.cumulative[3], 4000u);  // <= 2.5 ms: and the two at 2 ms
+  EXPECT_EQ(s.cumulative.back(), 4001u);
+  EXPECT_NEAR(s.sum_seconds, 2000 * 0.0001 + 2000 * 0.002 + 20, 1e-6);
 }
 
 TEST(Metrics, ErrorsAreCountedByClusterAndName) {
