@@ -58,6 +58,7 @@ struct write_description {
 };
 
 struct mirror_legs;
+struct read_call;
 
 // Whether an answer is a RESULT of kind SCHEMA_CHANGE (spec v4 §4.2.5.5).
 bool is_schema_change(const client::call_result& r, protocol::protocol_version v);
@@ -119,8 +120,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   using body_builder = std::function<protocol::result<protocol::bytes>(cluster)>;
   body_builder query_to_primary(const std::string& text, protocol::query_parameters params,
                                 bool keep_paging) const;
-  void maybe_shadow(const protocol::frame_header& request, body_builder build,
-                    const client::call_result& primary_answer, std::string what);
+  // Copies the builder and the statement only for a read it samples.
+  void maybe_shadow(const protocol::frame_header& request, const body_builder& build,
+                    const client::call_result& primary_answer, const std::string& what);
 
   // Sends both copies; answers the client per the acknowledgement mode.
   asio::awaitable<void> mirror(const protocol::frame_header& request, body_builder build,
@@ -148,9 +150,20 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void start_leg(const std::shared_ptr<mirror_legs>& legs, bool primary);
   void spawn_leg(std::shared_ptr<mirror_legs> legs, bool primary,
                  std::shared_ptr<client::cluster_connection> conn, protocol::bytes body);
+  // A prepared read the same way (read_now.cpp).
+  bool read_now(protocol::owned_frame& f, std::size_t offset,
+                const prepared_id_map::entry_ptr& entry,
+                std::chrono::steady_clock::time_point begin);
+  void spawn_read(std::shared_ptr<read_call> call,
+                  std::shared_ptr<client::cluster_connection> conn, protocol::bytes body);
+  asio::awaitable<void> finish_read(std::shared_ptr<read_call> call, client::call_result r,
+                                    bool called_on);
+  void read_done(read_call& call, client::call_result r);
+
  public:
-  // mirror_legs' callbacks (leg_answer) come here.
+  // The callbacks of mirror_legs (leg_answer) and of read_call come here.
   void leg_answered(std::shared_ptr<mirror_legs> legs, bool primary, client::call_result r);
+  void read_answered(std::shared_ptr<read_call> call, client::call_result r);
 
  private:
   asio::awaitable<void> finish_leg(std::shared_ptr<mirror_legs> legs, bool primary,

@@ -249,10 +249,10 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   }
 }
 
-// The read loop's first try at an EXECUTE: a mirrored write answered without waiting for the
-// secondary, with both clusters connected and the statement prepared on both, runs on
-// callbacks (mirror_now). Decided before anything is counted or edited, so a request it
-// declines goes through handle() exactly as before.
+// The read loop's first try at an EXECUTE: with both clusters connected and the statement
+// prepared on both, a read (read_now) or a mirrored write answered without waiting for the
+// secondary (mirror_now) runs on callbacks. Decided before anything is counted or edited, so a
+// request it declines goes through handle() exactly as before.
 bool client_session::execute_now(protocol::owned_frame& f,
                                  std::chrono::steady_clock::time_point begin) {
   auto offset = protocol::message_offset(f.header, f.body);
@@ -267,16 +267,19 @@ bool client_session::execute_now(protocol::owned_frame& f,
   if (!entry) {
     return false;
   }
-  const auto state = ctx_->routing();
-  if (route(entry->cls, state) != destination::both || waits_for_both(entry->cls) ||
-      ctx_->write_ack() == ack_mode::strict) {
-    return false;
-  }
   for (const cluster c : {cluster::source, cluster::target}) {
     const auto& conn = connection(c);
     if (!conn || !conn->is_open() || entry->id_for(c).empty()) {
       return false;
     }
+  }
+  const auto dest = route(entry->cls, ctx_->routing());
+  if (dest == destination::primary_only) {
+    return read_now(f, *offset, entry, begin);
+  }
+  if (dest != destination::both || waits_for_both(entry->cls) ||
+      ctx_->write_ack() == ack_mode::strict) {
+    return false;
   }
   auto plan = plan_execute(f, *offset, entry, destination::both);
   if (!plan) {

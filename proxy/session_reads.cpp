@@ -191,8 +191,9 @@ bool client_session::has_paging_state(const protocol::frame_header& h, protocol:
 
 // Shadow reads (admin API): a sampled share of first-page reads also goes to the secondary,
 // after the client has its answer; the rows are compared and mismatches counted and logged.
-void client_session::maybe_shadow(const protocol::frame_header& request, body_builder build,
-                                  const client::call_result& primary_answer, std::string what) {
+void client_session::maybe_shadow(const protocol::frame_header& request, const body_builder& build,
+                                  const client::call_result& primary_answer,
+                                  const std::string& what) {
   const double sample = ctx_->shadow_sample.load(std::memory_order_relaxed);
   if (sample <= 0.0 || ctx_->random_unit() >= sample) {
     return;
