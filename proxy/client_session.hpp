@@ -173,6 +173,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void secondary_leg_done(const std::shared_ptr<mirror_legs>& legs, client::call_result r);
   asio::awaitable<client::call_result> secondary_unprepared(std::shared_ptr<mirror_legs> legs,
                                                             client::call_result r);
+  void strict_leg_done(const std::shared_ptr<mirror_legs>& legs, bool primary,
+                       client::call_result r);
+  void strict_answer(const std::shared_ptr<mirror_legs>& legs, bool from_primary);
   // A request of the read loop is over: its latency, its place among those in flight.
   void request_done(std::chrono::steady_clock::time_point begin);
   void request_done(std::chrono::steady_clock::time_point begin,

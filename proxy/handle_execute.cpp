@@ -250,8 +250,8 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
 }
 
 // The read loop's first try at an EXECUTE: with both clusters connected and the statement
-// prepared on both, a read (read_now) or a mirrored write answered without waiting for the
-// secondary (mirror_now) runs on callbacks. Decided before anything is counted or edited, so a
+// prepared on both, a read (read_now) or a mirrored data write (mirror_now, in either
+// acknowledgement mode) runs on callbacks. Decided before anything is counted or edited, so a
 // request it declines goes through handle() exactly as before.
 bool client_session::execute_now(protocol::owned_frame& f,
                                  std::chrono::steady_clock::time_point begin) {
@@ -277,9 +277,8 @@ bool client_session::execute_now(protocol::owned_frame& f,
   if (dest == destination::primary_only) {
     return read_now(f, *offset, entry, begin);
   }
-  if (dest != destination::both || waits_for_both(entry->cls) ||
-      ctx_->write_ack() == ack_mode::strict) {
-    return false;
+  if (dest != destination::both || waits_for_both(entry->cls)) {
+    return false;  // a schema change, an LWT: mirror()'s coroutine
   }
   auto plan = plan_execute(f, *offset, entry, destination::both);
   if (!plan) {

@@ -1,9 +1,10 @@
-// A source_authoritative mirrored request on callbacks (issue 17): the two cluster calls go out
-// with cluster_connection::call_then and their answers come back to leg_answer, so the common
+// A mirrored data write on callbacks (issue 17): the two cluster calls go out with
+// cluster_connection::call_then and their answers come back to leg_answer, so the common
 // mirrored write costs no coroutine frame and no co_spawn (they were two thirds of its heap
 // allocations). The legs end exactly as mirror()'s coroutine legs do (primary_leg_done,
-// secondary_leg_done in session_calls.cpp); what is uncommon — a replica connection to open,
-// every stream id taken, an UNPREPARED answer — continues as a coroutine from that point.
+// secondary_leg_done in session_calls.cpp; in strict mode strict_leg_done here, as mirror()'s
+// strict path); what is uncommon — a replica connection to open, every stream id taken, an
+// UNPREPARED answer — continues as a coroutine from that point.
 #include "proxy/client_session.hpp"
 #include "proxy/mirror_legs.hpp"
 
@@ -28,16 +29,20 @@ void leg_answer::on_dropped() noexcept {
 void client_session::mirror_now(const protocol::frame_header& request, body_builder build,
                                 write_description what,
                                 std::chrono::steady_clock::time_point begin) {
-  // The secondary's copy counts as in flight until it is answered, as in mirror().
-  ++in_flight_;
-  ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
+  const auto mode = ctx_->write_ack();
+  if (mode != ack_mode::strict) {
+    // The secondary's copy counts as in flight until it is answered, as in mirror(). In
+    // strict mode the client's request itself waits for it.
+    ++in_flight_;
+    ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
+  }
   auto legs = std::make_shared<mirror_legs>();
   legs->request = request;
   legs->build = std::move(build);
   legs->what = std::move(what);
   legs->primary_c = ctx_->routing().primary;
   legs->secondary_c = other_cluster(legs->primary_c);
-  legs->mode = ctx_->write_ack();
+  legs->mode = mode;
   legs->begin = begin;
   legs->session = shared_from_this();
   for (const bool primary : {true, false}) {
@@ -150,6 +155,55 @@ asio::awaitable<void> client_session::finish_leg(std::shared_ptr<mirror_legs> le
     r = co_await secondary_unprepared(legs, std::move(r));
   }
   primary ? primary_leg_done(legs, std::move(r)) : secondary_leg_done(legs, std::move(r));
+}
+
+// write_ack: strict (a data write; schema changes take mirror()'s coroutine): the client's
+// answer waits for both legs and is the one merge() chooses, as mirror()'s strict path answers.
+void client_session::strict_leg_done(const std::shared_ptr<mirror_legs>& legs, bool primary,
+                                     client::call_result r) {
+  if (primary) {
+    legs->primary = answer_of(r);
+    legs->primary_result = std::move(r);
+    if (legs->primary_known) {
+      legs->primary_known->cancel();  // a secondary's UNPREPARED waits for this answer
+    }
+  } else {
+    legs->secondary = std::move(r);
+  }
+  if (!legs->primary_result || !legs->secondary) {
+    return;
+  }
+  const auto& p = *legs->primary_result;
+  const auto& s = *legs->secondary;
+  const auto d = merge(answer_of(p), answer_of(s), ack_mode::strict, legs->primary_c);
+  if (d.count_target_failure) {
+    note_secondary_failure(d.failed_cluster, d.failed_cluster == legs->primary_c ? p : s,
+                           legs->what);
+  }
+  if (d.rejected_code) {
+    ctx_->mirrored_rejected.count_code(legs->primary_c, *d.rejected_code);
+  }
+  const bool from_primary = d.answer_from == merged_choice::primary;
+  if (is_schema_change(p, version_) || is_schema_change(s, version_)) {
+    asio::co_spawn(
+        stream_.get_executor(),
+        [self = shared_from_this(), legs, from_primary]() -> asio::awaitable<void> {
+          co_await self->await_schema_agreement_on_both();
+          self->strict_answer(legs, from_primary);
+        },
+        asio::detached);
+    return;
+  }
+  strict_answer(legs, from_primary);
+}
+
+void client_session::strict_answer(const std::shared_ptr<mirror_legs>& legs, bool from_primary) {
+  const auto& chosen = from_primary ? *legs->primary_result : *legs->secondary;
+  chosen.ok() ? reply(legs->request, chosen.frame) : reply_call_failure(legs->request, chosen);
+  if (legs->begin) {
+    request_done(*legs->begin);
+  }
+  legs->session.reset();  // both legs over; the caller holds the session for the rest
 }
 
 }  // namespace tandem::proxy

@@ -370,6 +370,10 @@ asio::awaitable<client::call_result> client_session::secondary_unprepared(
 // or once the journal allows (settle); whichever leg ends second judges the pair.
 void client_session::primary_leg_done(const std::shared_ptr<mirror_legs>& legs,
                                       client::call_result r) {
+  if (legs->mode == ack_mode::strict) {
+    strict_leg_done(legs, true, std::move(r));
+    return;
+  }
   const auto latency = r.latency;
   legs->primary = answer_of(r);
   legs->primary_result = std::move(r);
@@ -393,6 +397,10 @@ void client_session::primary_leg_done(const std::shared_ptr<mirror_legs>& legs,
 
 void client_session::secondary_leg_done(const std::shared_ptr<mirror_legs>& legs,
                                         client::call_result r) {
+  if (legs->mode == ack_mode::strict) {
+    strict_leg_done(legs, false, std::move(r));
+    return;
+  }
   legs->secondary = std::move(r);
   secondary_answered(legs);
   if (legs->primary) {

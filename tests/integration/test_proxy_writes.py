@@ -210,3 +210,31 @@ def test_use_then_unqualified_statements_and_schema_events(proxy, direct):
         lambda s: s.execute(f"SELECT v FROM tandem_use.{table} WHERE k = 1").one(), direct)
     assert source.v == "unqualified"
     assert source == target
+
+
+def test_strict_mode_prepared_writes_are_on_both_clusters_when_the_client_is_answered(direct):
+    """write_ack: strict on the callback path (issue 17, mirror_now): the client's answer waits
+    for both clusters, so each row is on the target as soon as the driver has its answer — read
+    at once, not through mirrored() — with the source's WRITETIME. (A target that fails in
+    strict mode: test_proxy_target_outage.py.)"""
+    keyspace = "tandem_w_strict"
+    for s in (direct["source"], direct["target"]):
+        recreate_keyspace(s, keyspace)
+        s.execute(f"CREATE TABLE {keyspace}.kv (k int PRIMARY KEY, v text)")
+    proxy = ProxyProcess(port=9152, yaml_text="routing:\n  write_ack: strict\n").start()
+    try:
+        cluster, session = proxy_session(proxy, 4, None)
+        try:
+            insert = session.prepare(f"INSERT INTO {keyspace}.kv (k, v) VALUES (?, ?)")
+            select = f"SELECT v, WRITETIME(v) AS wt FROM {keyspace}.kv WHERE k = %s"
+            for k in range(100):
+                session.execute(insert, (k, f"v{k}"))
+                on_source = list(direct["source"].execute(select, (k,)))
+                on_target = list(direct["target"].execute(select, (k,)))
+                assert len(on_target) == 1, f"row {k} not on the target when the client was answered"
+                assert on_source == on_target
+                assert on_target[0].v == f"v{k}"
+        finally:
+            cluster.shutdown()
+    finally:
+        proxy.stop()
