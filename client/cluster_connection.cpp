@@ -120,21 +120,12 @@ asio::awaitable<std::string> cluster_connection::tls_handshake() {
 
 
 void cluster_connection::send(protocol::bytes frame) {
-  write_queue_.push_back(std::move(frame));
-  if (!writing_) {
-    writing_ = true;
-    asio::co_spawn(executor_, [self = shared_from_this()] { return self->write_loop(); },
-                   asio::detached);
-  }
-}
-
-asio::awaitable<void> cluster_connection::write_loop() {
-  auto self = shared_from_this();
-  const auto ec = co_await write_queued_frames(stream_, write_queue_, [this] { return open_; });
-  if (ec) {
-    close(settings_.name + " write failed: " + ec.message());
-  }
-  writing_ = false;
+  writer_.send(std::move(frame), shared_from_this(), stream_, [this] { return open_; },
+               [this](boost::system::error_code ec) {
+                 if (ec) {
+                   close(settings_.name + " write failed: " + ec.message());
+                 }
+               });
 }
 
 asio::awaitable<void> cluster_connection::read_loop() {

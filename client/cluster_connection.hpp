@@ -135,7 +135,6 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   asio::awaitable<std::string> tls_handshake();
   asio::awaitable<void> read_loop();
   void arm_heartbeat();
-  asio::awaitable<void> write_loop();
   asio::awaitable<call_result> call_when_a_stream_is_free(protocol::opcode op, protocol::bytes body,
                                                           std::uint8_t flags);
   asio::awaitable<call_result> send_call(std::int16_t id, protocol::opcode op,
@@ -157,8 +156,7 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   transport stream_;
   protocol::connection_codec codec_;
   bool open_ = false;
-  bool writing_ = false;
-  frame_queue write_queue_;
+  frame_writer writer_;
   // The stream table grows with use, up to stream_capacity_ ids: an idle connection (most of
   // them, with 1,000 clients) must not pay for max_in_flight slots up front (issue 7).
   std::vector<call_slot> calls_;             // index = stream id; size = ids ever used

@@ -1,15 +1,19 @@
 // Writing queued frames to a socket, several per write: one syscall (a gathered write) for a
 // burst of pipelined frames instead of one per frame. Shared by the client side and the
-// cluster side of the proxy.
+// cluster side of the proxy. On callbacks, not a coroutine (issue 17): a write burst used to
+// cost a co_spawn and two coroutine frames, at a low request rate once per request and socket.
 #pragma once
 
-#include "protocol/types.hpp"
-#include "protocol/buffer_pool.hpp"
 #include "client/transport.hpp"
+#include "protocol/buffer_pool.hpp"
+#include "protocol/types.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/container/deque.hpp>
 
-#include <vector>
+#include <array>
+#include <memory>
+#include <span>
 
 namespace tandem::client {
 
@@ -21,32 +25,78 @@ using frame_queue = boost::container::deque<protocol::bytes>;
 // Frames gathered into one write at most; bounds the iovec count of a gathered write.
 inline constexpr std::size_t max_frames_per_write = 64;
 
-// Writes the queued frames, taking up to max_frames_per_write at a time, until the queue is
-// empty, `keep_going()` turns false, or a write fails (its error is returned).
-template <class KeepGoing>
-boost::asio::awaitable<boost::system::error_code> write_queued_frames(
-    transport& stream, frame_queue& queue, KeepGoing keep_going) {
-  std::vector<protocol::bytes> batch;
-  std::vector<boost::asio::const_buffer> buffers;
-  while (!queue.empty() && keep_going()) {
-    batch.clear();
-    buffers.clear();
-    while (!queue.empty() && batch.size() < max_frames_per_write) {
-      batch.push_back(std::move(queue.front()));
-      queue.pop_front();
+class frame_writer {
+ public:
+  // Queues `frame`. The first frame queued while no write is on its way starts one, posted: it
+  // runs after the handler that queued it, so every frame that handler queues goes out in the
+  // same write. `owner` (the connection, which holds this writer and `stream`) is kept alive by
+  // the write's handlers; keep_going() is asked before each write; done(ec) is called once the
+  // queue is empty (ec clear) or a write failed.
+  template <class Owner, class KeepGoing, class Done>
+  void send(protocol::bytes frame, const std::shared_ptr<Owner>& owner, transport& stream,
+            KeepGoing keep_going, Done done) {
+    queue_.push_back(std::move(frame));
+    if (writing_) {
+      return;
     }
-    for (const auto& b : batch) {
-      buffers.emplace_back(b.data(), b.size());
-    }
-    const auto [ec, written] = co_await stream.write(buffers);
-    if (ec) {
-      co_return ec;
-    }
-    for (auto& b : batch) {
-      protocol::buffer_pool::give_back(std::move(b));
-    }
+    writing_ = true;
+    boost::asio::post(stream.get_executor(), [this, owner, &stream, keep_going, done]() mutable {
+      write_next(owner, stream, std::move(keep_going), std::move(done));
+    });
   }
-  co_return boost::system::error_code{};
-}
+
+  bool idle() const noexcept { return !writing_ && queue_.empty(); }
+  std::size_t queued() const noexcept { return queue_.size(); }
+
+ private:
+  // The frames of the write on its way and their buffers: on the heap while a burst lasts
+  // only, so an idle connection holds none of it.
+  struct batch {
+    std::array<protocol::bytes, max_frames_per_write> frames;
+    std::array<boost::asio::const_buffer, max_frames_per_write> buffers;
+    std::size_t count = 0;
+  };
+
+  template <class Owner, class KeepGoing, class Done>
+  void write_next(std::shared_ptr<Owner> owner, transport& stream, KeepGoing keep_going,
+                  Done done) {
+    if (queue_.empty() || !keep_going()) {
+      writing_ = false;
+      batch_.reset();
+      done(boost::system::error_code{});
+      return;
+    }
+    if (!batch_) {
+      batch_ = std::make_unique<batch>();
+    }
+    auto& b = *batch_;
+    b.count = 0;
+    while (!queue_.empty() && b.count < max_frames_per_write) {
+      b.frames[b.count] = std::move(queue_.front());
+      queue_.pop_front();
+      b.buffers[b.count] = boost::asio::buffer(b.frames[b.count]);
+      ++b.count;
+    }
+    stream.async_write(
+        std::span<const boost::asio::const_buffer>(b.buffers.data(), b.count),
+        [this, owner = std::move(owner), &stream, keep_going = std::move(keep_going),
+         done = std::move(done)](boost::system::error_code ec, std::size_t) mutable {
+          for (std::size_t i = 0; i < batch_->count; ++i) {
+            protocol::buffer_pool::give_back(std::move(batch_->frames[i]));
+          }
+          if (ec) {
+            writing_ = false;
+            batch_.reset();
+            done(ec);
+            return;
+          }
+          write_next(std::move(owner), stream, std::move(keep_going), std::move(done));
+        });
+  }
+
+  frame_queue queue_;
+  std::unique_ptr<batch> batch_;
+  bool writing_ = false;
+};
 
 }  // namespace tandem::client

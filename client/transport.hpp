@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -58,6 +59,17 @@ class transport {
       return asio::async_write(*tls_, buffers, asio::as_tuple(asio::use_awaitable));
     }
     return asio::async_write(socket_, buffers, asio::as_tuple(asio::use_awaitable));
+  }
+
+  // The same on a callback (frame_writer): handler(error_code, bytes written). The buffers
+  // must stay valid until it is called.
+  template <class Handler>
+  void async_write(std::span<const asio::const_buffer> buffers, Handler&& handler) {
+    if (tls_) {
+      asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
+    } else {
+      asio::async_write(socket_, buffers, std::forward<Handler>(handler));
+    }
   }
 
   void close() {

@@ -269,27 +269,17 @@ void client_session::send_raw(protocol::bytes frame) {
   if (phase_ == phase::closing) {
     return;
   }
-  write_queue_.push_back(std::move(frame));
-  if (!writing_) {
-    writing_ = true;
-    asio::co_spawn(stream_.get_executor(),
-                   [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
-  }
-}
-
-asio::awaitable<void> client_session::write_loop() {
-  auto self = shared_from_this();
-  const auto ec = co_await client::write_queued_frames(stream_, write_queue_,
-                                               [this] { return phase_ != phase::closing; });
-  if (ec) {
-    writing_ = false;
-    close("write to client failed: " + ec.message());
-    co_return;
-  }
-  writing_ = false;
-  if (close_after_write_ && write_queue_.empty()) {
-    close("closed after a protocol error");
-  }
+  writer_.send(std::move(frame), shared_from_this(), stream_,
+               [this] { return phase_ != phase::closing; },
+               [this](boost::system::error_code ec) {
+                 if (ec) {
+                   close("write to client failed: " + ec.message());
+                   return;
+                 }
+                 if (close_after_write_ && writer_.idle()) {
+                   close("closed after a protocol error");
+                 }
+               });
 }
 
 }  // namespace tandem::proxy

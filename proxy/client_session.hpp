@@ -77,7 +77,6 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   asio::awaitable<bool> accept_tls();
   asio::awaitable<void> read_loop();
-  asio::awaitable<void> write_loop();
   asio::awaitable<void> handle(protocol::owned_frame f);
   static void log_request_exception(const std::string& peer, const std::exception_ptr& e);
 
@@ -276,8 +275,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::array<std::vector<std::pair<client::cluster_endpoint, std::shared_ptr<client::cluster_connection>>>, 2>
       replica_conns_;
   std::array<std::vector<client::cluster_endpoint>, 2> replicas_opening_;
-  client::frame_queue write_queue_;
-  bool writing_ = false;
+  client::frame_writer writer_;
   bool close_after_write_ = false;
   bool target_auth_pending_ = false;
   bool target_reconnecting_ = false;
