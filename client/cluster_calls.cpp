@@ -85,10 +85,7 @@ bool cluster_connection::call_then(protocol::opcode op, protocol::bytes_view bod
   slot.sent = sent_at;
   slot.callback = &cb;
   slot.state = slot_state::waiting;
-  const protocol::frame_header h{settings_.version, false, flags, *stream, op, 0};
-  auto frame = protocol::buffer_pool::take();
-  codec_.encode_into(h, body, frame);
-  send(std::move(frame));
+  send_request(*stream, op, body, flags);
   watch_timeouts();
   return true;
 }
@@ -118,11 +115,18 @@ asio::awaitable<call_result> cluster_connection::send_call(std::int16_t id, prot
                                                            protocol::bytes_view body,
                                                            std::uint8_t flags) {
   calls_[static_cast<std::size_t>(id)].sent = std::chrono::steady_clock::now();
+  send_request(id, op, body, flags);
+  return answer_to(id);
+}
+
+// The request of stream `id`, encoded into a buffer from the pool (given back once written)
+// and queued: shared by call() and call_then().
+void cluster_connection::send_request(std::int16_t id, protocol::opcode op,
+                                      protocol::bytes_view body, std::uint8_t flags) {
   const protocol::frame_header h{settings_.version, false, flags, id, op, 0};
   auto frame = protocol::buffer_pool::take();
   codec_.encode_into(h, body, frame);
   send(std::move(frame));
-  return answer_to(id);
 }
 
 // Suspends the calling coroutine until the read loop, the timeout tick or close() completes

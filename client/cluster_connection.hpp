@@ -140,6 +140,8 @@ class cluster_connection : public std::enable_shared_from_this<cluster_connectio
   asio::awaitable<call_result> send_call(std::int16_t id, protocol::opcode op,
                                          protocol::bytes_view body, std::uint8_t flags);
   asio::awaitable<call_result> answer_to(std::int16_t id);
+  void send_request(std::int16_t id, protocol::opcode op, protocol::bytes_view body,
+                    std::uint8_t flags);
   void send(protocol::bytes frame);
   void fail_all(const std::string& why);
   void drop_waiters() noexcept;
