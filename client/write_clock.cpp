@@ -14,8 +14,9 @@ std::int64_t write_clock::system_now_us() noexcept {
   return std::chrono::duration_cast<std::chrono::microseconds>(since_epoch).count();
 }
 
-std::int64_t write_clock::next() {
-  const std::int64_t now = now_us_();
+std::int64_t write_clock::next() { return next(now_us_()); }
+
+std::int64_t write_clock::next(std::int64_t now) {
   std::int64_t last = last_.load(std::memory_order_acquire);
   for (;;) {
     const std::int64_t candidate = now > last ? now : last + 1;

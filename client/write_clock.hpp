@@ -26,6 +26,9 @@ class write_clock {
   // rising by one microsecond per call until the clock catches up: a step back must never let
   // a later write get an older writetime than an earlier one.
   std::int64_t next();
+  // The same with the caller's reading of the clock (`now_us`, not older than the request it
+  // stamps): a burst of writes read together reads the clock once (issue 17).
+  std::int64_t next(std::int64_t now_us);
 
   // The last timestamp handed out (0 before the first).
   std::int64_t last() const noexcept { return last_.load(std::memory_order_acquire); }

@@ -242,6 +242,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
       cluster c, const prepared_entry& e, protocol::bytes_view prefix,
       protocol::bytes_view message, const protocol::parameter_locations* loc) const;
   std::int64_t write_timestamp(bool pin);
+  // Microseconds since the epoch: inside execute_now, the time of the first write of the
+  // current read (a burst of pipelined writes reads the clock once); elsewhere the clock.
+  std::int64_t wall_now_us();
+  // Cluster c's token map (nullptr: none yet), without the context's lock (token_routing.cpp).
+  const client::token_map* token_map_of(cluster c);
   void note_mirrored_write(std::optional<std::int64_t> sent);
   std::vector<literal_inputs> literal_inputs_for(std::size_t n, std::optional<std::int64_t> ts);
   protocol::result<protocol::bytes> with_added_values(protocol::bytes_view message,
@@ -299,6 +304,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
   bool record_timer_armed_ = false;
   std::string peer_;
   std::string keyspace_;  // the USE keyspace, for classification and re-preparation
+  bool in_execute_now_ = false;   // wall_now_us may use read_wall_us_
+  std::int64_t read_wall_us_ = 0;  // 0: not read yet for this read
+  std::array<std::shared_ptr<const client::token_map>, 2> token_maps_;
+  std::uint64_t token_maps_seen_ = ~std::uint64_t{0};  // ctx_->token_maps_generation of them
 };
 
 }  // namespace tandem::proxy

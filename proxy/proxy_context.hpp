@@ -181,7 +181,11 @@ struct proxy_context {
   void set_token_map(cluster c, std::shared_ptr<const client::token_map> m) {
     std::lock_guard lock(nodes_mutex_);
     token_maps_[static_cast<std::size_t>(c)] = std::move(m);
+    token_maps_generation.fetch_add(1, std::memory_order_release);
   }
+  // Bumped by each set_token_map: a session keeps its copies of the maps until it changes, so
+  // a request takes no lock and no reference count to find its replicas (issue 17).
+  std::atomic<std::uint64_t> token_maps_generation{0};
   std::shared_ptr<const client::token_map> token_map(cluster c) const {
     std::lock_guard lock(nodes_mutex_);
     return token_maps_[static_cast<std::size_t>(c)];

@@ -69,8 +69,17 @@ std::optional<token_route> client_session::token_route_for(
 // open, or nullptr (the client's own connection: its node is a replica — counted as routed — or
 // the ring or the keyspace is unknown, or no replica is reachable), or else the replica to open
 // first. A plain function, so the common case costs no coroutine frame (issue 17).
+const client::token_map* client_session::token_map_of(cluster c) {
+  const auto generation = ctx_->token_maps_generation.load(std::memory_order_acquire);
+  if (generation != token_maps_seen_) {
+    token_maps_ = {ctx_->token_map(cluster::source), ctx_->token_map(cluster::target)};
+    token_maps_seen_ = generation;
+  }
+  return token_maps_[static_cast<std::size_t>(c)].get();
+}
+
 client_session::replica_choice client_session::choose_replica(cluster c, const token_route& route) {
-  const auto map = ctx_->token_map(c);
+  const auto* map = token_map_of(c);
   const auto& own = connection(c);
   if (!map || !own || phase_ != phase::ready) {
     return {};

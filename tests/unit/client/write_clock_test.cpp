@@ -29,6 +29,22 @@ TEST(WriteClock, NeverRepeatsATimestampWithinOneMicrosecond) {
   EXPECT_EQ(clock.next(), 44);
 }
 
+// A burst of writes read together shares one reading of the clock (issue 17): each still gets
+// a timestamp of its own, above every earlier one, whichever way the times were taken.
+TEST(WriteClock, ABurstStampedWithOneReadingGetsDistinctRisingTimestamps) {
+  std::int64_t now = 7'000;
+  client::write_clock clock([&now] { return now; });
+  EXPECT_EQ(clock.next(), 7'000);
+  EXPECT_EQ(clock.next(9'000), 9'000);  // the caller's reading, later than the last
+  EXPECT_EQ(clock.next(9'000), 9'001);
+  EXPECT_EQ(clock.next(9'000), 9'002);
+  EXPECT_EQ(clock.next(8'500), 9'003);  // a reading older than the last timestamp
+  now = 9'001;
+  EXPECT_EQ(clock.next(), 9'004);       // the source's own reading is behind too
+  EXPECT_EQ(clock.next(12'000), 12'000);
+  EXPECT_EQ(clock.last(), 12'000);
+}
+
 TEST(WriteClock, KeepsIncreasingWhenTheClockGoesBackwards) {
   std::int64_t now = 10'000;
   client::write_clock clock([&now] { return now; });
