@@ -164,7 +164,7 @@ asio::awaitable<void> client_session::read_loop() {
         // prepared write goes out on callbacks (execute_now); any other request is a coroutine
         // of its own, whose end is counted by the completion handler (request_done).
         ++in_flight_;
-        ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
+        ctx_->requests_in_flight.add(1);
         if (f.header.op == opcode::execute) {
           in_execute_now_ = true;
           const bool taken = execute_now(f, read_at);

@@ -86,7 +86,6 @@ struct execute_parts {
   // The message's parameter locations, when scanned (a write) and still true of it (not after
   // added values): the prepared-id swap then reads only the ids.
   std::optional<protocol::parameter_locations> loc;
-  prepared_id_map::entry_ptr entry;  // nullptr: evicted while re-preparing
   prepared_id_map::entry_ptr found;  // as handle_execute found it: its id finds it again
   std::array<bool, 2> built{};  // per cluster: a body was built (the next one is a retry)
 
@@ -156,7 +155,6 @@ std::optional<client_session::execute_plan> client_session::plan_execute(
     parts.loc.reset();  // values added: the scan above no longer describes the message
   }
   parts.body = std::move(f.body);
-  parts.entry = entry;
   parts.found = entry;
   // Token-aware routing: from the message as the clusters get it (its added values included,
   // which the pk_indexes count).
@@ -165,16 +163,20 @@ std::optional<client_session::execute_plan> client_session::plan_execute(
   // The first body for each cluster uses the entry found above; a later one (a retry after
   // UNPREPARED re-prepared the statement, which replaces the entry) looks it up again, as does
   // one for a cluster the statement was prepared on since (its id was empty).
-  body_builder build = [self = shared_from_this(),
+  // The session by address, not by reference count: a builder is only ever called by the
+  // session's own member functions (a call, a retry, a journal record), which run while the
+  // session lives, and each mirrored write saves a count up and down.
+  body_builder build = [self = this,
                         parts = std::move(parts)](cluster c) mutable -> protocol::result<protocol::bytes> {
     auto& built = parts.built[static_cast<std::size_t>(c)];
-    prepared_id_map::entry_ptr current =
-        built ? self->ctx_->prepared.find(parts.found->primary_id) : parts.entry;
-    if (current && current->id_for(c).empty()) {
-      current = self->ctx_->prepared.find(parts.found->primary_id);  // prepared there since
+    const prepared_entry* current = parts.found.get();
+    prepared_id_map::entry_ptr again;  // held while the body is built
+    if (built || current->id_for(c).empty()) {
+      again = self->ctx_->prepared.find(parts.found->primary_id);
+      current = again.get();
     }
     built = true;
-    if (!current) {
+    if (current == nullptr) {
       return protocol::errc::bad_value;  // evicted meanwhile
     }
     return self->execute_body_for(c, *current, parts.prefix(), parts.message(),

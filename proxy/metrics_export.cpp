@@ -48,7 +48,7 @@ std::string render_metrics(const proxy_context& ctx) {
                             std::min(st.client_connections_opened,
                                      st.client_connections_closed)));
   gauge(w, "tandem_requests_in_flight", "Client requests being served now.",
-        static_cast<double>(ctx.requests_in_flight.load(std::memory_order_relaxed)));
+        static_cast<double>(ctx.requests_in_flight.load()));
 
   w.family("tandem_requests_total", "counter",
            "Client requests by kind: read (primary only), write (both), ddl (both), prepare, "

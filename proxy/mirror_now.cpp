@@ -34,7 +34,7 @@ void client_session::mirror_now(const protocol::frame_header& request, body_buil
     // The secondary's copy counts as in flight until it is answered, as in mirror(). In
     // strict mode the client's request itself waits for it.
     ++in_flight_;
-    ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
+    ctx_->requests_in_flight.add(1);
   }
   auto legs = std::make_shared<mirror_legs>();
   legs->request = request;

@@ -4,6 +4,7 @@
 // histograms (metrics.hpp).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -39,6 +40,30 @@ class per_thread_blocks {
 
   // The calling thread's block, made on the thread's first write.
   Block& local() {
+    // A request touches several instances in turn (the counters, the histograms): each has a
+    // slot of its own here, by id, so finding its block is one compare. Ids are never reused,
+    // so a slot left by a destroyed instance never matches another.
+    thread_local std::array<std::pair<std::uint64_t, Block*>, 16> recent{};
+    auto& slot = recent[id_ % recent.size()];
+    if (slot.first == id_) {
+      return *slot.second;
+    }
+    Block& block = find_or_make();
+    slot = {id_, &block};
+    return block;
+  }
+
+  // Calls f(block) for every thread's block, under the mutex (a reader's pace, not a writer's).
+  template <class F>
+  void for_each(F&& f) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& b : blocks_) {
+      f(b);
+    }
+  }
+
+ private:
+  Block& find_or_make() {
     // This thread's blocks of this type, by instance (a few in a running proxy; the unit tests
     // make many): the last one used first, so the request path never takes the mutex.
     thread_local std::vector<std::pair<std::uint64_t, Block*>> mine;
@@ -60,19 +85,32 @@ class per_thread_blocks {
     return *block;
   }
 
-  // Calls f(block) for every thread's block, under the mutex (a reader's pace, not a writer's).
-  template <class F>
-  void for_each(F&& f) const {
-    std::lock_guard lock(mutex_);
-    for (const auto& b : blocks_) {
-      f(b);
-    }
-  }
-
- private:
   const std::uint64_t id_;  // unique per instance: a thread's cached block never outlives it
   mutable std::mutex mutex_;
   std::deque<Block> blocks_;  // a deque: a block never moves once handed out
+};
+
+// A level that every thread raises and lowers by its own share, read as the sum: the requests
+// in flight (each request ends on the thread it began on, so a thread's share never goes
+// below zero). No locked instruction on the request path (issue 17).
+class per_thread_level {
+ public:
+  void add(std::int64_t n) {
+    auto& v = blocks_.local().value;
+    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void sub(std::int64_t n) { add(-n); }
+  std::int64_t load() const {
+    std::int64_t sum = 0;
+    blocks_.for_each([&sum](const block& b) { sum += b.value.load(std::memory_order_relaxed); });
+    return sum;
+  }
+
+ private:
+  struct alignas(64) block {  // a cache line of its own: no false sharing between threads
+    std::atomic<std::int64_t> value{0};
+  };
+  mutable per_thread_blocks<block> blocks_;
 };
 
 }  // namespace tandem::proxy

@@ -111,7 +111,7 @@ struct proxy_context {
   // Recorded on the target for the cutover gate (failure_record.hpp).
   std::atomic<std::int64_t> last_target_write_failure_us{0};
   // Client requests being served, all sessions together: shutdown drains this to zero.
-  std::atomic<std::int64_t> requests_in_flight{0};
+  per_thread_level requests_in_flight;
   // What system.local/peers answers report; set once before the first client is accepted.
   topology_settings topology;
   log_rate_limiter failure_log{5};

@@ -294,7 +294,7 @@ asio::awaitable<void> client_session::mirror(const protocol::frame_header& reque
     // backpressure then bounds the writes queued towards a slow target (instead of running the
     // target connection out of stream ids), and shutdown drains them too.
     ++in_flight_;
-    ctx_->requests_in_flight.fetch_add(1, std::memory_order_relaxed);
+    ctx_->requests_in_flight.add(1);
     auto legs = std::make_shared<mirror_legs>();
     legs->request = request;
     legs->build = std::move(build);  // both legs use this one (call_on takes it by reference)
@@ -408,7 +408,7 @@ void client_session::secondary_leg_done(const std::shared_ptr<mirror_legs>& legs
                    legs->journal_seq.has_value());
   }
   --in_flight_;
-  ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  ctx_->requests_in_flight.sub(1);
   slot_freed_.notify_all();
   if (legs->primary) {
     legs->session.reset();  // both legs over: the journal's callbacks hold the session weakly
@@ -423,7 +423,7 @@ void client_session::request_done(std::chrono::steady_clock::time_point begin,
                                   std::chrono::steady_clock::time_point end) {
   ctx_->client_latency.observe(end - begin);
   --in_flight_;
-  ctx_->requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  ctx_->requests_in_flight.sub(1);
   slot_freed_.notify_all();
 }
 

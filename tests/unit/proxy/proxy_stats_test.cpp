@@ -50,5 +50,47 @@ TEST(ProxyStats, AThreadKeepsOneBlockPerInstanceAndInstancesDoNotMix) {
   EXPECT_EQ(c.snapshot().requests_write, 1u);
 }
 
+// local() finds a block through a small per-thread table by instance id: instances whose ids
+// share a slot (more than the table holds, used in turn) still each get their own block.
+TEST(ProxyStats, InstancesThatShareACacheSlotKeepTheirOwnBlocks) {
+  std::vector<std::unique_ptr<proxy_stats>> many;
+  for (int i = 0; i < 40; ++i) {
+    many.push_back(std::make_unique<proxy_stats>());
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t i = 0; i < many.size(); ++i) {
+      bump(many[i]->local().requests_write, i + 1);
+    }
+  }
+  for (std::size_t i = 0; i < many.size(); ++i) {
+    EXPECT_EQ(many[i]->snapshot().requests_write, 3 * (i + 1)) << "instance " << i;
+  }
+}
+
+// The requests in flight: each thread raises and lowers its own share; the level is the sum.
+TEST(PerThreadLevel, SumsTheSharesOfEveryThread) {
+  per_thread_level level;
+  EXPECT_EQ(level.load(), 0);
+  level.add(1);
+  level.add(1);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 3; ++t) {
+    workers.emplace_back([&level, t] {
+      for (int i = 0; i < 1000; ++i) {
+        level.add(1);
+      }
+      for (int i = 0; i < 1000 - t; ++i) {
+        level.sub(1);
+      }
+    });
+  }
+  for (auto& w : workers) {
+    w.join();
+  }
+  EXPECT_EQ(level.load(), 2 + 0 + 1 + 2);
+  level.sub(2);
+  EXPECT_EQ(level.load(), 3);
+}
+
 }  // namespace
 }  // namespace tandem::proxy
