@@ -5,6 +5,7 @@
 #include <lz4.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 
 namespace tandem::protocol {
@@ -33,20 +34,25 @@ std::uint64_t get_le(bytes_view in) noexcept {
 
 const char* as_chars(bytes_view b) noexcept { return reinterpret_cast<const char*>(b.data()); }
 
-// The lz4 block of `payload` when it is smaller than the payload, else nothing.
-std::optional<bytes> lz4_shrink(bytes_view payload) {
+// The lz4 block of `payload` when it is smaller than the payload, else an empty view. The
+// block lives in a buffer of the thread's, kept at its largest size: no allocation and no
+// zero-filling per segment (issue 17: v5 with lz4 spent more in that than in lz4 itself).
+bytes_view lz4_shrink(bytes_view payload) {
   if (payload.empty()) {
-    return std::nullopt;
+    return {};
   }
+  thread_local bytes block;
   const int size = static_cast<int>(payload.size());
-  bytes block(static_cast<std::size_t>(LZ4_compressBound(size)));
-  const int written = LZ4_compress_default(as_chars(payload), reinterpret_cast<char*>(block.data()),
-                                           size, static_cast<int>(block.size()));
-  if (written <= 0 || static_cast<std::size_t>(written) >= payload.size()) {
-    return std::nullopt;
+  const auto bound = static_cast<std::size_t>(LZ4_compressBound(size));
+  if (block.size() < bound) {
+    block.resize(bound);
   }
-  block.resize(static_cast<std::size_t>(written));
-  return block;
+  const int written = LZ4_compress_default(as_chars(payload), reinterpret_cast<char*>(block.data()),
+                                           size, static_cast<int>(bound));
+  if (written <= 0 || static_cast<std::size_t>(written) >= payload.size()) {
+    return {};
+  }
+  return bytes_view(block).first(static_cast<std::size_t>(written));
 }
 
 // Header fields (without the CRC) and how many bytes they take.
@@ -55,15 +61,17 @@ struct header_fields {
   std::size_t size = 0;
 };
 
-bytes assemble(header_fields fields, bytes_view wire_payload) {
-  const std::size_t header_size = fields.size + 3;
-  bytes out(header_size + wire_payload.size() + segment_trailer_size);
-  const std::span<std::byte> all(out);
-  put_le(all.first(fields.size), fields.value);
-  put_le(all.subspan(fields.size, 3), crc24(all.first(fields.size)));
-  std::copy(wire_payload.begin(), wire_payload.end(), out.begin() + header_size);
-  put_le(all.last(segment_trailer_size), segment_crc32(wire_payload));
-  return out;
+// Appends header, CRC24, payload and CRC32 to `out` (no intermediate buffer).
+void assemble(header_fields fields, bytes_view wire_payload, bytes& out) {
+  std::array<std::byte, 8> header{};
+  const std::span<std::byte> h(header);
+  put_le(h.first(fields.size), fields.value);
+  put_le(h.subspan(fields.size, 3), crc24(h.first(fields.size)));
+  std::array<std::byte, segment_trailer_size> trailer{};
+  put_le(trailer, segment_crc32(wire_payload));
+  out.insert(out.end(), header.begin(), header.begin() + static_cast<std::ptrdiff_t>(fields.size + 3));
+  out.insert(out.end(), wire_payload.begin(), wire_payload.end());
+  out.insert(out.end(), trailer.begin(), trailer.end());
 }
 
 // The payload as it travels (possibly compressed) → the envelope bytes.
@@ -83,23 +91,30 @@ result<bytes> unpack_payload(bytes_view wire_payload, std::size_t uncompressed_l
 
 }  // namespace
 
-bytes encode_segment(bytes_view payload, bool self_contained, bool lz4) {
+void append_segment(bytes_view payload, bool self_contained, bool lz4, bytes& out) {
   assert(payload.size() <= max_segment_payload);
   if (!lz4) {
     std::uint64_t v = payload.size();
     if (self_contained) {
       v |= std::uint64_t{1} << uncompressed_self_contained_bit;
     }
-    return assemble({v, 3}, payload);
+    assemble({v, 3}, payload, out);
+    return;
   }
-  const std::optional<bytes> block = lz4_shrink(payload);
-  const bytes_view wire = block ? bytes_view(*block) : payload;
-  const std::uint64_t uncompressed = block ? payload.size() : 0;
+  const bytes_view block = lz4_shrink(payload);
+  const bytes_view wire = block.empty() ? payload : block;
+  const std::uint64_t uncompressed = block.empty() ? 0 : payload.size();
   std::uint64_t v = wire.size() | (uncompressed << lz4_uncompressed_length_shift);
   if (self_contained) {
     v |= std::uint64_t{1} << lz4_self_contained_bit;
   }
-  return assemble({v, 5}, wire);
+  assemble({v, 5}, wire, out);
+}
+
+bytes encode_segment(bytes_view payload, bool self_contained, bool lz4) {
+  bytes out;
+  append_segment(payload, self_contained, lz4, out);
+  return out;
 }
 
 result<segment_step> decode_segment(bytes_view in, bool lz4) {
@@ -132,11 +147,15 @@ result<segment_step> decode_segment(bytes_view in, bool lz4) {
 
 bytes encode_envelopes_to_segments(std::span<const bytes_view> envelopes, bool lz4) {
   bytes out;
+  if (envelopes.size() == 1 && envelopes[0].size() <= max_segment_payload) {
+    // The common case (one frame written): its segment straight from the envelope.
+    append_segment(envelopes[0], true, lz4, out);
+    return out;
+  }
   bytes pending;  // whole envelopes waiting for the next self-contained segment
-  auto append = [&out](const bytes& s) { out.insert(out.end(), s.begin(), s.end()); };
   auto flush = [&] {
     if (!pending.empty()) {
-      append(encode_segment(pending, true, lz4));
+      append_segment(pending, true, lz4, out);
       pending.clear();
     }
   };
@@ -145,7 +164,7 @@ bytes encode_envelopes_to_segments(std::span<const bytes_view> envelopes, bool l
       flush();
       for (std::size_t at = 0; at < envelope.size(); at += max_segment_payload) {
         const std::size_t n = std::min(max_segment_payload, envelope.size() - at);
-        append(encode_segment(envelope.subspan(at, n), false, lz4));
+        append_segment(envelope.subspan(at, n), false, lz4, out);
       }
       continue;
     }

@@ -48,6 +48,8 @@ struct segment_step {
 // invariant and asserts). With lz4, a payload that does not shrink is written uncompressed with
 // an uncompressed length of 0, as Cassandra does (spec v5 §2.2).
 bytes encode_segment(bytes_view payload, bool self_contained, bool lz4);
+// The same appended to `out`.
+void append_segment(bytes_view payload, bool self_contained, bool lz4, bytes& out);
 
 // Incremental decoder: looks at the bytes received so far. The header CRC24 is checked as soon
 // as the header is there, before waiting for the payload, so a corrupt length cannot stall the

@@ -126,6 +126,29 @@ TEST(Crc32, MatchesTheStandardCheckValueAndContinues) {
   EXPECT_EQ(crc32(text("6789"), crc32(text("12345"))), 0xCBF43926u);
 }
 
+// Eight bytes per step (slicing-by-8) and the byte-at-a-time tail agree with zlib at every
+// split: lengths below, at and around multiples of eight, and continued across calls.
+TEST(Crc32, EightBytesAtATimeMatchesZlibAtEveryLength) {
+  bytes d;
+  for (int i = 0; i < 1000; ++i) {
+    d.push_back(std::byte((i * 7 + 3) % 256));
+  }
+  // zlib.crc32(d[:n]) in Python, d = bytes((i*7+3) % 256 for i in range(1000)).
+  const std::vector<std::pair<std::size_t, std::uint32_t>> expected = {
+      {7, 0x54491cdbu},  {8, 0xe2e35978u},  {9, 0x3d351cfeu},  {15, 0x7c619edcu},
+      {16, 0x191f3d9fu}, {17, 0x7ba75ee3u}, {63, 0xb7350c2au}, {64, 0xcbd9ecf0u},
+      {65, 0x6d195777u}, {1000, 0x17bc2a46u}};
+  for (const auto& [n, crc] : expected) {
+    const bytes_view part = bytes_view(d).first(n);
+    EXPECT_EQ(crc32(part), crc) << n << " bytes";
+    for (std::size_t split : {std::size_t{1}, std::size_t{5}, n / 2}) {
+      if (split <= n) {
+        EXPECT_EQ(crc32(part.subspan(split), crc32(part.first(split))), crc) << n << " split " << split;
+      }
+    }
+  }
+}
+
 TEST(Crc32, SegmentVariantIsSeededWithCassandrasInitialBytes) {
   // zlib.crc32(b"123456789", zlib.crc32(b"\xfa\x2d\x55\xca")) in Python.
   EXPECT_EQ(segment_crc32(text("123456789")), 0xE2A261A7u);
