@@ -1,5 +1,7 @@
 #include "protocol/frame.hpp"
 
+#include <array>
+
 #include <algorithm>
 
 namespace tandem::protocol {
@@ -98,9 +100,13 @@ bytes encode_frame(frame_header h, bytes_view body) {
 
 void encode_frame_into(frame_header h, bytes_view body, bytes& out) {
   h.body_length = static_cast<std::uint32_t>(body.size());
-  out.resize(frame_header_size + body.size());
-  encode_frame_header(h, std::span<std::byte, frame_header_size>(out.data(), frame_header_size));
-  std::copy(body.begin(), body.end(), out.begin() + frame_header_size);
+  // Appended, not resized and overwritten: a resize zero-fills first.
+  std::array<std::byte, frame_header_size> header{};
+  encode_frame_header(h, header);
+  out.clear();
+  out.reserve(frame_header_size + body.size());
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), body.begin(), body.end());
 }
 
 }  // namespace tandem::protocol
