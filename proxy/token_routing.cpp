@@ -65,10 +65,7 @@ std::optional<token_route> client_session::token_route_for(
   return token_route{*token, entry->table_keyspace, entry};
 }
 
-// Where `route` goes on cluster c without waiting for anything: a replica connection already
-// open, or nullptr (the client's own connection: its node is a replica — counted as routed — or
-// the ring or the keyspace is unknown, or no replica is reachable), or else the replica to open
-// first. A plain function, so the common case costs no coroutine frame (issue 17).
+// The session keeps its copies of the maps until a new discovery replaces them.
 const client::token_map* client_session::token_map_of(cluster c) {
   const auto generation = ctx_->token_maps_generation.load(std::memory_order_acquire);
   if (generation != token_maps_seen_) {
@@ -78,6 +75,10 @@ const client::token_map* client_session::token_map_of(cluster c) {
   return token_maps_[static_cast<std::size_t>(c)].get();
 }
 
+// Where `route` goes on cluster c without waiting for anything: a replica connection already
+// open, or nullptr (the client's own connection: its node is a replica — counted as routed — or
+// the ring or the keyspace is unknown, or no replica is reachable), or else the replica to open
+// first. A plain function, so the common case costs no coroutine frame (issue 17).
 client_session::replica_choice client_session::choose_replica(cluster c, const token_route& route) {
   const auto* map = token_map_of(c);
   const auto& own = connection(c);
