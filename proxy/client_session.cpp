@@ -140,7 +140,7 @@ asio::awaitable<void> client_session::read_loop() {
     buf.after_read(n);
     // A request's latency counts from the read that brought it: one clock read per read.
     const auto read_at = std::chrono::steady_clock::now();
-    read_wall_us_ = 0;  // the writes of this read take the wall clock once, when one needs it
+    std::int64_t read_wall_us = 0;  // the writes of this read take the wall clock once
     for (;;) {
       auto next = codec_.next();
       if (!next) {
@@ -165,13 +165,8 @@ asio::awaitable<void> client_session::read_loop() {
         // of its own, whose end is counted by the completion handler (request_done).
         ++in_flight_;
         ctx_->requests_in_flight.add(1);
-        if (f.header.op == opcode::execute) {
-          in_execute_now_ = true;
-          const bool taken = execute_now(f, read_at);
-          in_execute_now_ = false;
-          if (taken) {
-            continue;
-          }
+        if (f.header.op == opcode::execute && execute_now(f, read_at, read_wall_us)) {
+          continue;
         }
         asio::co_spawn(stream_.get_executor(), handle(std::move(f)),
                        [self, read_at](const std::exception_ptr& e) {

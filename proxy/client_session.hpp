@@ -139,11 +139,14 @@ class client_session : public std::enable_shared_from_this<client_session> {
   };
   // The edits of an EXECUTE for the clusters (the timestamp, added values) and its builder;
   // moves the frame's body into the builder. std::nullopt: the client got a protocol error.
+  // `read_wall_us`: as write_timestamp's.
   std::optional<execute_plan> plan_execute(protocol::owned_frame& f, std::size_t offset,
                                            const prepared_id_map::entry_ptr& entry,
-                                           destination dest);
+                                           destination dest, std::int64_t* read_wall_us = nullptr);
   // true: the request was taken (it may still end on the coroutine path); false: handle() it.
-  bool execute_now(protocol::owned_frame& f, std::chrono::steady_clock::time_point begin);
+  // `read_wall_us`: the wall clock of the read that brought it, 0 until a write reads it.
+  bool execute_now(protocol::owned_frame& f, std::chrono::steady_clock::time_point begin,
+                   std::int64_t& read_wall_us);
   void mirror_now(const protocol::frame_header& request, body_builder build,
                   write_description what, std::chrono::steady_clock::time_point begin);
   void start_leg(const std::shared_ptr<mirror_legs>& legs, bool primary);
@@ -241,10 +244,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   protocol::result<protocol::bytes> execute_body_for(
       cluster c, const prepared_entry& e, protocol::bytes_view prefix,
       protocol::bytes_view message, const protocol::parameter_locations* loc) const;
-  std::int64_t write_timestamp(bool pin);
-  // Microseconds since the epoch: inside execute_now, the time of the first write of the
-  // current read (a burst of pipelined writes reads the clock once); elsewhere the clock.
-  std::int64_t wall_now_us();
+  // `read_wall_us` (execute_now's writes): the wall clock of the read that brought the request,
+  // read by the first write that needs it (0 until then); nullptr: the clock is read now.
+  std::int64_t write_timestamp(bool pin, std::int64_t* read_wall_us = nullptr);
   // Cluster c's token map (nullptr: none yet), without the context's lock (token_routing.cpp).
   const client::token_map* token_map_of(cluster c);
   void note_mirrored_write(std::optional<std::int64_t> sent);
@@ -304,8 +306,6 @@ class client_session : public std::enable_shared_from_this<client_session> {
   bool record_timer_armed_ = false;
   std::string peer_;
   std::string keyspace_;  // the USE keyspace, for classification and re-preparation
-  bool in_execute_now_ = false;   // wall_now_us may use read_wall_us_
-  std::int64_t read_wall_us_ = 0;  // 0: not read yet for this read
   std::array<std::shared_ptr<const client::token_map>, 2> token_maps_;
   std::uint64_t token_maps_seen_ = ~std::uint64_t{0};  // ctx_->token_maps_generation of them
 };

@@ -115,7 +115,7 @@ struct execute_parts {
 // (the views into it stay valid: a moved vector keeps its block).
 std::optional<client_session::execute_plan> client_session::plan_execute(
     protocol::owned_frame& f, std::size_t offset, const prepared_id_map::entry_ptr& entry,
-    destination dest) {
+    destination dest, std::int64_t* read_wall_us) {
   // The client's message is read in place and its body moved, not copied, into the builder;
   // an edit (the timestamp, added values) makes a new message.
   execute_parts parts;
@@ -129,7 +129,7 @@ std::optional<client_session::execute_plan> client_session::plan_execute(
     const auto client_ts = loc ? protocol::read_default_timestamp(client_message, *loc)
                                : protocol::result<std::optional<std::int64_t>>(loc.error());
     const bool pin = should_pin_timestamp(entry->cls, client_ts && client_ts->has_value(), false);
-    const std::int64_t ts = pin ? write_timestamp(true) : 0;
+    const std::int64_t ts = pin ? write_timestamp(true, read_wall_us) : 0;
     if (pin && loc) {
       parts.edit(protocol::with_default_timestamp(version_, client_message, *loc, ts));
     }
@@ -256,7 +256,8 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
 // acknowledgement mode) runs on callbacks. Decided before anything is counted or edited, so a
 // request it declines goes through handle() exactly as before.
 bool client_session::execute_now(protocol::owned_frame& f,
-                                 std::chrono::steady_clock::time_point begin) {
+                                 std::chrono::steady_clock::time_point begin,
+                                 std::int64_t& read_wall_us) {
   auto offset = protocol::message_offset(f.header, f.body);
   if (!offset) {
     return false;
@@ -282,7 +283,7 @@ bool client_session::execute_now(protocol::owned_frame& f,
   if (dest != destination::both || waits_for_both(entry->cls)) {
     return false;  // a schema change, an LWT: mirror()'s coroutine
   }
-  auto plan = plan_execute(f, *offset, entry, destination::both);
+  auto plan = plan_execute(f, *offset, entry, destination::both, &read_wall_us);
   if (!plan) {
     request_done(begin);  // the client got its protocol error
     return true;

@@ -65,15 +65,12 @@ class per_thread_blocks {
  private:
   Block& find_or_make() {
     // This thread's blocks of this type, by instance (a few in a running proxy; the unit tests
-    // make many): the last one used first, so the request path never takes the mutex.
+    // make many): searched when local()'s slot holds another instance, so a block is made
+    // under the mutex once per thread and instance.
     thread_local std::vector<std::pair<std::uint64_t, Block*>> mine;
-    if (!mine.empty() && mine.back().first == id_) {
-      return *mine.back().second;
-    }
-    for (auto it = mine.begin(); it != mine.end(); ++it) {
-      if (it->first == id_) {
-        std::swap(*it, mine.back());
-        return *mine.back().second;
+    for (const auto& [id, block] : mine) {
+      if (id == id_) {
+        return *block;
       }
     }
     Block* block = nullptr;

@@ -430,21 +430,15 @@ void client_session::request_done(std::chrono::steady_clock::time_point begin,
 // system.local / system.peers / system.peers_v2: the proxy answers with its own instances, so
 // drivers keep talking to the proxies (DESIGN.md "Topology").
 
-std::int64_t client_session::wall_now_us() {
-  if (!in_execute_now_) {
-    return client::write_clock::system_now_us();
-  }
-  if (read_wall_us_ == 0) {
-    read_wall_us_ = client::write_clock::system_now_us();
-  }
-  return read_wall_us_;
-}
-
 // The clock is read when the request is handled; for the writes that execute_now takes, once
 // per read of the client's socket (they arrived together, microseconds apart). write_clock
 // keeps every timestamp above the previous one either way.
-std::int64_t client_session::write_timestamp(bool pin) {
-  const std::int64_t now = wall_now_us();
+std::int64_t client_session::write_timestamp(bool pin, std::int64_t* read_wall_us) {
+  if (read_wall_us != nullptr && *read_wall_us == 0) {
+    *read_wall_us = client::write_clock::system_now_us();
+  }
+  const std::int64_t now =
+      read_wall_us != nullptr ? *read_wall_us : client::write_clock::system_now_us();
   if (!pin) {
     return now;
   }
