@@ -120,7 +120,7 @@ asio::awaitable<std::string> cluster_connection::tls_handshake() {
 
 
 void cluster_connection::send(protocol::bytes frame) {
-  writer_.send(std::move(frame), shared_from_this(), stream_, [this] { return open_; },
+  writer_.send(std::move(frame), *this, stream_, [this] { return open_; },
                [this](boost::system::error_code ec) {
                  if (ec) {
                    close(settings_.name + " write failed: " + ec.message());

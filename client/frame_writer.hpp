@@ -30,19 +30,23 @@ class frame_writer {
   // Queues `frame`. The first frame queued while no write is on its way starts one, posted: it
   // runs after the handler that queued it, so every frame that handler queues goes out in the
   // same write. `owner` (the connection, which holds this writer and `stream`) is kept alive by
-  // the write's handlers; keep_going() is asked before each write; done(ec) is called once the
-  // queue is empty (ec clear) or a write failed.
+  // the write's handlers — a reference taken when a write starts, not per frame (an atomic
+  // increment and decrement each, issue 17); keep_going() is asked before each write; done(ec)
+  // is called once the queue is empty (ec clear) or a write failed.
   template <class Owner, class KeepGoing, class Done>
-  void send(protocol::bytes frame, const std::shared_ptr<Owner>& owner, transport& stream,
-            KeepGoing keep_going, Done done) {
+  void send(protocol::bytes frame, Owner& owner, transport& stream, KeepGoing keep_going,
+            Done done) {
     queue_.push_back(std::move(frame));
     if (writing_) {
       return;
     }
     writing_ = true;
-    boost::asio::post(stream.get_executor(), [this, owner, &stream, keep_going, done]() mutable {
-      write_next(owner, stream, std::move(keep_going), std::move(done));
-    });
+    boost::asio::post(stream.get_executor(),
+                      [this, owner = owner.shared_from_this(), &stream, keep_going,
+                       done]() mutable {
+                        write_next(std::move(owner), stream, std::move(keep_going),
+                                   std::move(done));
+                      });
   }
 
   bool idle() const noexcept { return !writing_ && queue_.empty(); }
@@ -62,12 +66,12 @@ class frame_writer {
                   Done done) {
     if (queue_.empty() || !keep_going()) {
       writing_ = false;
-      batch_.reset();
+      put_spare(std::move(batch_));
       done(boost::system::error_code{});
       return;
     }
     if (!batch_) {
-      batch_ = std::make_unique<batch>();
+      batch_ = take_spare();
     }
     auto& b = *batch_;
     b.count = 0;
@@ -86,12 +90,30 @@ class frame_writer {
           }
           if (ec) {
             writing_ = false;
-            batch_.reset();
+            put_spare(std::move(batch_));
             done(ec);
             return;
           }
           write_next(std::move(owner), stream, std::move(keep_going), std::move(done));
         });
+  }
+
+  // One batch kept per thread between bursts: a busy connection ends a burst every loop turn,
+  // and allocating a batch for the next one was an allocation per burst (issue 17), while an
+  // idle connection still holds none.
+  static std::unique_ptr<batch>& spare() {
+    thread_local std::unique_ptr<batch> one;
+    return one;
+  }
+  static std::unique_ptr<batch> take_spare() {
+    auto& s = spare();
+    return s ? std::move(s) : std::make_unique<batch>();
+  }
+  static void put_spare(std::unique_ptr<batch> b) {
+    auto& s = spare();
+    if (b && !s) {
+      s = std::move(b);
+    }
   }
 
   frame_queue queue_;

@@ -270,7 +270,7 @@ void client_session::send_raw(protocol::bytes frame) {
   if (phase_ == phase::closing) {
     return;
   }
-  writer_.send(std::move(frame), shared_from_this(), stream_,
+  writer_.send(std::move(frame), *this, stream_,
                [this] { return phase_ != phase::closing; },
                [this](boost::system::error_code ec) {
                  if (ec) {

@@ -57,7 +57,8 @@ protocol::result<protocol::bytes> client_session::execute_body_for(
 std::vector<literal_inputs> client_session::literal_inputs_for(std::size_t n,
                                                                std::optional<std::int64_t> ts) {
   std::vector<literal_inputs> inputs(n);
-  const std::int64_t micros = ts.value_or(client::write_clock::system_now_us());
+  // Not value_or: its argument is evaluated, reading the clock, even when ts holds a value.
+  const std::int64_t micros = ts ? *ts : client::write_clock::system_now_us();
   for (auto& in : inputs) {
     in.micros_since_epoch = micros;
     in.random = ctx_->random_bits();

@@ -449,7 +449,8 @@ std::int64_t client_session::write_timestamp(bool pin, std::int64_t* read_wall_u
 // T0 must not be later than any mirrored data write (the backfill writes under it), so it
 // follows the smallest timestamp sent, the client's own ones included.
 void client_session::note_mirrored_write(std::optional<std::int64_t> sent) {
-  const std::int64_t ts = sent.value_or(client::write_clock::system_now_us());
+  // Not value_or, which would read the clock for every write (its argument is evaluated).
+  const std::int64_t ts = sent ? *sent : client::write_clock::system_now_us();
   std::int64_t current = ctx_->t0.load(std::memory_order_relaxed);
   while ((current == 0 || ts < current) &&
          !ctx_->t0.compare_exchange_weak(current, ts, std::memory_order_relaxed)) {
