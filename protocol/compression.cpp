@@ -13,8 +13,6 @@ namespace {
 
 constexpr std::size_t lz4_length_prefix = 4;  // spec v4 §5: big-endian uncompressed length
 
-const char* as_chars(bytes_view b) noexcept { return reinterpret_cast<const char*>(b.data()); }
-char* as_chars(bytes& b) noexcept { return reinterpret_cast<char*>(b.data()); }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -36,8 +34,8 @@ result<bytes> lz4_compress(bytes_view body) {
   }
   // LZ4 reads nothing when size is 0, but wants a valid pointer.
   const char empty = 0;
-  const char* src = body.empty() ? &empty : as_chars(body);
-  const int written = LZ4_compress_default(src, as_chars(out) + lz4_length_prefix, size, bound);
+  const char* src = body.empty() ? &empty : char_data(body);
+  const int written = LZ4_compress_default(src, char_data(out) + lz4_length_prefix, size, bound);
   if (written <= 0) {
     return errc::compression_failed;
   }
@@ -66,8 +64,8 @@ result<bytes> lz4_decompress(bytes_view body, std::size_t max_uncompressed) {
   }
   bytes out(declared);
   char spare = 0;  // LZ4 wants a valid destination even for 0 bytes
-  char* dst = out.empty() ? &spare : as_chars(out);
-  const int n = LZ4_decompress_safe(as_chars(block), dst, static_cast<int>(block.size()),
+  char* dst = out.empty() ? &spare : char_data(out);
+  const int n = LZ4_decompress_safe(char_data(block), dst, static_cast<int>(block.size()),
                                     static_cast<int>(declared));
   if (n < 0 || static_cast<std::uint32_t>(n) != declared) {
     return errc::decompression_failed;
@@ -82,7 +80,7 @@ result<bytes> snappy_compress_body(bytes_view body) {
   }
   std::size_t length = snappy_max_compressed_length(body.size());
   bytes out(length);
-  if (snappy_compress(as_chars(body), body.size(), as_chars(out), &length) != SNAPPY_OK) {
+  if (snappy_compress(char_data(body), body.size(), char_data(out), &length) != SNAPPY_OK) {
     return errc::compression_failed;
   }
   out.resize(length);
@@ -91,21 +89,21 @@ result<bytes> snappy_compress_body(bytes_view body) {
 
 result<bytes> snappy_decompress_body(bytes_view body, std::size_t max_uncompressed) {
   std::size_t declared = 0;
-  if (snappy_uncompressed_length(as_chars(body), body.size(), &declared) != SNAPPY_OK) {
+  if (snappy_uncompressed_length(char_data(body), body.size(), &declared) != SNAPPY_OK) {
     return errc::decompression_failed;
   }
   if (declared > max_uncompressed) {
     return errc::frame_too_long;
   }
   // Validation walks the input without writing, so corrupt input costs no allocation.
-  if (snappy_validate_compressed_buffer(as_chars(body), body.size()) != SNAPPY_OK) {
+  if (snappy_validate_compressed_buffer(char_data(body), body.size()) != SNAPPY_OK) {
     return errc::decompression_failed;
   }
   bytes out(declared);
   char spare = 0;
-  char* dst = out.empty() ? &spare : as_chars(out);
+  char* dst = out.empty() ? &spare : char_data(out);
   std::size_t length = declared;
-  if (snappy_uncompress(as_chars(body), body.size(), dst, &length) != SNAPPY_OK ||
+  if (snappy_uncompress(char_data(body), body.size(), dst, &length) != SNAPPY_OK ||
       length != declared) {
     return errc::decompression_failed;
   }

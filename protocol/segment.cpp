@@ -32,7 +32,6 @@ std::uint64_t get_le(bytes_view in) noexcept {
   return v;
 }
 
-const char* as_chars(bytes_view b) noexcept { return reinterpret_cast<const char*>(b.data()); }
 
 // The lz4 block of `payload` when it is smaller than the payload, else an empty view. The
 // block lives in a buffer of the thread's, kept at its largest size: no allocation and no
@@ -47,8 +46,9 @@ bytes_view lz4_shrink(bytes_view payload) {
   if (block.size() < bound) {
     block.resize(bound);
   }
-  const int written = LZ4_compress_default(as_chars(payload), reinterpret_cast<char*>(block.data()),
-                                           size, static_cast<int>(bound));
+  const int written = LZ4_compress_default(char_data(payload),
+                                           reinterpret_cast<char*>(block.data()), size,
+                                           static_cast<int>(bound));
   if (written <= 0 || static_cast<std::size_t>(written) >= payload.size()) {
     return {};
   }
@@ -80,7 +80,7 @@ result<bytes> unpack_payload(bytes_view wire_payload, std::size_t uncompressed_l
     return bytes(wire_payload.begin(), wire_payload.end());
   }
   bytes out(uncompressed_length);
-  const int n = LZ4_decompress_safe(as_chars(wire_payload), reinterpret_cast<char*>(out.data()),
+  const int n = LZ4_decompress_safe(char_data(wire_payload), reinterpret_cast<char*>(out.data()),
                                     static_cast<int>(wire_payload.size()),
                                     static_cast<int>(uncompressed_length));
   if (n < 0 || static_cast<std::size_t>(n) != uncompressed_length) {

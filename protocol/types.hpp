@@ -18,6 +18,12 @@ namespace tandem::protocol {
 using bytes = std::vector<std::byte>;
 using bytes_view = std::span<const std::byte>;
 
+// The bytes as the C libraries (lz4, snappy) take them.
+inline const char* char_data(bytes_view b) noexcept {
+  return reinterpret_cast<const char*>(b.data());
+}
+inline char* char_data(bytes& b) noexcept { return reinterpret_cast<char*>(b.data()); }
+
 // Protocol versions this library speaks. Frames of any other version are rejected with
 // errc::unsupported_version so the caller can answer with the PROTOCOL_ERROR of spec v4 §9.
 enum class protocol_version : std::uint8_t { v3 = 3, v4 = 4, v5 = 5 };

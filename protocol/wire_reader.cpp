@@ -13,7 +13,7 @@ std::uint64_t load_be(const std::byte* p, std::size_t n) noexcept {
   return v;
 }
 
-std::string_view as_chars(bytes_view b) noexcept {
+std::string_view as_text(bytes_view b) noexcept {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
@@ -56,7 +56,7 @@ result<std::int64_t> wire_reader::read_long() noexcept {
 result<std::string_view> wire_reader::read_string() noexcept {
   TANDEM_TRY(auto n, read_short());
   TANDEM_TRY(auto b, read_raw(n));
-  return as_chars(b);
+  return as_text(b);
 }
 
 result<std::string_view> wire_reader::read_long_string() noexcept {
@@ -65,7 +65,7 @@ result<std::string_view> wire_reader::read_long_string() noexcept {
     return errc::negative_length;
   }
   TANDEM_TRY(auto b, read_raw(static_cast<std::size_t>(n)));
-  return as_chars(b);
+  return as_text(b);
 }
 
 result<uuid> wire_reader::read_uuid() noexcept {

@@ -54,4 +54,13 @@ std::string to_hex(protocol::bytes_view b) {
   return out;
 }
 
+protocol::bytes text_bytes(std::string_view text) {
+  protocol::bytes out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    out.push_back(static_cast<std::byte>(c));
+  }
+  return out;
+}
+
 }  // namespace tandem::test

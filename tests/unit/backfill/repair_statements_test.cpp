@@ -11,7 +11,7 @@
 namespace tandem::backfill {
 namespace {
 
-table_def table() {
+table_def repair_table() {
   return make_table("ks", "t",
                     {{"p", column_kind::partition_key, 0, "int"},
                      {"c", column_kind::clustering, 0, "int"},
@@ -21,17 +21,18 @@ table_def table() {
                     {});
 }
 
-std::optional<protocol::bytes> b(const protocol::value& v) { return v.data; }
+std::optional<protocol::bytes> cell_of(const protocol::value& v) { return v.data; }
 
 // p, c, s, WRITETIME(s), TTL(s), m, v, WRITETIME(v), TTL(v), token
 protocol::result_row row(std::optional<std::int32_t> c) {
-  return {b(int_value(1)), c ? b(int_value(*c)) : std::nullopt, b(text_value("st")),
-          b(long_value(5)), std::nullopt, b(text_value("mapbytes")), b(text_value("x")),
-          b(long_value(7)), b(int_value(60)), b(long_value(-3))};
+  return {cell_of(int_value(1)), c ? cell_of(int_value(*c)) : std::nullopt,
+          cell_of(text_value("st")), cell_of(long_value(5)), std::nullopt,
+          cell_of(text_value("mapbytes")), cell_of(text_value("x")), cell_of(long_value(7)),
+          cell_of(int_value(60)), cell_of(long_value(-3))};
 }
 
 TEST(RepairStatements, SelectsARangeWithTheTokenLastAndARowByKey) {
-  const auto t = table();
+  const auto t = repair_table();
   EXPECT_EQ(validation_select(t),
             "SELECT \"p\", \"c\", \"s\", WRITETIME(\"s\"), TTL(\"s\"), \"m\", \"v\", "
             "WRITETIME(\"v\"), TTL(\"v\"), token(\"p\") FROM \"ks\".\"t\" WHERE token(\"p\") > ? "
@@ -41,7 +42,7 @@ TEST(RepairStatements, SelectsARangeWithTheTokenLastAndARowByKey) {
 }
 
 TEST(RepairStatements, DeletesARowOrAStaticOnlyRowAtTheGivenTimestamp) {
-  const auto t = table();
+  const auto t = repair_table();
   const auto l = layout_of(t);
   const auto r = delete_row(t, l, row(2), 42);
   EXPECT_EQ(r.cql, "DELETE FROM \"ks\".\"t\" USING TIMESTAMP ? WHERE \"p\" = ? AND \"c\" = ?");
@@ -53,7 +54,7 @@ TEST(RepairStatements, DeletesARowOrAStaticOnlyRowAtTheGivenTimestamp) {
 }
 
 TEST(RepairStatements, WritesACellWithItsTtlAndAStaticByPartition) {
-  const auto t = table();
+  const auto t = repair_table();
   const auto l = layout_of(t);
   const auto& v = l.values[2];  // "v"
   ASSERT_EQ(v.column->name, "v");
@@ -65,7 +66,7 @@ TEST(RepairStatements, WritesACellWithItsTtlAndAStaticByPartition) {
 }
 
 TEST(RepairStatements, RestampsTheMarkerAndEveryNonNullCellAtOneTimestamp) {
-  const auto t = table();
+  const auto t = repair_table();
   const auto l = layout_of(t);
   const auto all = restamp_row(t, l, row(2), 99);
   ASSERT_EQ(all.size(), 4u);  // marker, s, m, v

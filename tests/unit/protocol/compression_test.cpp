@@ -10,21 +10,15 @@ namespace {
 
 using test::from_hex;
 using test::to_hex;
+using test::text_bytes;
 
 constexpr compression_algorithm compressing[] = {compression_algorithm::lz4,
                                                  compression_algorithm::snappy};
 
-bytes text(std::string_view s) {
-  bytes out;
-  for (const char c : s) {
-    out.push_back(static_cast<std::byte>(c));
-  }
-  return out;
-}
 
 // Bodies of several sizes: empty, tiny, compressible, and pseudo-random (incompressible).
 std::vector<bytes> sample_bodies() {
-  std::vector<bytes> out{bytes{}, text("b"), bytes(50, std::byte{'b'})};
+  std::vector<bytes> out{bytes{}, text_bytes("b"), bytes(50, std::byte{'b'})};
   bytes repetitive;
   for (int i = 0; i < 20000; ++i) {
     repetitive.push_back(static_cast<std::byte>("SELECT * FROM ks.t WHERE k = ?"[i % 30]));

@@ -12,8 +12,7 @@ namespace {
 using test::from_hex;
 using test::to_hex;
 
-constexpr protocol_version all_versions[] = {protocol_version::v3, protocol_version::v4,
-                                             protocol_version::v5};
+using test::all_versions;
 
 frame_view frame_of(const bytes& in) {
   auto step = decode_frame(in).value();

@@ -3,6 +3,7 @@
 // chosen to cover every tail length of the hash, tail bytes >= 0x80 (signed in Java), and keys
 // longer than one 16-byte block.
 #include "protocol/ring/murmur3.hpp"
+#include "unit/test_hex.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,19 +13,8 @@
 namespace tandem::protocol {
 namespace {
 
-bytes from_hex(const std::string& hex) {
-  bytes out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<std::byte>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
-
-bytes from_text(const std::string& s) {
-  bytes out;
-  for (char c : s) out.push_back(static_cast<std::byte>(c));
-  return out;
-}
+using test::from_hex;
+using test::text_bytes;
 
 struct token_case {
   const char* key_hex;
@@ -71,7 +61,7 @@ TEST(Murmur3, HashesAKeyOfSeveralColumnsInCompositeForm) {
     const auto u = static_cast<std::uint32_t>(c.a);
     const bytes a{std::byte(u >> 24), std::byte((u >> 16) & 0xff), std::byte((u >> 8) & 0xff),
                   std::byte(u & 0xff)};
-    const bytes b = from_text(c.b);
+    const bytes b = text_bytes(c.b);
     const std::vector<std::optional<bytes_view>> parts = {bytes_view(a), bytes_view(b)};
     const auto key = routing_key(parts);
     ASSERT_TRUE(key);
@@ -94,7 +84,7 @@ TEST(Murmur3, RoutesNoKeyWithANullOrOversizedComponent) {
 
 TEST(Murmur3, RoutingTokenIsTheTokenOfTheRoutingKey) {
   const bytes one{std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4}};
-  const bytes two = from_text("h\xc3\xa9llo");
+  const bytes two = text_bytes("h\xc3\xa9llo");
   const bytes big(70000, std::byte{1});
   const std::vector<std::vector<std::optional<bytes_view>>> keys = {
       {bytes_view(one)},                   // one column: hashed in place

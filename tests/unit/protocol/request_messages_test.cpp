@@ -20,8 +20,7 @@ namespace {
 using test::from_hex;
 using test::to_hex;
 
-constexpr protocol_version all_versions[] = {protocol_version::v3, protocol_version::v4,
-                                             protocol_version::v5};
+using test::all_versions;
 
 bytes b(std::string_view hex) { return from_hex(hex); }
 

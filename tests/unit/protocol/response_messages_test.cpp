@@ -15,8 +15,7 @@ namespace {
 using test::from_hex;
 using test::to_hex;
 
-constexpr protocol_version all_versions[] = {protocol_version::v3, protocol_version::v4,
-                                             protocol_version::v5};
+using test::all_versions;
 
 // Every strict prefix of a body whose content fills it must fail to decode, never crash.
 template <class Decode>

@@ -12,14 +12,8 @@ namespace {
 
 using test::from_hex;
 using test::to_hex;
+using test::text_bytes;
 
-bytes text(std::string_view s) {
-  bytes out;
-  for (const char c : s) {
-    out.push_back(static_cast<std::byte>(c));
-  }
-  return out;
-}
 
 // A v5 envelope with a body of `body_size` bytes; `seed` varies the content. Compressible when
 // `repetitive`, else pseudo-random.
@@ -121,9 +115,9 @@ bytes raw_lz4_segment(bytes_view wire, std::uint64_t uncompressed_length) {
 }
 
 TEST(Crc32, MatchesTheStandardCheckValueAndContinues) {
-  EXPECT_EQ(crc32(text("123456789")), 0xCBF43926u);
+  EXPECT_EQ(crc32(text_bytes("123456789")), 0xCBF43926u);
   EXPECT_EQ(crc32(bytes{}), 0u);
-  EXPECT_EQ(crc32(text("6789"), crc32(text("12345"))), 0xCBF43926u);
+  EXPECT_EQ(crc32(text_bytes("6789"), crc32(text_bytes("12345"))), 0xCBF43926u);
 }
 
 // Eight bytes per step (slicing-by-8) and the byte-at-a-time tail agree with zlib at every
@@ -151,7 +145,7 @@ TEST(Crc32, EightBytesAtATimeMatchesZlibAtEveryLength) {
 
 TEST(Crc32, SegmentVariantIsSeededWithCassandrasInitialBytes) {
   // zlib.crc32(b"123456789", zlib.crc32(b"\xfa\x2d\x55\xca")) in Python.
-  EXPECT_EQ(segment_crc32(text("123456789")), 0xE2A261A7u);
+  EXPECT_EQ(segment_crc32(text_bytes("123456789")), 0xE2A261A7u);
   EXPECT_EQ(segment_crc32(bytes{}), 0x44777ED3u);
   EXPECT_EQ(segment_crc32(bytes{}), crc32(from_hex("fa2d55ca")));
 }
@@ -182,13 +176,13 @@ TEST(Segment, EncodesExactlyLikeThePythonDriver) {
   // With lz4 (same block as the driver's lz4 library; the format allows other encodings).
   EXPECT_EQ(to_hex(encode_segment(fifty, true, true)),
             "0b006400042dacc41f6201001950626262626225c4f9e0");
-  EXPECT_EQ(to_hex(encode_segment(text("b"), true, true)), "010000000406a58762e91b206e");
+  EXPECT_EQ(to_hex(encode_segment(text_bytes("b"), true, true)), "010000000406a58762e91b206e");
 }
 
 TEST(Segment, DecodesLz4SegmentsWrittenByThePythonDriver) {
   bytes abc;  // b"abcdefgh" * 16
   for (int i = 0; i < 16; ++i) {
-    const auto part = text("abcdefgh");
+    const auto part = text_bytes("abcdefgh");
     abc.insert(abc.end(), part.begin(), part.end());
   }
   const struct {
@@ -197,7 +191,7 @@ TEST(Segment, DecodesLz4SegmentsWrittenByThePythonDriver) {
   } cases[] = {
       {"0b006400042dacc4 1f62010019506262626262 25c4f9e0", bytes(50, std::byte{'b'})},
       // Too small to shrink: sent as is with an uncompressed length of 0 (spec v5 §2.2).
-      {"010000000406a587 62 e91b206e", text("b")},
+      {"010000000406a587 62 e91b206e", text_bytes("b")},
       {"12000001049d5bcc 8f61626364656667680800605064656667 681d169d32", abc},
   };
   for (const auto& c : cases) {
