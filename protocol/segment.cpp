@@ -47,7 +47,7 @@ bytes_view lz4_shrink(bytes_view payload) {
     block.resize(bound);
   }
   const int written = LZ4_compress_default(char_data(payload),
-                                           reinterpret_cast<char*>(block.data()), size,
+                                           char_data(block), size,
                                            static_cast<int>(bound));
   if (written <= 0 || static_cast<std::size_t>(written) >= payload.size()) {
     return {};
@@ -80,7 +80,7 @@ result<bytes> unpack_payload(bytes_view wire_payload, std::size_t uncompressed_l
     return bytes(wire_payload.begin(), wire_payload.end());
   }
   bytes out(uncompressed_length);
-  const int n = LZ4_decompress_safe(char_data(wire_payload), reinterpret_cast<char*>(out.data()),
+  const int n = LZ4_decompress_safe(char_data(wire_payload), char_data(out),
                                     static_cast<int>(wire_payload.size()),
                                     static_cast<int>(uncompressed_length));
   if (n < 0 || static_cast<std::size_t>(n) != uncompressed_length) {

@@ -6,6 +6,8 @@
 
 #include "protocol/connection_codec.hpp"
 
+#include "unit/test_hex.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -27,13 +29,7 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using namespace std::chrono_literals;
 
-protocol::bytes bytes_of(std::string_view s) {
-  protocol::bytes b;
-  for (char ch : s) {
-    b.push_back(static_cast<std::byte>(ch));
-  }
-  return b;
-}
+using test::text_bytes;
 
 std::string text_of(const protocol::bytes& b) {
   std::string s;
@@ -103,7 +99,7 @@ void start_call(asio::io_context& io, std::shared_ptr<cluster_connection> conn, 
                 outcome& out) {
   asio::co_spawn(io, [conn, body, &out]() -> asio::awaitable<void> {
     const auto begin = std::chrono::steady_clock::now();
-    out.result = co_await conn->call(protocol::opcode::query, bytes_of(body));
+    out.result = co_await conn->call(protocol::opcode::query, text_bytes(body));
     out.waited = std::chrono::steady_clock::now() - begin;
     out.done = true;
   }, asio::detached);
@@ -275,7 +271,7 @@ TEST(ClusterConnection, AnAnswerThatArrivesBeforeItsCallerAwaitsIsKeptForIt) {
   }, asio::detached);
   outcome out;
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    auto pending = conn->call(protocol::opcode::query, bytes_of("early"));
+    auto pending = conn->call(protocol::opcode::query, text_bytes("early"));
     while (!answered || conn->in_flight() == 0) {
       asio::steady_timer pause(io, 20ms);
       co_await pause.async_wait(asio::use_awaitable);
@@ -313,7 +309,7 @@ struct recorded_answer final : answer_callback {
 
 bool send_then(cluster_connection& conn, std::string body, recorded_answer& cb) {
   cb.inside_call_then = true;
-  const auto b = bytes_of(body);
+  const auto b = text_bytes(body);
   const bool sent =
       conn.call_then(protocol::opcode::query, b, 0, cb, std::chrono::steady_clock::now());
   cb.inside_call_then = false;

@@ -2,6 +2,8 @@
 // clusters: tests/integration/test_proxy_discovery.py.
 #include "client/node_discovery.hpp"
 
+#include "unit/test_hex.hpp"
+
 #include <gtest/gtest.h>
 
 namespace tandem::proxy {
@@ -15,11 +17,7 @@ protocol::bytes int_cell(std::uint32_t v) {
   return {std::byte(v >> 24), std::byte(v >> 16), std::byte(v >> 8), std::byte(v)};
 }
 
-protocol::bytes text_cell(std::string_view s) {
-  protocol::bytes out;
-  for (char ch : s) out.push_back(static_cast<std::byte>(ch));
-  return out;
-}
+protocol::bytes text_cell(std::string_view s) { return test::text_bytes(s); }
 
 protocol::rows_result rows_of(std::vector<std::string> columns,
                               std::vector<protocol::result_row> rows) {

@@ -3,16 +3,14 @@
 
 #include "protocol/wire_writer.hpp"
 
+#include "unit/test_hex.hpp"
+
 #include <gtest/gtest.h>
 
 namespace tandem::client {
 namespace {
 
-protocol::bytes text_bytes(const std::string& s) {
-  protocol::bytes out;
-  for (char c : s) out.push_back(static_cast<std::byte>(c));
-  return out;
-}
+using test::text_bytes;
 
 // A collection cell: [int] n, then each element as [bytes].
 protocol::bytes collection(const std::vector<std::string>& elements, std::int32_t count) {

@@ -2,6 +2,8 @@
 // index, and a concurrency smoke test (ThreadSanitizer/ASan find the races; no timing here).
 #include "proxy/prepared_id_map.hpp"
 
+#include "unit/test_hex.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -12,13 +14,7 @@
 namespace tandem::proxy {
 namespace {
 
-protocol::bytes id(std::string_view s) {
-  protocol::bytes out;
-  for (char c : s) {
-    out.push_back(static_cast<std::byte>(c));
-  }
-  return out;
-}
+protocol::bytes id(std::string_view s) { return test::text_bytes(s); }
 
 prepared_entry entry(std::string_view primary, std::string_view secondary,
                      std::string_view query = "INSERT INTO t (k) VALUES (?)") {

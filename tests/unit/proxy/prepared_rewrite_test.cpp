@@ -3,6 +3,8 @@
 // against the real clusters is in tests/integration/test_proxy_functions.py.
 #include "proxy/prepared_rewrite.hpp"
 
+#include "unit/test_hex.hpp"
+
 #include <gtest/gtest.h>
 
 namespace tandem::proxy {
@@ -21,9 +23,7 @@ prepare_rewrite rewrite(std::string_view text) {
 protocol::column_spec column(std::string name) { return {"ks", "t", std::move(name), {}}; }
 
 protocol::value text_value(std::string_view s) {
-  protocol::bytes b;
-  for (char ch : s) b.push_back(static_cast<std::byte>(ch));
-  return protocol::value::of(b);
+  return protocol::value::of(test::text_bytes(s));
 }
 
 TEST(PreparedRewrite, ReplacesEachCallWithATypedMarkerAtItsPosition) {

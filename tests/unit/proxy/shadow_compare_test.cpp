@@ -3,6 +3,8 @@
 
 #include "protocol/messages/result.hpp"
 
+#include "unit/test_hex.hpp"
+
 #include <gtest/gtest.h>
 
 namespace tandem::proxy {
@@ -10,11 +12,7 @@ namespace {
 
 constexpr auto v4 = protocol::protocol_version::v4;
 
-protocol::bytes cell(std::string_view s) {
-  protocol::bytes b;
-  for (char ch : s) b.push_back(static_cast<std::byte>(ch));
-  return b;
-}
+protocol::bytes cell(std::string_view s) { return test::text_bytes(s); }
 
 protocol::owned_frame rows_frame(std::vector<std::vector<std::string>> rows) {
   protocol::rows_result r;
