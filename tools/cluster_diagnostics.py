@@ -71,10 +71,13 @@ def ring_view(side, address):
                       ssl_context=_ssl_context())
     try:
         session = cluster.connect()
-        local = session.execute("SELECT data_center, rack, host_id FROM system.local").one()
+        local = session.execute("SELECT data_center, rack, schema_version FROM system.local").one()
         peers = [f"{r.peer}({r.data_center})" for r in
                  session.execute("SELECT peer, data_center FROM system.peers")]
-        return f"CQL ok, local dc={local.data_center} rack={local.rack}, peers=[{', '.join(peers)}]"
+        # The schema version: a node that missed a schema push shows another one than its peers
+        # (and fails reads at ALL with INCOMPATIBLE_SCHEMA).
+        return (f"CQL ok, local dc={local.data_center} rack={local.rack} "
+                f"schema={str(local.schema_version)[:8]}, peers=[{', '.join(peers)}]")
     except Exception as e:  # noqa: BLE001
         return f"CQL failed: {type(e).__name__}: {str(e)[:200]}"
     finally:

@@ -162,6 +162,14 @@ def forget_journal_facts(target_session, state_keyspace: str = "tandem"):
                                    (row.name,))
 
 
+@pytest.fixture
+def settled_rings():
+    """Multi-node tests: every node of both rings answers and shares one schema version before
+    the test starts (ring_health.settle restarts a node that lags, and says so)."""
+    import ring_health  # imports this module: import it only when a multi-node test runs
+    ring_health.settle()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failing test's report ends with the last lines of every proxy still running."""

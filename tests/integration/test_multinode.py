@@ -29,21 +29,18 @@ from cassandra import ConsistencyLevel, InvalidRequest, ReadFailure
 from cassandra.query import SimpleStatement
 
 import backfill_compare
+import ring_health
 from admin_http import metric
 from conftest import REPO_ROOT, cassandra_pid, connect, node_settings
 from live_writer import LiveWriter
 from proxy_process import ProxyProcess, run_tandem, start_tandem
 
-pytestmark = pytest.mark.multinode
+pytestmark = [pytest.mark.multinode, pytest.mark.usefixtures("settled_rings")]
 
-CLUSTERS = str(REPO_ROOT / "tools" / "clusters")
+CLUSTERS = ring_health.CLUSTERS
+hosts = ring_health.hosts
 REPLICATION = {"source": 3, "target": 2}
 RING = 2 ** 64  # Murmur3 tokens: (-2^63, 2^63 - 1]
-
-
-def hosts(name):
-    value = os.environ.get(f"TANDEM_{name.upper()}_HOSTS", "")
-    return [h for h in value.split(",") if h]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -72,6 +69,7 @@ def make_keyspace(direct, ks):
         session.execute(f"DROP KEYSPACE IF EXISTS {ks}")
         session.execute(f"CREATE KEYSPACE {ks} WITH replication = {{'class': 'SimpleStrategy', "
                         f"'replication_factor': {REPLICATION[name]}}}")
+    ring_health.settle()
 
 
 def read_on_every_node(query, timeout=30.0):
@@ -200,6 +198,7 @@ def node_down_under_load(direct, proxy, name, index, ks, stop):
     make_keyspace(direct, ks)
     direct["source"].execute(f"CREATE TABLE {ks}.kv (k int PRIMARY KEY, v text)")
     direct["target"].execute(f"CREATE TABLE {ks}.kv (k int PRIMARY KEY, v text)")
+    ring_health.settle()
     label = name if index == 1 else f"{name}:{index}"
     closed_before = metric(proxy, "tandem_client_connections_closed_total")
     writers = [KeyWriter(proxy, ks, i * 10 ** 6) for i in range(3)]  # 6 connections, every node
@@ -317,6 +316,7 @@ def test_backfill_over_the_ring_covers_every_token_once_and_ends_equal(direct):
     env = backfill_env(job)
     schema = run_tandem(["schema", "apply"], env=env, timeout=300)
     assert schema.returncode == 0, schema.stdout + schema.stderr
+    ring_health.settle()
     run = run_tandem(["backfill", "--no-progress-bar", "--keyspace", ks], env=env, timeout=1200)
     assert run.returncode == 0, run.stdout + run.stderr
     # Every unit read from a replica of its range (the ring probed from the source).

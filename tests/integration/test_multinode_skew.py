@@ -23,7 +23,7 @@ from conftest import REPO_ROOT
 from proxy_process import run_tandem, tandem_environment, proxy_binary
 from test_multinode import direct, hosts, ring  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.multinode
+pytestmark = [pytest.mark.multinode, pytest.mark.usefixtures("settled_rings")]
 
 KS = "tandem_skew"
 BIG_ROWS = 500_000

@@ -13,10 +13,11 @@ import time
 import pytest
 
 from admin_http import admin_ok, metric
+import ring_health
 from proxy_process import ProxyProcess
 from test_multinode import hosts, node_session
 
-pytestmark = pytest.mark.multinode
+pytestmark = [pytest.mark.multinode, pytest.mark.usefixtures("settled_rings")]
 
 KS = "tandem_mn_token"
 KEYS_PER_NODE = 150
@@ -59,6 +60,7 @@ def test_a_prepared_write_is_coordinated_by_its_partitions_replica_on_each_clust
         session.execute(f"CREATE KEYSPACE {KS} WITH replication = {{'class': 'SimpleStrategy', "
                         f"'replication_factor': {replication[name]}}}")
         session.execute(f"CREATE TABLE {KS}.kv (k int PRIMARY KEY, v text)")
+    ring_health.settle()
     for cluster, _ in direct.values():
         cluster.refresh_schema_metadata()
     # Two groups: keys whose single replica is source node 2 and target node 1, and keys whose
@@ -142,6 +144,7 @@ def test_traced_requests_are_coordinated_by_a_replica(direct, token_aware):
         session.execute(f"CREATE KEYSPACE IF NOT EXISTS {KS} WITH replication = "
                         "{'class': 'SimpleStrategy', 'replication_factor': 1}")
         session.execute(f"CREATE TABLE IF NOT EXISTS {KS}.traced (k int PRIMARY KEY, v text)")
+    ring_health.settle()
     for cluster, _ in direct.values():
         cluster.refresh_schema_metadata()
     s_cluster, t_cluster = direct["source"][0], direct["target"][0]
