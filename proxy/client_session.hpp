@@ -10,6 +10,7 @@
 #include "client/cluster_connection.hpp"
 #include "client/frame_writer.hpp"
 #include "client/wake_signal.hpp"
+#include "proxy/execute_parts.hpp"
 #include "proxy/journal_record.hpp"
 #include "proxy/proxy_context.hpp"
 
@@ -133,12 +134,12 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // co_spawn. Anything else (a read, strict mode, a statement to prepare first, a replica to
   // open, UNPREPARED) takes the coroutine path, from the point where it turned uncommon.
   struct execute_plan {
-    body_builder build;
+    execute_parts parts;
     std::optional<std::int64_t> sent_timestamp;
     std::optional<token_route> route;
   };
-  // The edits of an EXECUTE for the clusters (the timestamp, added values) and its builder;
-  // moves the frame's body into the builder. std::nullopt: the client got a protocol error.
+  // The edits of an EXECUTE for the clusters (the timestamp, added values); moves the frame's
+  // body into the plan's parts. std::nullopt: the client got a protocol error.
   // `read_wall_us`: as write_timestamp's.
   std::optional<execute_plan> plan_execute(protocol::owned_frame& f, std::size_t offset,
                                            const prepared_id_map::entry_ptr& entry,
@@ -147,7 +148,12 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // `read_wall_us`: the wall clock of the read that brought it, 0 until a write reads it.
   bool execute_now(protocol::owned_frame& f, std::chrono::steady_clock::time_point begin,
                    std::int64_t& read_wall_us);
-  void mirror_now(const protocol::frame_header& request, body_builder build,
+  // The body of each cluster's EXECUTE from `parts` (execute_parts.hpp), and builders of it:
+  // owning the parts (the coroutine paths) or over parts that live in the request's state.
+  protocol::result<protocol::bytes> execute_body(cluster c, execute_parts& parts);
+  body_builder builder_owning(execute_parts parts);
+  body_builder builder_over(execute_parts& parts);
+  void mirror_now(const protocol::frame_header& request, execute_parts parts,
                   write_description what, std::chrono::steady_clock::time_point begin);
   void start_leg(const std::shared_ptr<mirror_legs>& legs, bool primary);
   void spawn_leg(std::shared_ptr<mirror_legs> legs, bool primary,

@@ -2,6 +2,7 @@
 // values added for the now()/uuid() markers the proxy hid, the timestamp pinned, the answer
 // chosen by the acknowledgement mode.
 #include "proxy/client_session.hpp"
+#include "proxy/execute_parts.hpp"
 #include "proxy/request_helpers.hpp"
 
 #include "protocol/messages/batch.hpp"
@@ -75,49 +76,12 @@ protocol::result<protocol::bytes> client_session::with_added_values(
   return protocol::encode_execute(execute, version_);
 }
 
-namespace {
-// An EXECUTE on its way to the clusters, held by value in its body builder (one heap block for
-// both, issue 17). The client's frame body is moved in, not copied: prefix and message are
-// views into it, or into `edited` once the proxy changed the message.
-struct execute_parts {
-  protocol::bytes body;     // the client's frame body: the prefix, then the EXECUTE message
-  std::size_t offset = 0;   // where the message begins in `body`
-  protocol::bytes edited;   // the message with the proxy's edits, if any
-  bool is_edited = false;
-  // The message's parameter locations, when scanned (a write) and still true of it (not after
-  // added values): the prepared-id swap then reads only the ids.
-  std::optional<protocol::parameter_locations> loc;
-  prepared_id_map::entry_ptr found;  // as handle_execute found it: its id finds it again
-  std::array<bool, 2> built{};  // per cluster: a body was built (the next one is a retry)
-
-  execute_parts() = default;
-  execute_parts(const execute_parts&) = default;
-  execute_parts(execute_parts&&) noexcept = default;
-  execute_parts& operator=(const execute_parts&) = default;
-  execute_parts& operator=(execute_parts&&) noexcept = default;
-  ~execute_parts() {  // the buffers came from the pool (the codec, the timestamp edit)
-    protocol::buffer_pool::give_back(std::move(body));
-    protocol::buffer_pool::give_back(std::move(edited));
-  }
-
-  protocol::bytes_view prefix() const { return protocol::bytes_view(body).first(offset); }
-  protocol::bytes_view message() const {
-    return is_edited ? protocol::bytes_view(edited) : protocol::bytes_view(body).subspan(offset);
-  }
-  void edit(protocol::bytes m) {
-    protocol::buffer_pool::give_back(std::move(edited));
-    edited = std::move(m);
-    is_edited = true;
-  }
-};
-}  // namespace
-
-// The message's edits for the clusters and its body builder. The body moves into the builder
-// (the views into it stay valid: a moved vector keeps its block).
+// The message's edits for the clusters. The body moves into the plan's parts (execute_parts
+// computes its views on each use, so moving the parts again is safe).
 std::optional<client_session::execute_plan> client_session::plan_execute(
     protocol::owned_frame& f, std::size_t offset, const prepared_id_map::entry_ptr& entry,
     destination dest, std::int64_t* read_wall_us) {
-  // The client's message is read in place and its body moved, not copied, into the builder;
+  // The client's message is read in place and its body moved, not copied, into the parts;
   // an edit (the timestamp, added values) makes a new message.
   execute_parts parts;
   parts.offset = offset;
@@ -161,29 +125,43 @@ std::optional<client_session::execute_plan> client_session::plan_execute(
   // which the pk_indexes count).
   std::optional<token_route> route =
       token_route_for(entry, parts.message(), parts.loc ? &*parts.loc : nullptr);
-  // The first body for each cluster uses the entry found above; a later one (a retry after
-  // UNPREPARED re-prepared the statement, which replaces the entry) looks it up again, as does
-  // one for a cluster the statement was prepared on since (its id was empty).
-  // The session by address, not by reference count: a builder is only ever called by the
-  // session's own member functions (a call, a retry, a journal record), which run while the
-  // session lives, and each mirrored write saves a count up and down.
-  body_builder build = [self = this,
-                        parts = std::move(parts)](cluster c) mutable -> protocol::result<protocol::bytes> {
-    auto& built = parts.built[static_cast<std::size_t>(c)];
-    const prepared_entry* current = parts.found.get();
-    prepared_id_map::entry_ptr again;  // held while the body is built
-    if (built || current->id_for(c).empty()) {
-      again = self->ctx_->prepared.find(parts.found->primary_id);
-      current = again.get();
-    }
-    built = true;
-    if (current == nullptr) {
-      return protocol::errc::bad_value;  // evicted meanwhile
-    }
-    return self->execute_body_for(c, *current, parts.prefix(), parts.message(),
-                                  parts.loc ? &*parts.loc : nullptr);
+  return execute_plan{std::move(parts), sent_timestamp, std::move(route)};
+}
+
+// The first body for each cluster uses the entry handle_execute found; a later one (a retry
+// after UNPREPARED re-prepared the statement, which replaces the entry) looks it up again, as
+// does one for a cluster the statement was prepared on since (its id was empty).
+protocol::result<protocol::bytes> client_session::execute_body(cluster c, execute_parts& parts) {
+  auto& built = parts.built[static_cast<std::size_t>(c)];
+  const prepared_entry* current = parts.found.get();
+  prepared_id_map::entry_ptr again;  // held while the body is built
+  if (built || current->id_for(c).empty()) {
+    again = ctx_->prepared.find(parts.found->primary_id);
+    current = again.get();
+  }
+  built = true;
+  if (current == nullptr) {
+    return protocol::errc::bad_value;  // evicted meanwhile
+  }
+  return execute_body_for(c, *current, parts.prefix(), parts.message(),
+                          parts.loc ? &*parts.loc : nullptr);
+}
+
+// A builder that owns the parts (one heap block: the coroutine paths, whose builders are
+// passed around by value). The session by address, not by reference count: a builder is only
+// ever called by the session's own member functions (a call, a retry, a journal record),
+// which run while the session lives.
+client_session::body_builder client_session::builder_owning(execute_parts parts) {
+  return [self = this, parts = std::move(parts)](cluster c) mutable {
+    return self->execute_body(c, parts);
   };
-  return execute_plan{std::move(build), sent_timestamp, std::move(route)};
+}
+
+// A builder over parts kept elsewhere (a session pointer and the parts' address: small and
+// trivially copyable, so std::function keeps it inline, without a heap block). The parts must
+// outlive every copy of it.
+client_session::body_builder client_session::builder_over(execute_parts& parts) {
+  return [self = this, p = &parts](cluster c) { return self->execute_body(c, *p); };
 }
 
 asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
@@ -225,6 +203,7 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   if (!plan) {
     co_return;
   }
+  body_builder build = builder_owning(std::move(plan->parts));
   // Prepared on one cluster only (the other was down then): prepared there now, first. A
   // source_authoritative write does it in its secondary leg instead (mirror), so that its
   // client does not wait for a cluster that may still be down.
@@ -236,19 +215,19 @@ asio::awaitable<void> client_session::handle_execute(protocol::owned_frame f) {
   }
   if (dest == destination::both) {
     write_description what{plan->sent_timestamp, entry, {}, entry->cls, {}, plan->route};
-    co_await mirror(f.header, std::move(plan->build), waits_for_both(entry->cls), std::move(what));
+    co_await mirror(f.header, std::move(build), waits_for_both(entry->cls), std::move(what));
     co_return;
   }
   if (entry->id_for(c).empty()) {
     co_await reprepare(c, entry);  // prepared on one cluster only (it was down then)
   }
   const token_route* replica = plan->route ? &*plan->route : nullptr;
-  auto r = co_await call_on(c, opcode::execute, f.header.flags, plan->build,
+  auto r = co_await call_on(c, opcode::execute, f.header.flags, build,
                             on_unprepared::answer_client, replica);
   remember_paging(c, r);
   r.ok() ? reply(f.header, r.frame) : reply_call_failure(f.header, r);
   if (entry->cls == request_class::read && !continued && r.ok()) {
-    maybe_shadow(f.header, plan->build, r, entry->query);
+    maybe_shadow(f.header, build, r, entry->query);
   }
 }
 
@@ -290,7 +269,7 @@ bool client_session::execute_now(protocol::owned_frame& f,
     return true;
   }
   write_description what{plan->sent_timestamp, entry, {}, entry->cls, {}, std::move(plan->route)};
-  mirror_now(f.header, std::move(plan->build), std::move(what), begin);
+  mirror_now(f.header, std::move(plan->parts), std::move(what), begin);
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include "client/cluster_connection.hpp"
 #include "protocol/frame.hpp"
 #include "proxy/client_session.hpp"
+#include "proxy/execute_parts.hpp"
 #include "proxy/request_helpers.hpp"
 #include "proxy/routing.hpp"
 
@@ -52,6 +53,9 @@ struct leg_answer final : client::answer_callback {
 // (client_session::settle).
 struct mirror_legs {
   protocol::frame_header request;
+  // mirror_now's EXECUTE, kept here so that `build` (pointing at it) needs no block of its
+  // own; empty for the coroutine path's requests, whose `build` owns what it needs.
+  execute_parts parts;
   std::function<protocol::result<protocol::bytes>(cluster)> build;
   std::optional<cluster_answer> primary;
   std::optional<client::call_result> primary_result;  // until the client is answered

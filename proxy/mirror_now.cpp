@@ -26,7 +26,7 @@ void leg_answer::on_dropped() noexcept {
   auto self = std::move(legs->out[leg_index(primary)]);
 }
 
-void client_session::mirror_now(const protocol::frame_header& request, body_builder build,
+void client_session::mirror_now(const protocol::frame_header& request, execute_parts parts,
                                 write_description what,
                                 std::chrono::steady_clock::time_point begin) {
   const auto mode = ctx_->write_ack();
@@ -38,7 +38,10 @@ void client_session::mirror_now(const protocol::frame_header& request, body_buil
   }
   auto legs = std::make_shared<mirror_legs>();
   legs->request = request;
-  legs->build = std::move(build);
+  // The parts live in the legs (one block for both) and the builder points at them: every
+  // caller of legs->build holds the legs (mirror_legs.hpp).
+  legs->parts = std::move(parts);
+  legs->build = builder_over(legs->parts);
   legs->what = std::move(what);
   legs->primary_c = ctx_->routing().primary;
   legs->secondary_c = other_cluster(legs->primary_c);

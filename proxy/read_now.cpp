@@ -11,12 +11,15 @@
 
 namespace tandem::proxy {
 
-// One read on its way: the request, its builder and where it went. Held by the session's
-// callback path; `out` keeps it alive while its call is out.
+// One read on its way: the request, its EXECUTE, its builder and where it went. Held by the
+// session's callback path; `out` keeps it alive while its call is out. `build` points at
+// `parts` (no block of its own); every copy of it lives no longer than the call, except a
+// shadow read's, which gets a builder owning a copy of the parts (read_done).
 struct read_call final : client::answer_callback {
   std::shared_ptr<client_session> session;
   std::shared_ptr<read_call> out;
   protocol::frame_header request;
+  execute_parts parts;
   std::function<protocol::result<protocol::bytes>(cluster)> build;
   prepared_id_map::entry_ptr entry;
   std::optional<token_route> route;
@@ -53,7 +56,8 @@ bool client_session::read_now(protocol::owned_frame& f, std::size_t offset,
   }
   call->session = shared_from_this();
   call->request = f.header;
-  call->build = std::move(plan->build);
+  call->parts = std::move(plan->parts);
+  call->build = builder_over(call->parts);
   call->entry = entry;
   call->route = std::move(plan->route);
   call->begin = begin;
@@ -141,8 +145,10 @@ asio::awaitable<void> client_session::finish_read(std::shared_ptr<read_call> cal
 void client_session::read_done(read_call& call, client::call_result r) {
   remember_paging(call.c, r);
   r.ok() ? reply(call.request, r.frame) : reply_call_failure(call.request, r);
-  if (call.entry->cls == request_class::read && !call.continued && r.ok()) {
-    maybe_shadow(call.request, call.build, r, call.entry->query);
+  if (call.entry->cls == request_class::read && !call.continued && r.ok() &&
+      ctx_->shadow_sample.load(std::memory_order_relaxed) > 0.0) {
+    // The shadow read may outlive the call: its builder owns a copy of the parts.
+    maybe_shadow(call.request, builder_owning(call.parts), r, call.entry->query);
   }
   request_done(call.begin, call.sent_at_begin ? call.begin + r.latency
                                               : std::chrono::steady_clock::now());
