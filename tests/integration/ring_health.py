@@ -34,10 +34,15 @@ def node_label(name, host):
     return f"{name}:{hosts(name).index(host) + 1}"
 
 
+def node_session(name, host):
+    """(cluster, session) to exactly the node at `host` of cluster `name`."""
+    return connect(dataclasses.replace(node_settings(name), host=host), 4)
+
+
 def schema_version(name, host):
     """The node's own schema version, or None if it does not answer."""
     try:
-        cluster, session = connect(dataclasses.replace(node_settings(name), host=host), 4)
+        cluster, session = node_session(name, host)
     except Exception:  # noqa: BLE001 - a node that does not answer is what we look for
         return None
     try:

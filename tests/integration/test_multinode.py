@@ -14,7 +14,6 @@
    source node killed halfway, the copy going on from the other replicas.
 """
 
-import dataclasses
 import itertools
 import os
 import re
@@ -31,7 +30,7 @@ from cassandra.query import SimpleStatement
 import backfill_compare
 import ring_health
 from admin_http import metric
-from conftest import REPO_ROOT, cassandra_pid, connect, node_settings
+from conftest import REPO_ROOT, cassandra_pid
 from live_writer import LiveWriter
 from proxy_process import ProxyProcess, run_tandem, start_tandem
 
@@ -39,6 +38,7 @@ pytestmark = [pytest.mark.multinode, pytest.mark.usefixtures("settled_rings")]
 
 CLUSTERS = ring_health.CLUSTERS
 hosts = ring_health.hosts
+node_session = ring_health.node_session
 REPLICATION = {"source": 3, "target": 2}
 RING = 2 ** 64  # Murmur3 tokens: (-2^63, 2^63 - 1]
 
@@ -48,10 +48,6 @@ def ring():
     if len(hosts("source")) < 3 or len(hosts("target")) < 2:
         raise RuntimeError("these tests need `tools/clusters up --source-nodes 3 --target-nodes 2` "
                            "and its environment (eval \"$(tools/clusters env)\")")
-
-
-def node_session(name, host):
-    return connect(dataclasses.replace(node_settings(name), host=host), 4)
 
 
 @pytest.fixture(scope="module")
