@@ -123,6 +123,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // Copies the builder and the statement only for a read it samples.
   void maybe_shadow(const protocol::frame_header& request, const body_builder& build,
                     const client::call_result& primary_answer, const std::string& what);
+  // maybe_shadow in two steps, for a caller that must make the builder first (read_done): the
+  // sample's draw, then the shadow read itself.
+  bool shadow_drawn();
+  void shadow_read(const protocol::frame_header& request, const body_builder& build,
+                   const client::call_result& primary_answer, const std::string& what);
 
   // Sends both copies; answers the client per the acknowledgement mode.
   asio::awaitable<void> mirror(const protocol::frame_header& request, body_builder build,

@@ -145,10 +145,10 @@ asio::awaitable<void> client_session::finish_read(std::shared_ptr<read_call> cal
 void client_session::read_done(read_call& call, client::call_result r) {
   remember_paging(call.c, r);
   r.ok() ? reply(call.request, r.frame) : reply_call_failure(call.request, r);
-  if (call.entry->cls == request_class::read && !call.continued && r.ok() &&
-      ctx_->shadow_sample.load(std::memory_order_relaxed) > 0.0) {
-    // The shadow read may outlive the call: its builder owns a copy of the parts.
-    maybe_shadow(call.request, builder_owning(call.parts), r, call.entry->query);
+  if (call.entry->cls == request_class::read && !call.continued && r.ok() && shadow_drawn()) {
+    // The shadow read may outlive the call: its builder owns a copy of the parts, made only
+    // for a read the sample drew.
+    shadow_read(call.request, builder_owning(call.parts), r, call.entry->query);
   }
   request_done(call.begin, call.sent_at_begin ? call.begin + r.latency
                                               : std::chrono::steady_clock::now());

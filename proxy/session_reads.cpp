@@ -194,10 +194,19 @@ bool client_session::has_paging_state(const protocol::frame_header& h, protocol:
 void client_session::maybe_shadow(const protocol::frame_header& request, const body_builder& build,
                                   const client::call_result& primary_answer,
                                   const std::string& what) {
-  const double sample = ctx_->shadow_sample.load(std::memory_order_relaxed);
-  if (sample <= 0.0 || ctx_->random_unit() >= sample) {
-    return;
+  if (shadow_drawn()) {
+    shadow_read(request, build, primary_answer, what);
   }
+}
+
+bool client_session::shadow_drawn() {
+  const double sample = ctx_->shadow_sample.load(std::memory_order_relaxed);
+  return sample > 0.0 && ctx_->random_unit() < sample;
+}
+
+void client_session::shadow_read(const protocol::frame_header& request, const body_builder& build,
+                                 const client::call_result& primary_answer,
+                                 const std::string& what) {
   const cluster secondary = other_cluster(ctx_->routing().primary);
   auto self = shared_from_this();
   auto primary_frame = std::make_shared<protocol::owned_frame>(primary_answer.frame);
