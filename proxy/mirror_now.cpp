@@ -7,6 +7,7 @@
 // UNPREPARED answer — continues as a coroutine from that point.
 #include "proxy/client_session.hpp"
 #include "proxy/mirror_legs.hpp"
+#include "proxy/recycled_allocator.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -36,7 +37,8 @@ void client_session::mirror_now(const protocol::frame_header& request, execute_p
     ++in_flight_;
     ctx_->requests_in_flight.add(1);
   }
-  auto legs = std::make_shared<mirror_legs>();
+  // From the thread's recycled blocks: in the steady state a write reuses an answered one's.
+  auto legs = std::allocate_shared<mirror_legs>(recycled_allocator<mirror_legs>{});
   legs->request = request;
   // The parts live in the legs (one block for both) and the builder points at them: every
   // caller of legs->build holds the legs (mirror_legs.hpp).

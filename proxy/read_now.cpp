@@ -5,6 +5,7 @@
 // coroutine; every read ends in read_done(), as handle_execute's read path ends.
 #include "proxy/client_session.hpp"
 #include "proxy/mirror_legs.hpp"
+#include "proxy/recycled_allocator.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -42,7 +43,7 @@ struct read_call final : client::answer_callback {
 bool client_session::read_now(protocol::owned_frame& f, std::size_t offset,
                               const prepared_id_map::entry_ptr& entry,
                               std::chrono::steady_clock::time_point begin) {
-  auto call = std::make_shared<read_call>();
+  auto call = std::allocate_shared<read_call>(recycled_allocator<read_call>{});
   call->c = read_cluster(f.header, f.body);
   // Only a read that may be shadowed needs to know whether it continues another.
   if (entry->cls == request_class::read &&
